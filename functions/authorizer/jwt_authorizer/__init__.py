@@ -1,0 +1,1 @@
+"""TOKEN authorizer: verifies the access token and returns the caller's cached IAM policy."""

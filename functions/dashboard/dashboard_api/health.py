@@ -1,0 +1,94 @@
+"""Public routes: service info, health (database and scheduled job) and liveness."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+import psycopg
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from farm_erp import __version__, clock
+from farm_erp.db import database
+from farm_erp.settings import get_settings
+
+router = APIRouter(tags=["health"])
+STALE_AFTER = timedelta(minutes=35)
+JOBS = ("reservation_expiry",)
+
+
+class ServiceInfo(BaseModel):
+    name: str
+    version: str
+    health: str
+
+
+class JobHealth(BaseModel):
+    last_scheduled_time: str | None
+    last_status: str | None
+    stale: bool
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    database: Literal["ok", "down"]
+    version: str | None = None
+    environment: str | None = None
+    jobs: dict[str, JobHealth] | None = None
+
+
+class Pong(BaseModel):
+    message: str
+
+
+@router.get("/", response_model=ServiceInfo)
+def service_info() -> dict[str, str]:
+    """Service name and version."""
+    return {"name": "Farm ERP API", "version": __version__, "health": "/health"}
+
+
+@router.get("/ping", response_model=Pong)
+def ping() -> dict[str, str]:
+    """Liveness: answers without touching the database."""
+    return {"message": "pong"}
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health() -> Any:
+    """Database reachability (SELECT 1, 2 s timeout) and the freshness of the scheduled job."""
+    try:
+        conn = database.connection()
+        # statement_timeout as a query parameter of this one transaction (SET LOCAL pins nothing after commit).
+        conn.execute("SELECT set_config('statement_timeout', '2000', true)")
+        conn.execute("SELECT 1")
+        rows = conn.execute(
+            """SELECT DISTINCT ON (job) job, scheduled_time, status,
+                      (SELECT max(scheduled_time) FROM job_runs s WHERE s.job = j.job AND s.status = 'succeeded')
+                          AS last_success
+                 FROM job_runs j WHERE job = ANY(%s) ORDER BY job, scheduled_time DESC""",
+            (list(JOBS),),
+        ).fetchall()
+    except psycopg.Error:
+        database.close()
+        return JSONResponse(status_code=503, content={"status": "down", "database": "down"})
+    now = clock.now()
+    by_job = {r["job"]: r for r in rows}
+    jobs: dict[str, dict[str, Any]] = {}
+    for job in JOBS:
+        r = by_job.get(job)
+        last_success = r["last_success"] if r else None
+        jobs[job] = {
+            "last_scheduled_time": r["scheduled_time"].isoformat() if r else None,
+            "last_status": r["status"] if r else None,
+            "stale": last_success is None or now - last_success > STALE_AFTER,
+        }
+    s = get_settings()
+    return {
+        "status": "degraded" if any(j["stale"] for j in jobs.values()) else "ok",
+        "database": "ok",
+        "version": __version__,
+        "environment": s.environment,
+        "jobs": jobs,
+    }

@@ -1,0 +1,417 @@
+"""The app factory every module function uses: error contract, one transaction per request, idempotency,
+principal from the authorizer context, CORS, request logging, and the Lambda handler around it all."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from farm_erp import idempotency
+from farm_erp.access import PASSWORD_CHANGE_ROUTES, Subject, can_access, parse_modules
+from farm_erp.audit import Actor
+from farm_erp.db import Connection, database
+from farm_erp.errors import AppError, Forbidden, Unauthorized
+from farm_erp.observability import logger
+
+INTERNAL_ERROR = {"detail": "Internal server error"}
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "Idempotent-Replayed"]
+MAX_IDEMPOTENCY_KEY = 255
+
+
+# --- request context -------------------------------------------------------------------------------------------
+
+
+def aws_event(request: Request) -> dict[str, Any]:
+    """The API Gateway proxy event Mangum put in the scope ({} outside Lambda)."""
+    event = request.scope.get("aws.event")
+    return event if isinstance(event, dict) else {}
+
+
+def _authorizer_context(event: dict[str, Any]) -> dict[str, Any]:
+    ctx = (event.get("requestContext") or {}).get("authorizer") or {}
+    return ctx if isinstance(ctx, dict) else {}
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """Where a request comes from: the IP is API Gateway's sourceIp; X-Forwarded-For is client-controlled."""
+
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+
+
+def request_info(request: Request) -> RequestInfo:
+    rc = aws_event(request).get("requestContext") or {}
+    identity = rc.get("identity") or {}
+    return RequestInfo(
+        ip=identity.get("sourceIp") or (request.client.host if request.client else None),
+        user_agent=(request.headers.get("user-agent") or identity.get("userAgent") or "")[:500] or None,
+        request_id=rc.get("requestId"),
+    )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in caller, as the authorizer described them."""
+
+    user_id: int
+    session_id: int
+    email: str
+    role: str
+    is_admin: bool
+    must_change_password: bool
+    modules: dict[str, str] = field(default_factory=dict)
+    ip: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.email, self.role, self.session_id, self.ip, self.user_agent)
+
+    @property
+    def subject(self) -> Subject:
+        return Subject(is_active=True, is_admin=self.is_admin, grants=self.modules)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def signed_in(request: Request) -> Principal:
+    """Any live session (the authorizer has checked it); must_change_password limits the routes."""
+    ctx = _authorizer_context(aws_event(request))
+    try:
+        user_id, session_id = int(ctx["user_id"]), int(ctx["session_id"])
+    except (KeyError, TypeError, ValueError):
+        raise Unauthorized("Not authenticated") from None
+    info = request_info(request)
+    principal = Principal(
+        user_id=user_id,
+        session_id=session_id,
+        email=str(ctx.get("email", "")),
+        role=str(ctx.get("role", "")),
+        is_admin=_truthy(ctx.get("is_admin")),
+        must_change_password=_truthy(ctx.get("must_change_password")),
+        modules=parse_modules(ctx.get("modules")),
+        ip=info.ip,
+        user_agent=info.user_agent,
+    )
+    if principal.must_change_password and (request.method, request.url.path) not in PASSWORD_CHANGE_ROUTES:
+        raise Forbidden("Password change required", "password_change_required")
+    return principal
+
+
+def module_guard(module: str) -> Callable[[Request, Principal], Principal]:
+    """Dependency factory: the caller may use `module` with this request's method (defence in depth)."""
+
+    def guard(request: Request, principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
+        row = database.connection().execute("SELECT is_active FROM modules WHERE key = %s", (module,)).fetchone()
+        if row is None or not row["is_active"]:
+            raise Forbidden("Module is disabled", "module_disabled")
+        if not can_access(principal.subject, module, request.method, True):
+            raise Forbidden("No access to this module", "module_forbidden")
+        return principal
+
+    return guard
+
+
+def get_conn() -> Connection:
+    """The container's connection, inside the request's transaction."""
+    return database.connection()
+
+
+Conn = Annotated[Connection, Depends(get_conn)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
+Info = Annotated[RequestInfo, Depends(request_info)]
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    if exc.commit:
+        request.state.commit = True
+    return _json(exc.status_code, exc.body(), exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Only loc/msg/type: echoing `input` would send passwords and huge strings back.
+    items = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors()
+    ]
+    return _json(422, {"detail": items})
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden"}
+    return _json(exc.status_code, {"detail": str(exc.detail), "code": codes.get(exc.status_code, "http_error")})
+
+
+async def _db_error(request: Request, exc: Exception) -> JSONResponse:
+    """Database errors a client can cause map to 409/422; an unreachable or slow database is 503."""
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return _json(409, {"detail": "Duplicate value", "code": "duplicate"})
+    if isinstance(exc, psycopg.errors.ForeignKeyViolation):
+        return _json(422, {"detail": [{"loc": ["body"], "msg": "Unknown reference", "type": "reference_error"}]})
+    if isinstance(exc, psycopg.errors.CheckViolation | psycopg.errors.NotNullViolation):
+        return _json(409, {"detail": "The change breaks a data rule", "code": "constraint_violation"})
+    if isinstance(exc, psycopg.errors.NumericValueOutOfRange | psycopg.errors.DatetimeFieldOverflow):
+        return _json(422, {"detail": [{"loc": ["body"], "msg": "Value out of range", "type": "value_error"}]})
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        logger.warning("statement timeout", extra={"path": request.url.path})
+        return _json(503, {"detail": "The database took too long to answer", "code": "database_timeout"})
+    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
+        return _json(409, {"detail": "The record is busy; try again", "code": "busy"})
+    if isinstance(exc, psycopg.OperationalError):
+        logger.warning("database unavailable", extra={"error": type(exc).__name__})
+        return _json(503, {"detail": "Database unavailable", "code": "database_unavailable"})
+    logger.exception("database error")
+    return _json(500, INTERNAL_ERROR)
+
+
+# --- the per-request cycle: transaction, idempotency, logging ----------------------------------------------------
+
+
+class RequestCycle:
+    """Runs each request in one transaction (commit on success, roll back on error), applies Idempotency-Key,
+    turns unexpected exceptions into a bare 500 and logs one line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        scope.setdefault("state", {})
+        body = b""
+        while True:
+            msg = await receive()
+            body += msg.get("body", b"")
+            if not msg.get("more_body"):
+                break
+        status, headers, chunks = await self._run(scope, body)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"".join(chunks)})
+        logger.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+
+    async def _run(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
+        key = _header(scope, b"idempotency-key")
+        user_id = _context_user(scope)
+        idem = scope["method"] == "POST" and key is not None and user_id is not None
+        if idem:
+            assert key is not None and user_id is not None
+            early = self._idempotency_precheck(scope, body, user_id, key)
+            if early is not None:
+                return early
+        status, headers, chunks = await self._call_app(scope, body)
+        commit = status < 400 or bool(scope["state"].get("commit"))
+        try:
+            if idem and commit and status < 500:
+                idempotency.store(database.connection(), user_id, key, status, b"".join(chunks).decode())  # type: ignore[arg-type]
+            if database.used:
+                database.finish(commit=commit)
+            if idem and not commit:
+                if status < 500:
+                    conn = database.connection()
+                    idempotency.store(conn, user_id, key, status, b"".join(chunks).decode())  # type: ignore[arg-type]
+                    database.finish(commit=True)
+                else:
+                    idempotency.release(database.connection(), user_id, key)  # type: ignore[arg-type]
+                    database.finish(commit=True)
+        except psycopg.Error as exc:
+            database.finish(commit=False)
+            status, headers, chunks = _error_triplet(exc)
+        return status, headers, chunks
+
+    def _idempotency_precheck(
+        self, scope: Scope, body: bytes, user_id: int, key: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None:
+        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+            return _plain(422, {"detail": [_loc_error("Idempotency-Key must be 1 to 255 characters")]})
+        req_hash = idempotency.request_hash(scope["method"], scope["path"], body)
+        try:
+            stored = idempotency.claim(database.connection(), user_id, key, req_hash)
+        except psycopg.Error as exc:
+            database.finish(commit=False)
+            return _error_triplet(exc)
+        finally:
+            database.used = False
+        if stored is None:
+            return None
+        if stored.request_hash != req_hash:
+            return _plain(422, {"detail": [_loc_error("Idempotency-Key was used with a different request")]})
+        if stored.status_code is None:
+            return _plain(409, {"detail": "A request with this Idempotency-Key is in progress",
+                                "code": "idempotency_in_progress"})
+        headers = [(b"content-type", b"application/json"), (b"idempotent-replayed", b"true")]
+        return stored.status_code, headers, [(stored.body or "").encode()]
+
+    async def _call_app(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
+        sent = False
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, replay, capture)
+        except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become a bare 500
+            if isinstance(exc, psycopg.Error):
+                if isinstance(exc, psycopg.OperationalError):
+                    database.close()
+                return _error_triplet(exc)
+            logger.exception("unhandled error")
+            return _plain(500, INTERNAL_ERROR)
+        return status, headers, chunks
+
+
+def _error_triplet(exc: psycopg.Error) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
+    if isinstance(exc, psycopg.OperationalError):
+        database.close()
+        return _plain(503, {"detail": "Database unavailable", "code": "database_unavailable"})
+    logger.exception("database error")
+    return _plain(500, INTERNAL_ERROR)
+
+
+def _plain(status: int, body: Any) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
+    return status, [(b"content-type", b"application/json")], [json.dumps(body).encode()]
+
+
+def _loc_error(msg: str) -> dict[str, Any]:
+    return {"loc": ["header", "Idempotency-Key"], "msg": msg, "type": "value_error"}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for k, v in scope.get("headers", []):
+        if k.lower() == name:
+            return str(v.decode("latin-1"))
+    return None
+
+
+def _context_user(scope: Scope) -> int | None:
+    event = scope.get("aws.event")
+    if not isinstance(event, dict):
+        return None
+    try:
+        return int(_authorizer_context(event)["user_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# --- factory and handler -----------------------------------------------------------------------------------------
+
+
+def allowed_origins() -> list[str]:
+    raw = os.environ.get("ALLOWED_ORIGINS", "*")
+    return [o.strip() for o in raw.split(",") if o.strip()] or ["*"]
+
+
+def create_app(title: str, routers: Sequence[APIRouter], description: str = "") -> FastAPI:
+    """A module's FastAPI app with the shared contract. OpenAPI is built on demand (the local gateway's /docs)."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(psycopg.Error, _db_error)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(RequestCycle)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=allowed_origins(),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+    )
+    return app
+
+
+def _version() -> str:
+    from farm_erp import __version__
+
+    return __version__
+
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def lambda_handler(app: FastAPI) -> LambdaHandler:
+    """Mangum around the app (lifespan off: it would run on every invocation), under the Powertools decorators."""
+    from aws_lambda_powertools.logging import correlation_paths
+    from mangum import Mangum
+
+    from farm_erp.observability import metrics
+
+    adapter = Mangum(app, lifespan="off")
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str) or "path" not in event:
+            logger.warning("malformed event")
+            return {
+                "statusCode": 400,
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"detail": "Malformed API Gateway event", "code": "malformed_event"}),
+                "isBase64Encoded": False,
+            }
+        return dict(adapter(event, context))
+
+    return handler
+
+
+logging.getLogger("mangum").setLevel(logging.WARNING)

@@ -1,0 +1,129 @@
+"""The container's PostgreSQL connection: opened lazily, reused across invocations, reopened when broken.
+
+A Lambda container serves one request at a time and RDS Proxy pools server connections, so one
+connection per container is the right size. Each request runs in one transaction that the API
+middleware (or the job) commits or rolls back at the end. No session state is set (it would pin the
+connection in RDS Proxy): the statement timeout lives on the database role.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from farm_erp.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+Connection = psycopg.Connection[dict[str, Any]]
+
+
+def conninfo() -> dict[str, Any]:
+    """Connection parameters: DATABASE_URL locally; the RDS Proxy with a fresh IAM token in AWS."""
+    s = get_settings()
+    if s.db_iam_auth and s.db_host:
+        from farm_erp.aws_sigv4 import credentials_from_env, generate_db_auth_token
+
+        region = s.aws_region or os.environ.get("AWS_REGION") or "us-east-1"
+        token = generate_db_auth_token(s.db_host, s.db_port, s.db_user, region, credentials_from_env())
+        return {
+            "host": s.db_host,
+            "port": s.db_port,
+            "dbname": s.db_name,
+            "user": s.db_user,
+            "password": token,
+            "sslmode": "require",
+        }
+    if s.db_host:
+        return {"host": s.db_host, "port": s.db_port, "dbname": s.db_name, "user": s.db_user}
+    return {"conninfo": s.database_url}
+
+
+def connect() -> Connection:
+    """A new connection; prepare_threshold=None because RDS Proxy cannot pin prepared statements."""
+    params = conninfo()
+    return psycopg.connect(
+        **params,
+        autocommit=False,
+        prepare_threshold=None,
+        row_factory=dict_row,
+        connect_timeout=get_settings().db_connect_timeout,
+        application_name=get_settings().service_name,
+    )
+
+
+class Database:
+    """Holds the one connection of this container."""
+
+    def __init__(self) -> None:
+        self._conn: Connection | None = None
+        self.used = False
+
+    def connection(self) -> Connection:
+        """The live connection, opened or reopened as needed; marks the request as using the database."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            if conn is not None:
+                log.warning("database connection lost; reconnecting")
+                self._discard()
+            conn = self._conn = connect()
+        elif not self.used and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            # A connection idle since the last invocation may have been cut by the proxy or a restart:
+            # find out now, while reconnecting is still harmless, rather than in the middle of the work.
+            try:
+                conn.execute("SELECT 1")
+            except psycopg.OperationalError:
+                log.warning("database connection dropped while idle; reconnecting")
+                self._discard()
+                conn = self._conn = connect()
+        self.used = True
+        return conn
+
+    def finish(self, commit: bool) -> None:
+        """End the request's transaction."""
+        conn, self.used = self._conn, False
+        if conn is None or conn.closed:
+            return
+        try:
+            if commit:
+                conn.commit()
+            else:
+                conn.rollback()
+        except psycopg.OperationalError:
+            self._discard()
+            if commit:
+                raise
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail in any way
+                pass
+        self._conn = None
+
+    def close(self) -> None:
+        """Close the connection (tests, shutdown)."""
+        self._discard()
+        self.used = False
+
+
+database = Database()
+
+
+@contextmanager
+def transaction() -> Iterator[Connection]:
+    """One unit of work outside a request (jobs, scripts): commit on success, roll back on error."""
+    conn = database.connection()
+    try:
+        yield conn
+    except BaseException:
+        database.finish(commit=False)
+        raise
+    database.finish(commit=True)

@@ -1,0 +1,94 @@
+"""Pydantic building blocks shared by every module: strict request models, bounded text, and Decimal
+numbers at the fixed scales of spec core §0 (rounded half-up, sent as JSON strings)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+
+# Places per kind of number (spec core §0).
+QTY, UNIT_COST, MONEY, GRAMS, KG, PCT, FCR, SGR, DENSITY = 3, 4, 2, 3, 3, 2, 3, 4, 2
+# Upper bound for any number a client sends: keeps values inside NUMERIC(18, x) columns (422, not 500).
+MAX_NUMBER = Decimal("1e12")
+
+
+def q(value: Decimal | int | float | str, places: int) -> Decimal:
+    """Round half-up to `places` decimals."""
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _out(places: int) -> Any:
+    return PlainSerializer(lambda v: None if v is None else f"{q(v, places):.{places}f}", return_type=str)
+
+
+def _in(places: int) -> Any:
+    return AfterValidator(lambda v: q(v, places))
+
+
+# Output types: Decimal in Python, fixed-scale string in JSON.
+QtyOut = Annotated[Decimal, _out(QTY)]
+UnitCostOut = Annotated[Decimal, _out(UNIT_COST)]
+MoneyOut = Annotated[Decimal, _out(MONEY)]
+GramsOut = Annotated[Decimal, _out(GRAMS)]
+KgOut = Annotated[Decimal, _out(KG)]
+PctOut = Annotated[Decimal, _out(PCT)]
+FcrOut = Annotated[Decimal, _out(FCR)]
+SgrOut = Annotated[Decimal, _out(SGR)]
+DensityOut = Annotated[Decimal, _out(DENSITY)]
+
+
+def decimal_in(places: int, *, gt: int | None = None, ge: int | None = 0) -> Any:
+    """Input Decimal: finite, bounded, rounded half-up to `places` (e.g. `decimal_in(QTY, gt=0)`)."""
+    if gt is not None:
+        return Annotated[Decimal, Field(gt=gt, lt=MAX_NUMBER, allow_inf_nan=False), _in(places)]
+    return Annotated[Decimal, Field(ge=ge, lt=MAX_NUMBER, allow_inf_nan=False), _in(places)]
+
+
+PositiveQty = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(QTY)]
+NonNegativeQty = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(QTY)]
+UnitCostIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(UNIT_COST)]
+MoneyIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(MONEY)]
+SignedMoneyIn = Annotated[Decimal, Field(gt=-MAX_NUMBER, lt=MAX_NUMBER, allow_inf_nan=False), _in(MONEY)]
+PositiveGrams = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(GRAMS)]
+PositiveKg = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(KG)]
+
+
+def text(max_length: int, min_length: int = 1) -> Any:
+    """Trimmed text with bounds (huge strings are 422)."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
+
+
+Name100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class StrictModel(BaseModel):
+    """Request bodies: unknown fields are 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchModel(StrictModel):
+    """PATCH bodies: partial, but an empty body is 422 (spec core §0)."""
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client actually sent."""
+        return self.model_dump(exclude_unset=True)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("at least one field is required")
+        return self
+
+
+class OutModel(BaseModel):
+    """Response models (read from dict rows)."""
+
+    model_config = ConfigDict(from_attributes=True)

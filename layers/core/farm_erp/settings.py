@@ -1,0 +1,102 @@
+"""Runtime configuration, read once per container from the environment."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Keys that look like documentation values are refused: a deploy that forgot its secret must not start.
+_PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "placeholder", "your-secret-key", "dev", "test"}
+MIN_KEY_BYTES = 32
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; environment variables are upper-case field names."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    environment: str = "dev"
+    service_name: str = Field(default="farm-erp", alias="POWERTOOLS_SERVICE_NAME")
+    farm_timezone: str = "UTC"
+
+    # Database: DATABASE_URL locally; in AWS the RDS Proxy endpoint with an IAM token as password.
+    database_url: str | None = None
+    db_host: str | None = None
+    db_port: int = 5432
+    db_name: str = "farm"
+    db_user: str = "farm_app"
+    db_iam_auth: bool = False
+    db_connect_timeout: int = 5
+    aws_region: str | None = None
+
+    # JWT signing keys: either inline (local) or a Secrets Manager secret {"kid","key",["previous_kid","previous_key"]}.
+    jwt_secret: str | None = None
+    jwt_kid: str = "k1"
+    jwt_previous_secret: str | None = None
+    jwt_previous_kid: str | None = None
+    jwt_secret_arn: str | None = None
+    jwt_issuer: str = "farm-erp"
+    jwt_audience: str = "farm-erp-api"
+    access_token_minutes: int = 30
+    refresh_token_days: int = 7
+    session_idle_minutes: int = 720
+
+    bcrypt_rounds: int = 12
+    frontend_url: str = "http://localhost:5173"
+    ses_from_address: str = "no-reply@farm.example"
+    mail_outbox_dir: str | None = None
+    rate_limits_enabled: bool = True
+    forgot_password_min_ms: int = 500
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.database_url is None and self.db_host is None:
+            self.database_url = "postgresql:///farm"
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The container's settings (cached: read once at cold start)."""
+    return Settings()
+
+
+def _check_key(kid: str, key: str) -> None:
+    if len(key.encode()) < MIN_KEY_BYTES or key.strip().lower() in _PLACEHOLDER_KEYS:
+        raise RuntimeError(f"JWT key {kid!r} is too short or a placeholder: refusing to start")
+
+
+@lru_cache(maxsize=1)
+def signing_keys() -> tuple[tuple[str, bytes], dict[str, bytes]]:
+    """(current kid and key, every accepted kid → key). Fetched from Secrets Manager once per container."""
+    s = get_settings()
+    keys: list[tuple[str, str]] = []
+    if s.jwt_secret_arn:
+        from farm_erp.secrets import get_secret_string
+
+        data = json.loads(get_secret_string(s.jwt_secret_arn))
+        keys.append((str(data["kid"]), str(data["key"])))
+        if data.get("previous_key"):
+            keys.append((str(data.get("previous_kid") or "previous"), str(data["previous_key"])))
+    elif s.jwt_secret:
+        keys.append((s.jwt_kid, s.jwt_secret))
+        if s.jwt_previous_secret:
+            keys.append((s.jwt_previous_kid or "previous", s.jwt_previous_secret))
+    else:
+        raise RuntimeError("No JWT signing key configured (JWT_SECRET or JWT_SECRET_ARN)")
+    for kid, key in keys:
+        _check_key(kid, key)
+    current = (keys[0][0], keys[0][1].encode())
+    return current, {kid: key.encode() for kid, key in keys}
+
+
+def reset_caches() -> None:
+    """Forget cached settings and keys (tests change the environment)."""
+    get_settings.cache_clear()
+    signing_keys.cache_clear()
+

@@ -1,0 +1,146 @@
+"""Ways to run a function: in this process (tests), or in worker processes that act as Lambda containers."""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection as Pipe
+from typing import Any
+
+from local.gateway import FunctionError
+from local.lambda_context import LambdaContext
+from local.template_routes import ROOT, Function
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def load_handler(fn: Function) -> Handler:
+    """Import the function's handler the way the Lambda runtime does (CodeUri on sys.path)."""
+    code_dir = str(ROOT / fn.code_uri)
+    if code_dir not in sys.path:
+        sys.path.insert(0, code_dir)
+    handler: Handler = getattr(importlib.import_module(fn.module), fn.attr)
+    return handler
+
+
+class InProcessInvoker:
+    """Every function in this process, one "container" each: what handler-level tests use."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def invoke(self, function: Function, event: dict[str, Any]) -> dict[str, Any]:
+        handler = self._handlers.get(function.logical_id)
+        if handler is None:
+            handler = self._handlers[function.logical_id] = load_handler(function)
+        try:
+            return handler(event, LambdaContext(function.logical_id))
+        except Exception as exc:  # noqa: BLE001 - a raising handler is an invocation error, as in Lambda
+            raise FunctionError(str(exc)) from None
+
+
+def _worker_main(pipe: Pipe, fn: Function, env: dict[str, str]) -> None:
+    """A container: import the handler once (cold start), then serve invocations one at a time."""
+    os.environ.update(env)
+    handler = load_handler(fn)
+    pipe.send(("ready", None))
+    while True:
+        try:
+            event = pipe.recv()
+        except EOFError:
+            return
+        if event is None:
+            return
+        try:
+            pipe.send(("ok", handler(event, LambdaContext(fn.logical_id))))
+        except Exception as exc:  # noqa: BLE001
+            pipe.send(("error", str(exc)))
+
+
+class _Worker:
+    def __init__(self, fn: Function, env: dict[str, str]) -> None:
+        ctx = mp.get_context("spawn")
+        self.pipe, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, fn, env), daemon=True)
+        self.process.start()
+        child.close()
+        kind, _ = self.pipe.recv()
+        if kind != "ready":
+            raise RuntimeError(f"worker for {fn.logical_id} failed to start")
+
+    def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
+        self.pipe.send(event)
+        if not self.pipe.poll(timeout):
+            self.stop()
+            raise FunctionError("Task timed out")
+        kind, value = self.pipe.recv()
+        if kind == "error":
+            raise FunctionError(str(value))
+        result: dict[str, Any] = value
+        return result
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        try:
+            self.pipe.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+class ProcessPoolInvoker:
+    """Each function scales out to `max_containers` worker processes, each with its own database connection,
+    as Lambda does under concurrent load; an idle container is reused (warm), a new one starts cold."""
+
+    def __init__(self, max_containers: int = 4, env: dict[str, str] | None = None, timeout: float = 29.0) -> None:
+        self.max_containers = max_containers
+        self.env = dict(env or {})
+        self.timeout = timeout
+        self._idle: dict[str, queue.LifoQueue[_Worker]] = {}
+        self._count: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._all: list[_Worker] = []
+
+    def _acquire(self, fn: Function) -> _Worker:
+        with self._lock:
+            idle = self._idle.setdefault(fn.logical_id, queue.LifoQueue())
+            spawn = idle.empty() and self._count.get(fn.logical_id, 0) < self.max_containers
+            if spawn:
+                self._count[fn.logical_id] = self._count.get(fn.logical_id, 0) + 1
+        if spawn:
+            try:
+                worker = _Worker(fn, self.env)
+            except Exception:
+                with self._lock:
+                    self._count[fn.logical_id] -= 1
+                raise
+            with self._lock:
+                self._all.append(worker)
+            return worker
+        return idle.get(timeout=self.timeout)
+
+    def invoke(self, function: Function, event: dict[str, Any]) -> dict[str, Any]:
+        worker = self._acquire(function)
+        try:
+            return worker.invoke(event, self.timeout)
+        finally:
+            if worker.alive():
+                self._idle[function.logical_id].put(worker)
+            else:
+                with self._lock:
+                    self._count[function.logical_id] -= 1
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for w in workers:
+            w.stop()

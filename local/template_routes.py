@@ -1,0 +1,139 @@
+"""Read the API's routes and functions from template.yaml, the single source of truth for the wiring."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that keeps CloudFormation short-form tags (!Ref, !Sub, …) as plain values."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node, deep=True)}
+    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def load_template(path: Path | None = None) -> dict[str, Any]:
+    with open(path or ROOT / "template.yaml", encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return data
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_uri: str
+    handler: str
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def attr(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class Route:
+    function: Function
+    method: str  # upper-case or ANY
+    path: str  # API Gateway resource path, e.g. /inventory/{proxy+}
+    public: bool
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        regex = ""
+        for seg in self.path.strip("/").split("/"):
+            if not seg:
+                continue
+            if seg.endswith("+}"):
+                regex += r"/(?P<%s>.+)" % seg[1:-2]
+            elif seg.startswith("{"):
+                regex += r"/(?P<%s>[^/]+)" % seg[1:-1]
+            else:
+                regex += "/" + re.escape(seg)
+        return re.compile("^" + (regex or "/") + "$")
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """API Gateway prefers static segments over variables over greedy ones, and a named method over ANY."""
+        segs = [s for s in self.path.strip("/").split("/") if s]
+        static = sum(1 for s in segs if not s.startswith("{"))
+        greedy = sum(1 for s in segs if s.endswith("+}"))
+        return (static, -greedy, 0 if self.method == "ANY" else 1)
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    stage: str
+    authorizer_ttl: int
+    allowed_origins: str
+    routes: tuple[Route, ...]
+    functions: dict[str, Function]
+    authorizer: Function
+    schedules: dict[str, Function]
+
+
+def _default(params: dict[str, Any], name: str, fallback: Any) -> Any:
+    return (params.get(name) or {}).get("Default", fallback)
+
+
+def api_config(path: Path | None = None) -> ApiConfig:
+    tpl = load_template(path)
+    params = tpl.get("Parameters", {})
+    resources: dict[str, Any] = tpl.get("Resources", {})
+    functions: dict[str, Function] = {}
+    routes: list[Route] = []
+    schedules: dict[str, Function] = {}
+    for logical_id, res in resources.items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = res.get("Properties", {})
+        fn = Function(logical_id, str(props.get("CodeUri", "")).rstrip("/"), str(props.get("Handler", "")))
+        functions[logical_id] = fn
+        for ev in (props.get("Events") or {}).values():
+            ev_props = ev.get("Properties", {})
+            if ev.get("Type") == "Api":
+                auth = (ev_props.get("Auth") or {}).get("Authorizer")
+                routes.append(Route(fn, str(ev_props["Method"]).upper(), str(ev_props["Path"]), auth == "NONE"))
+            elif ev.get("Type") in ("ScheduleV2", "Schedule"):
+                schedules[logical_id] = fn
+    api = next((r for r in resources.values() if r.get("Type") == "AWS::Serverless::Api"), {})
+    authorizers = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
+    auth_arn = next(iter(authorizers.values()), {}).get("FunctionArn", {})
+    auth_id = auth_arn.get("GetAtt", "AuthorizerFunction.Arn").split(".")[0] if isinstance(auth_arn, dict) else ""
+    return ApiConfig(
+        stage=str(_default(params, "Stage", "v1")),
+        authorizer_ttl=int(_default(params, "AuthorizerTtl", 120)),
+        allowed_origins=str(_default(params, "AllowedOrigins", "*")),
+        routes=tuple(sorted(routes, key=lambda r: r.specificity, reverse=True)),
+        functions=functions,
+        authorizer=functions[auth_id or "AuthorizerFunction"],
+        schedules=schedules,
+    )
+
+
+def match(routes: tuple[Route, ...], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route API Gateway would pick for this request (most specific first)."""
+    for route in routes:
+        if route.method not in ("ANY", method.upper()):
+            continue
+        m = route.pattern.match(path.rstrip("/") or "/")
+        if m:
+            return route, m.groupdict()
+    return None

@@ -1,0 +1,58 @@
+"""Test data written straight to the database (setup only; behaviour is always exercised through the API)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+
+from farm_erp import clock
+from farm_erp.passwords import hash_password
+from farm_erp.tokens import issue_access_token
+
+DEFAULT_PASSWORD = "Harvest#2025pond"
+
+
+def create_user(
+    sql: psycopg.Connection[Any],
+    email: str,
+    *,
+    role: str = "user",
+    password: str | None = DEFAULT_PASSWORD,
+    grants: dict[str, str] | None = None,
+    must_change: bool = False,
+    active: bool = True,
+    full_name: str = "Test User",
+) -> int:
+    row = sql.execute(
+        """INSERT INTO users (email, full_name, role_id, password_hash, must_change_password, is_active,
+                              last_password_change)
+           VALUES (%s, %s, (SELECT id FROM roles WHERE key = %s), %s, %s, %s, now()) RETURNING id""",
+        (email.strip().lower(), full_name, role, hash_password(password) if password else None, must_change, active),
+    ).fetchone()
+    assert row is not None
+    user_id = int(row["id"])
+    for module, access in (grants or {}).items():
+        sql.execute(
+            "INSERT INTO user_module_grants (user_id, module_key, access) VALUES (%s, %s, %s)",
+            (user_id, module, access),
+        )
+    return user_id
+
+
+def token_for(sql: psycopg.Connection[Any], user_id: int) -> str:
+    """A live session and a real access token for it (the authorizer verifies it like any other)."""
+    now = clock.now()
+    row = sql.execute(
+        """INSERT INTO sessions (user_id, created_at, last_activity_at, expires_at, ip, user_agent)
+           VALUES (%s, %s, %s, %s, '198.51.100.7', 'pytest-client/1.0') RETURNING id""",
+        (user_id, now, now, now + timedelta(days=7)),
+    ).fetchone()
+    assert row is not None
+    role = sql.execute(
+        "SELECT r.key FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = %s", (user_id,)
+    ).fetchone()
+    assert role is not None
+    token, _ = issue_access_token(user_id, int(row["id"]), str(role["key"]))
+    return token
