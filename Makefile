@@ -1,0 +1,55 @@
+# The one entry point: every target sets up what it needs (virtualenv, packages, embedded PostgreSQL).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/core/requirements.txt | sha1sum | cut -c1-12)
+
+# Python 3.12 (what Lambda runs) when it works, else python3 >= 3.11. pyenv shims that exist but are not
+# selected fail the version probe and are skipped.
+PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null) python3 python3.11; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then echo $$p; break; fi; done)
+
+.PHONY: help venv dev test test-fast lint format typecheck build validate bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt layers/core/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 not found (python3.12 preferred)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP) ## create .venv and install the pinned packages
+
+dev: $(STAMP) ## serve the whole API on http://127.0.0.1:$${PORT:-3000} with an embedded PostgreSQL
+	$(PY) -m local
+
+test: $(STAMP) ## run every test (unit, integration, gateway, template, fuzzing, faults)
+	$(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: $(STAMP) ## unit and integration tests only
+	$(PY) -m pytest -n 2 --dist loadfile -m "not gateway and not slow"
+
+lint: $(STAMP) ## ruff lint + format check, mypy strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/core/farm_erp functions local
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+validate: $(STAMP) ## sam validate --lint (offline)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(VENV)/bin/sam validate --lint
+
+build: $(STAMP) validate ## sam build (needs python3.12 on PATH: found as above)
+	PATH="$$(dirname $$(command -v $(PYTHON))):$$PATH" $(VENV)/bin/sam build --parallel
+
+bench: $(STAMP) ## cold starts, warm latency, gateway throughput, SQL counts → bench/results.json
+	$(PY) -m bench
+
+clean: ## remove build output and local state (keeps .venv)
+	rm -rf .aws-sam .local

@@ -1,0 +1,1 @@
+"""Migrate function: applies the SQL migrations, prepares the application role, bootstraps the first admin."""

@@ -1,0 +1,86 @@
+"""`python -m local` (what `make dev` runs): embedded PostgreSQL, migrations, first admin, and the local API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+from local.template_routes import ROOT, api_config
+
+STATE = ROOT / ".local"
+
+
+def _jwt_secret() -> str:
+    """A per-checkout signing key, generated once and kept under .local/ (never committed)."""
+    path = STATE / "jwt_secret"
+    if not path.exists():
+        STATE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare_database() -> str:
+    """DATABASE_URL if given, else the embedded server under .local/pgdata; migrated either way."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        from local import embedded_db
+
+        server = embedded_db.start(STATE / "pgdata")
+        url = embedded_db.ensure_database(server, "farm")
+        prepare_database.server = server  # type: ignore[attr-defined]  # keep it alive while we run
+    from farm_erp import migrate
+
+    with psycopg.connect(url) as conn:
+        applied = migrate.apply(conn)
+    if applied:
+        logging.info("applied migrations: %s", ", ".join(applied))
+    return url
+
+
+def bootstrap_admin(url: str) -> None:
+    from farm_erp.bootstrap import ensure_admin
+
+    email = os.environ.get("FARM_ADMIN_EMAIL", "admin@farm.local")
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        generated = ensure_admin(conn, email, os.environ.get("FARM_ADMIN_PASSWORD"))
+        conn.commit()
+    if generated:
+        print(f"\n  First admin: {email}\n  Temporary password (shown once): {generated}\n", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the Farm ERP API locally (no Docker).")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--containers", type=int, default=int(os.environ.get("LOCAL_CONTAINERS", "4")))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    os.environ.setdefault("JWT_SECRET", _jwt_secret())
+    os.environ.setdefault("ENVIRONMENT", "local")
+    os.environ.setdefault("MAIL_OUTBOX_DIR", str(STATE / "outbox"))
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    url = prepare_database()
+    os.environ["DATABASE_URL"] = url
+    bootstrap_admin(url)
+
+    ttl_env = os.environ.get("AUTHORIZER_TTL")
+    config = api_config()
+    env = {k: v for k, v in os.environ.items() if k.isupper()}
+    print(f"  Farm ERP API on http://{args.host}:{args.port}  (docs: http://{args.host}:{args.port}/docs)", flush=True)
+    from local.server import serve
+
+    serve(config, args.port, env, host=args.host, authorizer_ttl=int(ttl_env) if ttl_env else None,
+          max_containers=args.containers)
+
+
+if __name__ == "__main__":
+    main()

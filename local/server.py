@@ -1,0 +1,161 @@
+"""The local API Gateway over HTTP: uvicorn in front of `Gateway`, worker processes as Lambda containers,
+merged Swagger UI at /docs, one log line per request, and the expiry job on its 15-minute schedule."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from starlette.types import Receive, Scope, Send
+
+from local.gateway import MAX_BODY_BYTES, Gateway, Invoker, Request, Response
+from local.invokers import ProcessPoolInvoker
+from local.template_routes import ROOT, ApiConfig
+
+log = logging.getLogger("farm_erp.local")
+SCHEDULE_SECONDS = 15 * 60
+SWAGGER_HTML = """<!doctype html><html><head><title>Farm ERP API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", persistAuthorization: true});</script></body></html>"""
+
+
+def merged_openapi(config: ApiConfig) -> dict[str, Any]:
+    """One document over every module function's OpenAPI, with the bearer scheme of the authorizer."""
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "Farm ERP API", "version": "1.0.0"},
+        "paths": {},
+        "components": {"schemas": {}, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+    }
+    seen: set[str] = set()
+    for fn in config.functions.values():
+        if fn.logical_id in seen or fn.logical_id == config.authorizer.logical_id or fn in config.schedules.values():
+            continue
+        seen.add(fn.logical_id)
+        code_dir = str(ROOT / fn.code_uri)
+        if code_dir not in sys.path:
+            sys.path.insert(0, code_dir)
+        try:
+            app = importlib.import_module(fn.module).app
+        except (ImportError, AttributeError):
+            continue
+        doc = app.openapi()
+        merged["paths"].update(doc.get("paths", {}))
+        merged["components"]["schemas"].update(doc.get("components", {}).get("schemas", {}))
+    public = {(r.method, r.path) for r in config.routes if r.public}
+    for path, ops in merged["paths"].items():
+        for method, op in ops.items():
+            if (method.upper(), path) in public:
+                op["security"] = []
+    return merged
+
+
+class LocalApi:
+    """ASGI app: /docs and /openapi.json locally; everything else goes through the gateway."""
+
+    def __init__(self, config: ApiConfig, gateway: Gateway) -> None:
+        self.config = config
+        self.gateway = gateway
+        self._openapi: bytes | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        body = b""
+        too_large = False
+        while True:
+            msg = await receive()
+            body += msg.get("body", b"")
+            if len(body) > MAX_BODY_BYTES:
+                too_large = True
+                body = b""
+            if not msg.get("more_body"):
+                break
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if too_large:
+            resp = Response(413, {"Content-Type": "application/json"}, b'{"detail": "Request too large"}')
+        elif method == "GET" and path == "/docs":
+            resp = Response(200, {"Content-Type": "text/html; charset=utf-8"}, SWAGGER_HTML.encode())
+        elif method == "GET" and path == "/openapi.json":
+            if self._openapi is None:
+                self._openapi = json.dumps(await anyio.to_thread.run_sync(merged_openapi, self.config)).encode()
+            resp = Response(200, {"Content-Type": "application/json"}, self._openapi)
+        else:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            client = scope.get("client") or ("127.0.0.1", 0)
+            req = Request(method, path, scope.get("query_string", b"").decode("latin-1"), headers, body, client[0])
+            resp = await anyio.to_thread.run_sync(self.gateway.handle, req)
+        raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in resp.headers.items()
+                       if k.lower() != "content-length"]
+        await send({"type": "http.response.start", "status": resp.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": resp.body})
+        log.info("%s %s %s %.1f ms", method, path, resp.status, (time.perf_counter() - started) * 1000)
+
+
+class Scheduler(threading.Thread):
+    """Runs each scheduled function at every boundary of its rate (15 minutes), like EventBridge Scheduler."""
+
+    def __init__(self, config: ApiConfig, invoker: Invoker, period: int = SCHEDULE_SECONDS) -> None:
+        super().__init__(daemon=True, name="scheduler")
+        self.config = config
+        self.invoker = invoker
+        self.period = period
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            now = time.time()
+            boundary = now - now % self.period + self.period
+            if self.stopped.wait(boundary - now):
+                return
+            scheduled = datetime.fromtimestamp(boundary, UTC).isoformat().replace("+00:00", "Z")
+            for fn in self.config.schedules.values():
+                try:
+                    result = self.invoker.invoke(fn, {"scheduled_time": scheduled})
+                    log.info("schedule %s at %s: %s", fn.logical_id, scheduled, result)
+                except Exception:  # a failed run is logged and retried at the next boundary
+                    log.exception("schedule %s at %s failed", fn.logical_id, scheduled)
+
+
+def serve(
+    config: ApiConfig,
+    port: int,
+    env: dict[str, str],
+    *,
+    host: str = "127.0.0.1",
+    authorizer_ttl: int | None = None,
+    max_containers: int = 4,
+    schedule: bool = True,
+) -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    invoker = ProcessPoolInvoker(max_containers=max_containers, env=env)
+    gateway = Gateway(config, invoker, authorizer_ttl=authorizer_ttl)
+    scheduler = Scheduler(config, invoker)
+    if schedule:
+        scheduler.start()
+    try:
+        uvicorn.run(LocalApi(config, gateway), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        scheduler.stopped.set()
+        invoker.close()
