@@ -78,10 +78,10 @@ def get_secret_string(
     # from the signed host when the URL spells out the default port or upper-case letters.
     headers = {"Host": host_header(url), "Content-Type": _CONTENT_TYPE, "X-Amz-Target": _TARGET}
     signed = sign_request("POST", url, headers, body, "secretsmanager", region, credentials)
-    request = urllib.request.Request(url, data=body, headers=signed, method="POST")
+    request = urllib.request.Request(url, data=body, headers=signed, method="POST")  # noqa: S310 - scheme checked above
 
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
             raw: bytes = response.read()
     except urllib.error.HTTPError as exc:
         code, message = _aws_error(exc)
@@ -92,12 +92,16 @@ def get_secret_string(
         cause = getattr(exc, "reason", exc)
         raise SecretsError(secret_id, f"cannot reach {parts.scheme}://{parts.netloc}: {cause}") from None
 
-    # Every failure below happens while the response (the secret) is at hand: raise `from None` so that
-    # neither the traceback nor an exception attribute (JSONDecodeError.doc) carries it into the logs.
+    # The response holds the secret, so no exception raised below may chain to one that carries it:
+    # JSONDecodeError keeps the whole document in .doc, and `from None` would still leave it reachable
+    # as __context__ for error reporters that walk the chain. Hence raising outside the except block.
+    payload: Any
     try:
-        payload: Any = json.loads(raw)
+        payload = json.loads(raw)
     except ValueError:
-        raise SecretsError(secret_id, "response is not JSON") from None
+        payload = None
+    if payload is None:
+        raise SecretsError(secret_id, "response is not JSON")
     value = payload.get("SecretString") if isinstance(payload, dict) else None
     if not isinstance(value, str):
         raise SecretsError(secret_id, "response has no SecretString (binary secret?)")
