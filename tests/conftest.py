@@ -37,7 +37,9 @@ from local import embedded_db  # noqa: E402
 from local.gateway import Gateway  # noqa: E402
 from local.invokers import InProcessInvoker  # noqa: E402
 from local.template_routes import ApiConfig, api_config  # noqa: E402
+from tests.support import live  # noqa: E402
 from tests.support.client import ApiClient  # noqa: E402
+from tests.support.live import LiveGateway  # noqa: E402
 from tests.support.factories import create_user, token_for  # noqa: E402
 
 TEMPLATE_DB = "farm_template"
@@ -109,6 +111,18 @@ def make_user(sql: psycopg.Connection[dict[str, Any]]) -> UserFactory:
 @pytest.fixture
 def admin_token(make_user: UserFactory) -> str:
     return make_user("admin@farm.test", role="admin")[1]
+
+
+@pytest.fixture(scope="session")
+def live_gateway(pg_server: Any, config: ApiConfig) -> Iterator[LiveGateway]:
+    """The HTTP gateway with worker processes (TTL 0), bound to the per-test database `farm_test`.
+
+    Use together with `db_url` (or `sql`) so each test still gets a fresh database; the workers keep their
+    connections and reconnect after the database is recreated, as a Lambda container would.
+    """
+    gw = live.start(config, embedded_db.url(pg_server, TEST_DB), authorizer_ttl=0)
+    yield gw
+    gw.stop()
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -59,8 +59,6 @@ def prepare_app_role(conn: psycopg.Connection[dict[str, Any]], role: str, passwo
     if password:
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
     conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(ident, sql.Literal(STATEMENT_TIMEOUT)))
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'").fetchone():
-        conn.execute(sql.SQL("GRANT rds_iam TO {}").format(ident))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
     conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(ident))
     conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident))

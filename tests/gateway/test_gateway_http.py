@@ -1,0 +1,56 @@
+"""HTTP through the local gateway, its worker processes and the real authorizer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.live import LiveGateway
+
+pytestmark = pytest.mark.gateway
+
+
+def test_ping_and_public_health(live_gateway: LiveGateway, db_url: str) -> None:
+    with httpx.Client(base_url=live_gateway.base_url) as http:
+        assert http.get("/ping").json() == {"message": "pong"}
+        assert http.get("/health").json()["database"] == "ok"
+
+
+def test_missing_and_forged_tokens_are_401_with_cors(live_gateway: LiveGateway, db_url: str) -> None:
+    with httpx.Client(base_url=live_gateway.base_url) as http:
+        for headers in ({}, {"Authorization": "Bearer not.a.jwt"}, {"Authorization": "Basic abc"}):
+            r = http.get("/dashboard/summary", headers=headers)
+            assert r.status_code == 401
+            assert r.json() == {"detail": "Not authenticated"}
+            assert r.headers["access-control-allow-origin"] == "*"
+            assert "Idempotency-Key" in r.headers["access-control-allow-headers"]
+
+
+def test_preflight_skips_the_authorizer(live_gateway: LiveGateway, db_url: str) -> None:
+    with httpx.Client(base_url=live_gateway.base_url) as http:
+        r = http.options("/inventory/items", headers={"Origin": "http://app.farm", "Access-Control-Request-Method": "POST"})
+        assert r.status_code == 200
+        assert "POST" in r.headers["access-control-allow-methods"]
+
+
+def test_unknown_route_outside_modules(live_gateway: LiveGateway, db_url: str) -> None:
+    with httpx.Client(base_url=live_gateway.base_url) as http:
+        r = http.get("/nowhere")
+        assert r.status_code == 403
+        assert r.json() == {"detail": "Missing Authentication Token"}
+
+
+def test_oversized_body_is_413(live_gateway: LiveGateway, db_url: str) -> None:
+    with httpx.Client(base_url=live_gateway.base_url) as http:
+        r = http.post("/auth/login", content=b"x" * (10 * 1024 * 1024 + 1), headers={"Content-Type": "application/json"})
+        assert r.status_code == 413
+        assert r.json()["detail"]
+
+
+def test_docs_merge_every_function(live_gateway: LiveGateway, db_url: str) -> None:
+    with httpx.Client(base_url=live_gateway.base_url) as http:
+        assert "swagger-ui" in http.get("/docs").text
+        doc: dict[str, Any] = http.get("/openapi.json").json()
+        assert "/ping" in doc["paths"] and "/health" in doc["paths"]
