@@ -1,0 +1,116 @@
+"""HTTP routes of /auth: validation and wiring only; the rules live in services/."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from auth_api.schemas import (
+    Accepted,
+    ChangePasswordIn,
+    ForgotPasswordIn,
+    LoginAttemptOut,
+    LoginIn,
+    MeOut,
+    MeUpdate,
+    RefreshIn,
+    ResetPasswordIn,
+    Revoked,
+    SessionOut,
+    TokenPair,
+)
+from auth_api.services import account, passwords, signin
+from farm_erp.api import Conn, Info, SignedIn
+from farm_erp.fields import Id
+from farm_erp.lists import Page, Paging
+
+router = APIRouter(tags=["auth"])
+
+
+def arrival() -> float:
+    """When the request reached the route (time.monotonic()); declared first, before the connection."""
+    return time.monotonic()
+
+
+Arrival = Annotated[float, Depends(arrival)]
+
+
+@router.post("/auth/login", response_model=TokenPair)
+def login(body: LoginIn, conn: Conn, info: Info) -> dict[str, Any]:
+    """Sign in with email and password."""
+    return signin.login(conn, body.email, body.password, info)
+
+
+@router.post("/auth/refresh", response_model=TokenPair)
+def refresh(body: RefreshIn, conn: Conn, info: Info) -> dict[str, Any]:
+    """Exchange a refresh token for a new token pair."""
+    return signin.refresh(conn, body.refresh_token, info)
+
+
+@router.post("/auth/logout", status_code=204, response_model=None)
+def logout(
+    principal: SignedIn, conn: Conn, all: Annotated[bool, Query(description="End every session")] = False
+) -> None:
+    """End the current session, or all of them."""
+    signin.logout(conn, principal, all)
+
+
+@router.get("/auth/me", response_model=MeOut)
+def get_me(principal: SignedIn, conn: Conn) -> dict[str, Any]:
+    """Own profile and module access."""
+    return account.me(conn, principal.user_id)
+
+
+@router.patch("/auth/me", response_model=MeOut)
+def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
+    """Edit own profile."""
+    return account.update_me(conn, principal, body.changes())
+
+
+@router.post("/auth/change-password", response_model=TokenPair)
+def change_password(body: ChangePasswordIn, principal: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
+    """Change own password; returns a new token pair for this session."""
+    return passwords.change_password(conn, principal, body.current_password, body.new_password, info)
+
+
+@router.post("/auth/forgot-password", status_code=202, response_model=Accepted)
+def forgot_password(arrived: Arrival, body: ForgotPasswordIn, conn: Conn, info: Info) -> dict[str, str]:
+    """Request a password-reset mail."""
+    return passwords.forgot_password(conn, body.email, info, arrived)
+
+
+@router.post("/auth/reset-password", status_code=204, response_model=None)
+def reset_password(body: ResetPasswordIn, conn: Conn, info: Info) -> None:
+    """Set a new password with a reset token."""
+    passwords.reset_password(conn, body.token, body.new_password, info)
+
+
+@router.get("/auth/sessions", response_model=Page[SessionOut])
+def list_sessions(
+    principal: SignedIn,
+    conn: Conn,
+    paging: Paging,
+    live_only: Annotated[bool, Query(description="Only live sessions (false: every session, with status)")] = True,
+) -> dict[str, Any]:
+    """Own sessions, newest first."""
+    return account.sessions(conn, principal, live_only, paging)
+
+
+@router.delete("/auth/sessions/{session_id}", status_code=204, response_model=None)
+def delete_session(session_id: Id, principal: SignedIn, conn: Conn) -> None:
+    """Revoke one of own sessions."""
+    account.revoke_session(conn, principal, session_id)
+
+
+@router.delete("/auth/sessions", response_model=Revoked)
+def delete_other_sessions(principal: SignedIn, conn: Conn) -> dict[str, int]:
+    """Revoke every own session except the current one."""
+    return account.revoke_other_sessions(conn, principal)
+
+
+@router.get("/auth/login-history", response_model=Page[LoginAttemptOut])
+def login_history(principal: SignedIn, conn: Conn, paging: Paging) -> dict[str, Any]:
+    """Own sign-in attempts, newest first."""
+    return account.login_history(conn, principal, paging)

@@ -1,0 +1,76 @@
+"""The caller's own profile, sessions and sign-in history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auth_api import queries as q
+from auth_api.services.common import MODULE_KEY, idle_since, revoke_logged
+from farm_erp import audit, clock
+from farm_erp.access import Subject, effective_modules
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import NotFound
+from farm_erp.lists import PageParams, page_of
+
+
+def me(conn: Connection, user_id: int) -> dict[str, Any]:
+    """Profile and the modules the caller may use, by the same rule (and data) as the authorizer."""
+    row = q.profile(conn, user_id)
+    if row is None:
+        raise NotFound("User not found")
+    subject = Subject(is_active=bool(row["is_active"]), is_admin=bool(row["is_admin"]), grants=dict(row["grants"]))
+    modules = effective_modules(subject, row["active_modules"])
+    return {
+        **{k: row[k] for k in ("id", "email", "full_name", "role", "is_admin", "is_active", "must_change_password")},
+        **{k: row[k] for k in ("last_login_at", "last_password_change", "created_at")},
+        "modules": [{"key": key, "access": modules[key]} for key in row["active_modules"] if key in modules],
+    }
+
+
+def update_me(conn: Connection, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    before = me(conn, principal.user_id)
+    q.update_full_name(conn, principal.user_id, str(changes["full_name"]))
+    after = me(conn, principal.user_id)
+    keys = ("full_name",)
+    audit.record(
+        conn,
+        principal.actor,
+        "auth.profile.update",
+        module_key=MODULE_KEY,
+        entity_type="user",
+        entity_id=principal.user_id,
+        description="Profile updated",
+        metadata=audit.changes({k: before[k] for k in keys}, {k: after[k] for k in keys}),
+    )
+    return after
+
+
+def sessions(conn: Connection, principal: Principal, live_only: bool, paging: PageParams) -> dict[str, Any]:
+    """Own sessions, newest first; `status` tells live ones from revoked, expired and idle ones."""
+    now = clock.now()
+    rows, total = q.sessions_page(conn, principal.user_id, now, idle_since(now), live_only, paging.limit, paging.offset)
+    items = [{**r, "is_current": r["id"] == principal.session_id} for r in rows]
+    return page_of(items, total, paging)
+
+
+def revoke_session(conn: Connection, principal: Principal, session_id: int) -> None:
+    """Revoke one own session (the current one included); another user's session does not exist for the caller."""
+    row = q.own_session(conn, principal.user_id, session_id)
+    if row is None:
+        raise NotFound("Session not found")
+    if row["revoked_at"] is None and q.revoke_session(conn, session_id, "self_revoked", clock.now()):
+        revoke_logged(conn, principal.actor, [session_id], "self_revoked", principal.user_id, "Session revoked")
+
+
+def revoke_other_sessions(conn: Connection, principal: Principal) -> dict[str, int]:
+    """Sign out everywhere else; the current session stays."""
+    now = clock.now()
+    ids = q.revoke_live(conn, principal.user_id, "self_revoked", now, idle_since(now), keep=principal.session_id)
+    revoke_logged(conn, principal.actor, ids, "self_revoked", principal.user_id, "Other sessions revoked")
+    return {"revoked": len(ids)}
+
+
+def login_history(conn: Connection, principal: Principal, paging: PageParams) -> dict[str, Any]:
+    rows, total = q.login_history_page(conn, principal.user_id, paging.limit, paging.offset)
+    return page_of(rows, total, paging)
