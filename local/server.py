@@ -104,8 +104,11 @@ class LocalApi:
             client = scope.get("client") or ("127.0.0.1", 0)
             req = Request(method, path, scope.get("query_string", b"").decode("latin-1"), headers, body, client[0])
             resp = await anyio.to_thread.run_sync(self.gateway.handle, req)
-        raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in resp.headers.items()
-                       if k.lower() != "content-length"]
+        raw_headers = [
+            (k.lower().encode("latin-1"), str(v).encode("latin-1"))
+            for k, v in resp.headers.items()
+            if k.lower() != "content-length"
+        ]
         await send({"type": "http.response.start", "status": resp.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": resp.body})
         log.info("%s %s %s %.1f ms", method, path, resp.status, (time.perf_counter() - started) * 1000)

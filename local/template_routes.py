@@ -24,7 +24,7 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
 
 
-_CfnLoader.add_multi_constructor("!", _tag)
+_CfnLoader.add_multi_constructor("!", _tag)  # type: ignore[no-untyped-call]
 
 
 def load_template(path: Path | None = None) -> dict[str, Any]:
@@ -62,9 +62,9 @@ class Route:
             if not seg:
                 continue
             if seg.endswith("+}"):
-                regex += r"/(?P<%s>.+)" % seg[1:-2]
+                regex += rf"/(?P<{seg[1:-2]}>.+)"
             elif seg.startswith("{"):
-                regex += r"/(?P<%s>[^/]+)" % seg[1:-1]
+                regex += rf"/(?P<{seg[1:-1]}>[^/]+)"
             else:
                 regex += "/" + re.escape(seg)
         return re.compile("^" + (regex or "/") + "$")
@@ -113,9 +113,10 @@ def api_config(path: Path | None = None) -> ApiConfig:
                 routes.append(Route(fn, str(ev_props["Method"]).upper(), str(ev_props["Path"]), auth == "NONE"))
             elif ev.get("Type") in ("ScheduleV2", "Schedule"):
                 schedules[logical_id] = fn
-    api = next((r for r in resources.values() if r.get("Type") == "AWS::Serverless::Api"), {})
-    authorizers = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
-    auth_arn = next(iter(authorizers.values()), {}).get("FunctionArn", {})
+    api: dict[str, Any] = next((r for r in resources.values() if r.get("Type") == "AWS::Serverless::Api"), {})
+    authorizers: dict[str, Any] = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
+    first: dict[str, Any] = next(iter(authorizers.values()), {})
+    auth_arn = first.get("FunctionArn", {})
     auth_id = auth_arn.get("GetAtt", "AuthorizerFunction.Arn").split(".")[0] if isinstance(auth_arn, dict) else ""
     return ApiConfig(
         stage=str(_default(params, "Stage", "v1")),

@@ -31,16 +31,16 @@ os.environ.update(
 os.environ.pop("JWT_SECRET_ARN", None)
 os.environ.pop("DATABASE_URL", None)
 
-from farm_erp import clock, settings  # noqa: E402
-from farm_erp.db import database  # noqa: E402
-from local import embedded_db  # noqa: E402
-from local.gateway import Gateway  # noqa: E402
-from local.invokers import InProcessInvoker  # noqa: E402
-from local.template_routes import ApiConfig, api_config  # noqa: E402
-from tests.support import live  # noqa: E402
-from tests.support.client import ApiClient  # noqa: E402
-from tests.support.live import LiveGateway  # noqa: E402
-from tests.support.factories import create_user, token_for  # noqa: E402
+from farm_erp import clock, settings
+from farm_erp.db import database
+from local import embedded_db
+from local.gateway import Gateway
+from local.invokers import InProcessInvoker
+from local.template_routes import ApiConfig, api_config
+from tests.support import live
+from tests.support.client import ApiClient
+from tests.support.factories import create_user, token_for
+from tests.support.live import LiveGateway
 
 TEMPLATE_DB = "farm_template"
 TEST_DB = "farm_test"
@@ -56,6 +56,8 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with psycopg.connect(url) as conn:
         migrate.apply(conn)
     yield server
+    database.close()
+    server.cleanup()
 
 
 @pytest.fixture

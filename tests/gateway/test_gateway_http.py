@@ -30,7 +30,9 @@ def test_missing_and_forged_tokens_are_401_with_cors(live_gateway: LiveGateway, 
 
 def test_preflight_skips_the_authorizer(live_gateway: LiveGateway, db_url: str) -> None:
     with httpx.Client(base_url=live_gateway.base_url) as http:
-        r = http.options("/inventory/items", headers={"Origin": "http://app.farm", "Access-Control-Request-Method": "POST"})
+        r = http.options(
+            "/inventory/items", headers={"Origin": "http://app.farm", "Access-Control-Request-Method": "POST"}
+        )
         assert r.status_code == 200
         assert "POST" in r.headers["access-control-allow-methods"]
 
@@ -44,7 +46,9 @@ def test_unknown_route_outside_modules(live_gateway: LiveGateway, db_url: str) -
 
 def test_oversized_body_is_413(live_gateway: LiveGateway, db_url: str) -> None:
     with httpx.Client(base_url=live_gateway.base_url) as http:
-        r = http.post("/auth/login", content=b"x" * (10 * 1024 * 1024 + 1), headers={"Content-Type": "application/json"})
+        r = http.post(
+            "/auth/login", content=b"x" * (10 * 1024 * 1024 + 1), headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 413
         assert r.json()["detail"]
 

@@ -59,8 +59,16 @@ def test_missing_or_malformed_tokens_raise_unauthorized(raw: str | None, db_url:
 def _claims(user_id: int, session_id: int, **over: Any) -> dict[str, Any]:
     s = get_settings()
     now = int(clock.now().timestamp())
-    base = {"sub": str(user_id), "sid": str(session_id), "role": "user", "iat": now, "exp": now + 600,
-            "iss": s.jwt_issuer, "aud": s.jwt_audience, "jti": "x"}
+    base = {
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "role": "user",
+        "iat": now,
+        "exp": now + 600,
+        "iss": s.jwt_issuer,
+        "aud": s.jwt_audience,
+        "jti": "x",
+    }
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -82,8 +90,12 @@ def _session_of(sql: Any, user_id: int) -> int:
 def test_bad_claims_are_rejected(make_user: UserFactory, sql: Any, mutation: dict[str, Any]) -> None:
     user_id, _ = make_user()
     key = get_settings().jwt_secret or ""
-    token = jwt.encode(_claims(user_id, _session_of(sql, user_id), **mutation), key, algorithm="HS256",
-                       headers={"kid": get_settings().jwt_kid})
+    token = jwt.encode(
+        _claims(user_id, _session_of(sql, user_id), **mutation),
+        key,
+        algorithm="HS256",
+        headers={"kid": get_settings().jwt_kid},
+    )
     with pytest.raises(Exception, match="^Unauthorized$"):
         call(f"Bearer {token}")
 

@@ -42,8 +42,13 @@ def start(config: ApiConfig, database_url: str, *, authorizer_ttl: int = 0, max_
     invoker = ProcessPoolInvoker(max_containers=max_containers, env=env)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(LocalApi(config, Gateway(config, invoker, authorizer_ttl=authorizer_ttl)),
-                       host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            LocalApi(config, Gateway(config, invoker, authorizer_ttl=authorizer_ttl)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

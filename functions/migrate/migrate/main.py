@@ -95,7 +95,10 @@ def _respond(event: dict[str, Any], status: str, reason: str = "", data: dict[st
             "Data": data or {},
         }
     ).encode()
-    req = urllib.request.Request(event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": ""})
+    url = str(event["ResponseURL"])
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("ResponseURL must be an HTTP(S) URL")
+    req = urllib.request.Request(url, data=body, method="PUT", headers={"Content-Type": ""})  # noqa: S310
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - CloudFormation's presigned S3 URL
         resp.read()
 
@@ -110,7 +113,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"status": "deleted"}
     try:
         result = run()
-    except Exception as exc:  # CloudFormation must hear about a failure, or the stack waits for an hour
+    except Exception as exc:  # noqa: BLE001 - CloudFormation must hear about a failure, or the stack waits for an hour
         logger.exception("migration failed")
         _respond(event, "FAILED", f"{type(exc).__name__}: see the function's log")
         return {"status": "failed"}

@@ -274,8 +274,9 @@ class RequestCycle:
         if stored.request_hash != req_hash:
             return _plain(422, {"detail": [_loc_error("Idempotency-Key was used with a different request")]})
         if stored.status_code is None:
-            return _plain(409, {"detail": "A request with this Idempotency-Key is in progress",
-                                "code": "idempotency_in_progress"})
+            return _plain(
+                409, {"detail": "A request with this Idempotency-Key is in progress", "code": "idempotency_in_progress"}
+            )
         headers = [(b"content-type", b"application/json"), (b"idempotent-replayed", b"true")]
         return stored.status_code, headers, [(stored.body or "").encode()]
 
@@ -411,7 +412,8 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
             }
         return dict(adapter(event, context))
 
-    return handler
+    wrapped: LambdaHandler = handler
+    return wrapped
 
 
 logging.getLogger("mangum").setLevel(logging.WARNING)

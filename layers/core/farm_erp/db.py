@@ -8,6 +8,7 @@ connection in RDS Proxy): the statement timeout lives on the database role.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -102,10 +103,9 @@ class Database:
 
     def _discard(self) -> None:
         if self._conn is not None:
-            try:
+            # Closing a broken connection may fail in any way; the connection is dropped either way.
+            with contextlib.suppress(Exception):
                 self._conn.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail in any way
-                pass
         self._conn = None
 
     def close(self) -> None:
