@@ -1,0 +1,1 @@
+"""SQL of the admin function: parameterised, returning dict rows."""

@@ -1,0 +1,1 @@
+"""HTTP routes of the admin function (no SQL, no rules: they call the services)."""

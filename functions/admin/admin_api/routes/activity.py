@@ -1,0 +1,40 @@
+"""Activity-log search and user statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from admin_api.routes.deps import GUARD, Admin
+from admin_api.schemas.activity import ActivityOut, StatisticsOut
+from admin_api.schemas.common import MAX_ID
+from admin_api.services import activity as service
+from farm_erp.api import Conn
+from farm_erp.lists import Dates, Page, Paging, page_of
+
+router = APIRouter(tags=["admin: activity"], dependencies=GUARD)
+
+
+@router.get("/admin/activity-logs", response_model=Page[ActivityOut])
+def search_activity(
+    conn: Conn,
+    admin: Admin,
+    paging: Paging,
+    dates: Dates,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    module_key: Annotated[str | None, Query(max_length=50)] = None,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+    success: bool | None = None,
+) -> dict[str, Any]:
+    """Audit rows, newest first: the last 7 days by default, at most 90 days."""
+    rows, total = service.search(
+        conn, dates.from_, dates.to, user_id, module_key, action, success, paging.limit, paging.offset
+    )
+    return page_of(rows, total, paging)
+
+
+@router.get("/admin/statistics", response_model=StatisticsOut)
+def statistics(conn: Conn, admin: Admin) -> dict[str, int]:
+    """User, login and activity figures."""
+    return service.statistics(conn)

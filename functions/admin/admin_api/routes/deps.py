@@ -1,0 +1,14 @@
+"""The admin-only guard every admin route depends on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from farm_erp.api import Principal, module_guard
+
+admin_only = module_guard("admin")
+# The same callable everywhere, so FastAPI runs the guard once per request.
+Admin = Annotated[Principal, Depends(admin_only)]
+GUARD = [Depends(admin_only)]

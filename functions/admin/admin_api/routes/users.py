@@ -1,0 +1,74 @@
+"""Users: list, create, read, edit, deactivate, unlock, reset password, force sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from admin_api.routes.deps import GUARD, Admin
+from admin_api.schemas.common import Revoked, UserId
+from admin_api.schemas.users import TemporaryPassword, UserCreate, UserCreated, UserOut, UserUpdate
+from admin_api.services import users as service
+from farm_erp import clock
+from farm_erp.api import Conn
+from farm_erp.lists import Page, Paging, page_of
+
+router = APIRouter(tags=["admin: users"], dependencies=GUARD)
+
+
+@router.get("/admin/users", response_model=Page[UserOut])
+def list_users(
+    conn: Conn,
+    admin: Admin,
+    paging: Paging,
+    is_active: bool | None = None,
+    role: Annotated[str | None, Query(max_length=50)] = None,
+    q: Annotated[str | None, Query(max_length=255, description="Part of the email or name")] = None,
+) -> dict[str, Any]:
+    """Users, by email, filtered by active flag, role key and a search term."""
+    rows, total = service.list_users(conn, clock.now(), is_active, role, q, paging.limit, paging.offset)
+    return page_of(rows, total, paging)
+
+
+@router.post("/admin/users", response_model=UserCreated, status_code=201)
+def create_user(conn: Conn, admin: Admin, body: UserCreate) -> dict[str, Any]:
+    """Create a user with a temporary password, shown once."""
+    return service.create_user(conn, admin.actor, body, clock.now())
+
+
+@router.get("/admin/users/{user_id}", response_model=UserOut)
+def get_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+    """One user."""
+    return service.get_user(conn, user_id, clock.now())
+
+
+@router.patch("/admin/users/{user_id}", response_model=UserOut)
+def update_user(conn: Conn, admin: Admin, user_id: UserId, body: UserUpdate) -> dict[str, Any]:
+    """Edit name, role or active flag; deactivation and role changes sign the user out."""
+    return service.update_user(conn, admin.actor, user_id, body.changes(), clock.now())
+
+
+@router.delete("/admin/users/{user_id}", status_code=204, response_class=Response, response_model=None)
+def deactivate_user(conn: Conn, admin: Admin, user_id: UserId) -> Response:
+    """Deactivate a user (users are never deleted)."""
+    service.deactivate_user(conn, admin.actor, user_id, clock.now())
+    return Response(status_code=204)
+
+
+@router.post("/admin/users/{user_id}/unlock", response_model=UserOut)
+def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+    """Clear a lockout and the failed-login counter."""
+    return service.unlock_user(conn, admin.actor, user_id, clock.now())
+
+
+@router.post("/admin/users/{user_id}/reset-password", response_model=TemporaryPassword)
+def reset_password(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, str]:
+    """Give the user a new temporary password and sign them out everywhere."""
+    return {"temporary_password": service.reset_password(conn, admin.actor, user_id, clock.now())}
+
+
+@router.delete("/admin/users/{user_id}/sessions", response_model=Revoked)
+def revoke_sessions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, int]:
+    """Force sign-out: revoke every live session of the user."""
+    return {"revoked": service.revoke_sessions(conn, admin.actor, user_id, clock.now())}

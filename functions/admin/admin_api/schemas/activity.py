@@ -1,0 +1,37 @@
+"""Activity-log rows and the user statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ActivityOut(BaseModel):
+    id: int
+    created_at: datetime
+    user_id: int | None
+    actor_email: str | None
+    actor_role: str | None
+    session_id: int | None
+    ip: str | None
+    user_agent: str | None
+    action: str
+    module_key: str | None
+    entity_type: str | None
+    entity_id: str | None
+    success: bool
+    description: str | None
+    metadata: dict[str, Any]
+
+
+class StatisticsOut(BaseModel):
+    total_users: int
+    active_users: int
+    inactive_users: int
+    total_admins: int
+    total_regular_users: int
+    recent_logins_24h: int
+    failed_logins_24h: int
+    total_activities_7d: int

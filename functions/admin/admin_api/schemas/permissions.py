@@ -1,0 +1,30 @@
+"""Module grants of one user, read and replaced as a whole."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from admin_api.schemas.common import Key50
+from farm_erp.fields import StrictModel
+
+
+class GrantIn(StrictModel):
+    module_key: Key50
+    access: Literal["read", "write"]
+
+
+class PermissionsReplace(StrictModel):
+    grants: list[GrantIn] = Field(max_length=50)
+
+
+class PermissionOut(BaseModel):
+    module_key: str
+    module_name: str
+    access: Literal["read", "write"] | None
+
+
+class PermissionsOut(BaseModel):
+    user_id: int
+    grants: list[PermissionOut]

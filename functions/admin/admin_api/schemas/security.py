@@ -1,0 +1,43 @@
+"""Sessions of every user, login attempts and security figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class SessionOut(BaseModel):
+    id: int
+    user_id: int
+    email: str
+    full_name: str
+    created_at: datetime
+    last_activity_at: datetime
+    expires_at: datetime
+    ip: str | None
+    user_agent: str | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    is_live: bool
+
+
+class LoginOut(BaseModel):
+    id: int
+    created_at: datetime
+    user_id: int | None
+    email_attempted: str
+    ip: str | None
+    user_agent: str | None
+    status: str
+    failure_reason: str | None
+    is_new_device: bool
+    is_new_ip: bool
+
+
+class SecurityStatsOut(BaseModel):
+    active_sessions: int
+    logins_24h: int
+    failed_logins_24h: int
+    lockouts_24h: int
+    users_with_sessions: int

@@ -1,0 +1,56 @@
+"""Sessions of every user, their revocation, login attempts and security figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from admin_api.queries import security as q
+from farm_erp import admin_figures, audit, clock
+from farm_erp.audit import Actor
+from farm_erp.db import Connection
+from farm_erp.errors import NotFound
+from farm_erp.sessions import revoke_session
+
+
+def list_sessions(
+    conn: Connection, user_id: int | None, live_only: bool, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    return q.list_sessions(conn, clock.now(), user_id, live_only, limit, offset)
+
+
+def revoke(conn: Connection, actor: Actor, session_id: int) -> None:
+    """Revoke any user's session; an already revoked one stays as it was (the DELETE is idempotent)."""
+    session = q.get_session(conn, session_id, lock=True)
+    if session is None:
+        raise NotFound("Session not found")
+    if revoke_session(conn, session_id, "admin_revoked", clock.now()):
+        audit.record(
+            conn,
+            actor,
+            "admin.session.revoke",
+            module_key="admin",
+            entity_type="session",
+            entity_id=session_id,
+            metadata={"user_id": session["user_id"]},
+            description=f"revoked session {session_id} of user {session['user_id']}",
+        )
+
+
+def login_history(
+    conn: Connection,
+    status: str | None,
+    user_id: int | None,
+    email: str | None,
+    from_: date | None,
+    to: date | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    since = clock.day_start(from_) if from_ else None
+    until = clock.day_end(to) if to else None
+    return q.login_history(conn, status, user_id, email, since, until, limit, offset)
+
+
+def stats(conn: Connection) -> dict[str, int]:
+    return admin_figures.security_statistics(conn, clock.now())

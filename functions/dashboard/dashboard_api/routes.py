@@ -1,0 +1,34 @@
+"""Dashboard routes: home page summary, sidebar modules and widgets (any signed-in user, GET only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from dashboard_api import service
+from dashboard_api.schemas import SidebarModule, Summary, Widgets
+from farm_erp import clock
+from farm_erp.api import Conn, SignedIn
+from farm_erp.lists import Page, Paging, page_of
+
+router = APIRouter(tags=["dashboard"])
+
+
+@router.get("/dashboard/summary", response_model=Summary, response_model_exclude_unset=True)
+def summary(conn: Conn, principal: SignedIn) -> dict[str, Any]:
+    """Figures of every module the caller may read."""
+    return service.summary(conn, principal.user_id, clock.now(), clock.today())
+
+
+@router.get("/dashboard/modules", response_model=Page[SidebarModule])
+def modules(conn: Conn, principal: SignedIn, paging: Paging) -> dict[str, Any]:
+    """The sidebar: modules the caller may read, by display order then key."""
+    rows = service.readable_modules(conn, principal.user_id)
+    return page_of(rows[paging.offset : paging.offset + paging.limit], len(rows), paging)
+
+
+@router.get("/dashboard/widgets", response_model=Widgets, response_model_exclude_unset=True)
+def widgets(conn: Conn, principal: SignedIn) -> dict[str, Any]:
+    """Short alert lists of every module the caller may read."""
+    return service.widgets(conn, principal.user_id, clock.today())

@@ -1,0 +1,136 @@
+"""Response models of the dashboard: summary figures, sidebar modules, widgets (spec core §3.6)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from farm_erp.fields import GramsOut, KgOut, MoneyOut, QtyOut, UnitCostOut
+
+
+class InventorySummary(BaseModel):
+    active_items: int
+    low_stock_items: int
+    expiring_lots_30d: int
+    total_stock_value: MoneyOut
+    open_pos: int
+
+
+class BioflocSummary(BaseModel):
+    active_batches: int
+    total_fish: int
+    total_biomass_kg: KgOut
+    tanks_in_use: int
+
+
+class AdminSummary(BaseModel):
+    total_users: int
+    active_users: int
+    recent_logins_24h: int
+    total_activities_7d: int
+
+
+class Summary(BaseModel):
+    """Only the modules the caller may read are present."""
+
+    inventory: InventorySummary | None = None
+    biofloc: BioflocSummary | None = None
+    admin: AdminSummary | None = None
+
+
+class SidebarModule(BaseModel):
+    key: str
+    name: str
+    description: str | None
+    icon: str | None
+    display_order: int
+    access: Literal["read", "write"]
+
+
+class LowStockItem(BaseModel):
+    item_id: int
+    sku: str
+    name: str
+    unit: str
+    on_hand_qty: QtyOut
+    reserved_qty: QtyOut
+    available_qty: QtyOut
+    reorder_threshold: QtyOut
+    deficit: QtyOut
+
+
+class ExpiringLot(BaseModel):
+    lot_id: int
+    lot_number: str
+    item_id: int
+    sku: str
+    name: str
+    unit: str
+    received_date: date
+    expiry_date: date
+    remaining_qty: QtyOut
+    unit_cost: UnitCostOut
+    value: MoneyOut
+    days_until_expiry: int
+    state: str
+
+
+class WaterAlert(BaseModel):
+    tank_id: int
+    tank_code: str
+    tank_name: str
+    batch_id: int | None
+    batch_code: str | None
+    test_id: int
+    tested_at: datetime
+    overall: str
+    out_of_range: list[str]
+
+
+class HarvestDueBatch(BaseModel):
+    batch_id: int
+    batch_code: str
+    species: str
+    tank_id: int | None
+    tank_code: str | None
+    days: int
+    current_count: int
+    current_avg_weight_g: GramsOut
+    current_biomass_kg: KgOut
+
+
+class RecentActivity(BaseModel):
+    id: int
+    created_at: datetime
+    user_id: int | None
+    actor_email: str | None
+    action: str
+    module_key: str | None
+    entity_type: str | None
+    entity_id: str | None
+    success: bool
+    description: str | None
+
+
+class InventoryWidgets(BaseModel):
+    low_stock: list[LowStockItem]
+    expiring: list[ExpiringLot]
+
+
+class BioflocWidgets(BaseModel):
+    water_alerts: list[WaterAlert]
+    harvest_due: list[HarvestDueBatch]
+
+
+class AdminWidgets(BaseModel):
+    recent_activity: list[RecentActivity]
+
+
+class Widgets(BaseModel):
+    """Keyed like the summary: only the modules the caller may read are present."""
+
+    inventory: InventoryWidgets | None = None
+    biofloc: BioflocWidgets | None = None
+    admin: AdminWidgets | None = None
