@@ -1,0 +1,1 @@
+"""The inventory function: items, lots, the stock ledger, reservations, purchase orders, alerts and exports."""

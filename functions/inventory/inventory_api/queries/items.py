@@ -1,0 +1,301 @@
+"""Items: the item view (one query per page), lots, bulk fetch, mappings and the checks behind deletes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from farm_erp import clock
+from farm_erp.db import Connection
+from farm_erp.inventory_figures import OPEN_PO_STATUSES
+from inventory_api.queries.common import Where, count, update_row
+from inventory_api.schemas.common import ref
+
+ITEM_COLUMNS = (
+    "sku",
+    "name",
+    "description",
+    "category_id",
+    "unit_id",
+    "default_supplier_id",
+    "default_price",
+    "reorder_threshold",
+    "min_stock_level",
+    "is_active",
+)
+
+# Live reservations of item i at %(now)s.
+RESERVED = """(SELECT COALESCE(sum(r.quantity), 0) FROM reservations r
+                WHERE r.item_id = i.id AND r.status = 'pending' AND r.reserved_until > %(now)s)"""
+LOW_STOCK = f"(i.is_active AND i.reorder_threshold > 0 AND i.on_hand_qty - {RESERVED} <= i.reorder_threshold)"
+
+# Every derived field of the item view (spec inventory §3.2.6), for the items of {source}: each sub-select
+# is an index lookup (reservations_pending_idx, lots_fifo_idx, lots_item_idx, stock_ledger_item_idx,
+# po_lines_item_idx), so a page costs a few lookups per row whatever the size of the tables.
+_VIEW = """
+SELECT i.id, i.sku, i.name, i.description, i.is_active, i.default_price, i.reorder_threshold,
+       i.min_stock_level, i.on_hand_qty, i.category_id, c.name AS category_name,
+       i.unit_id, u.abbreviation AS unit_abbreviation, i.default_supplier_id, s.name AS supplier_name,
+       COALESCE(res.qty, 0) AS reserved_qty,
+       COALESCE(val.value, 0) AS stock_value,
+       lp.unit_cost AS last_purchase_price,
+       (EXISTS (SELECT 1 FROM stock_ledger sl WHERE sl.item_id = i.id)
+        OR EXISTS (SELECT 1 FROM po_lines pl WHERE pl.item_id = i.id)) AS has_history
+  FROM {source}
+  JOIN units u ON u.id = i.unit_id
+  LEFT JOIN categories c ON c.id = i.category_id
+  LEFT JOIN suppliers s ON s.id = i.default_supplier_id
+  LEFT JOIN LATERAL (SELECT sum(r.quantity) AS qty FROM reservations r
+                      WHERE r.item_id = i.id AND r.status = 'pending' AND r.reserved_until > %(now)s) res ON true
+  LEFT JOIN LATERAL (SELECT round(sum(l.remaining_qty * l.unit_cost), 2) AS value FROM lots l
+                      WHERE l.item_id = i.id AND l.remaining_qty > 0) val ON true
+  LEFT JOIN LATERAL (SELECT l.unit_cost FROM lots l
+                      WHERE l.item_id = i.id AND l.source IN ('manual', 'purchase')
+                      ORDER BY l.received_date DESC, l.id DESC LIMIT 1) lp ON true
+"""
+
+
+def view(row: dict[str, Any]) -> dict[str, Any]:
+    """A database row of _VIEW as the item view."""
+    available = row["on_hand_qty"] - row["reserved_qty"]
+    threshold = row["reorder_threshold"]
+    return {
+        "id": row["id"],
+        "sku": row["sku"],
+        "name": row["name"],
+        "description": row["description"],
+        "category": ref(row["category_id"], row["category_name"]),
+        "unit": {"id": row["unit_id"], "abbreviation": row["unit_abbreviation"]},
+        "default_supplier": ref(row["default_supplier_id"], row["supplier_name"]),
+        "default_price": row["default_price"],
+        "reorder_threshold": row["reorder_threshold"],
+        "min_stock_level": row["min_stock_level"],
+        "on_hand_qty": row["on_hand_qty"],
+        "reserved_qty": row["reserved_qty"],
+        "available_qty": available,
+        "stock_value": row["stock_value"],
+        "last_purchase_price": row["last_purchase_price"],
+        "is_low_stock": bool(row["is_active"] and threshold > 0 and available <= threshold),
+        "has_history": row["has_history"],
+        "is_active": row["is_active"],
+    }
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    q: str | None = None
+    category_id: int | None = None
+    supplier_id: int | None = None
+    is_active: bool | None = None
+    low_stock: bool | None = None
+
+    def where(self) -> Where:
+        w = Where()
+        w.params["now"] = clock.now()
+        if self.q:
+            w.add("(i.sku ILIKE %(q)s OR i.name ILIKE %(q)s)", q=f"%{self.q}%")
+        if self.category_id is not None:
+            w.add("i.category_id = %(category_id)s", category_id=self.category_id)
+        if self.supplier_id is not None:
+            w.add("i.default_supplier_id = %(supplier_id)s", supplier_id=self.supplier_id)
+        if self.is_active is not None:
+            w.add("i.is_active = %(is_active)s", is_active=self.is_active)
+        if self.low_stock is True:
+            w.add(LOW_STOCK)
+        elif self.low_stock is False:
+            w.add(f"NOT {LOW_STOCK}")
+        return w
+
+
+def list_items(conn: Connection, f: ItemFilters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of item views (one statement) and the filtered count."""
+    w = f.where()
+    source = f"""(SELECT i.id, i.name FROM items i WHERE {w.sql()}
+                  ORDER BY i.name, i.id LIMIT %(limit)s OFFSET %(offset)s) p
+                 JOIN items i ON i.id = p.id"""
+    rows = conn.execute(
+        _VIEW.format(source=source) + " ORDER BY i.name, i.id", {**w.params, "limit": limit, "offset": offset}
+    ).fetchall()
+    total = count(conn, f"SELECT count(*) AS n FROM items i WHERE {w.sql()}", w.params)
+    return [view(r) for r in rows], total
+
+
+def iter_items(conn: Connection, f: ItemFilters, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` item views in list order (exports)."""
+    w = f.where()
+    source = (
+        f"(SELECT i.id, i.name FROM items i WHERE {w.sql()} ORDER BY i.name, i.id LIMIT %(limit)s) p "
+        "JOIN items i ON i.id = p.id"
+    )
+    rows = conn.execute(_VIEW.format(source=source) + " ORDER BY i.name, i.id", {**w.params, "limit": limit})
+    return [view(r) for r in rows.fetchall()]
+
+
+def get_item(conn: Connection, item_id: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        _VIEW.format(source="items i") + " WHERE i.id = %(id)s", {"id": item_id, "now": clock.now()}
+    ).fetchone()
+    return None if row is None else view(row)
+
+
+def bulk_items(conn: Connection, ids: list[int], skus: list[str]) -> list[dict[str, Any]]:
+    """Active items by id or normalised SKU, in one query."""
+    rows = conn.execute(
+        _VIEW.format(source="items i")
+        + " WHERE i.is_active AND (i.id = ANY(%(ids)s) OR i.sku = ANY(%(skus)s)) ORDER BY i.name, i.id",
+        {"ids": ids, "skus": skus, "now": clock.now()},
+    ).fetchall()
+    return [view(r) for r in rows]
+
+
+_LOT = """SELECT l.id, l.item_id, l.lot_number, l.source, l.received_date, l.expiry_date,
+                 (l.expiry_date IS NOT NULL AND l.expiry_date < %(today)s) AS is_expired,
+                 l.quantity_received, l.remaining_qty, l.unit_cost, round(l.remaining_qty * l.unit_cost, 2) AS value,
+                 l.supplier_id, s.name AS supplier_name, l.po_id, l.po_line_id, l.notes, l.created_at
+            FROM lots l LEFT JOIN suppliers s ON s.id = l.supplier_id"""
+
+
+def _lot(row: dict[str, Any]) -> dict[str, Any]:
+    row["supplier"] = ref(row.pop("supplier_id"), row.pop("supplier_name"))
+    return row
+
+
+def list_lots(
+    conn: Connection, item_id: int, include_exhausted: bool, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """An item's lots in FIFO order."""
+    cond = "l.item_id = %(item)s" + ("" if include_exhausted else " AND l.remaining_qty > 0")
+    params = {"item": item_id, "today": clock.today(), "limit": limit, "offset": offset}
+    rows = conn.execute(
+        f"{_LOT} WHERE {cond} ORDER BY l.received_date, l.id LIMIT %(limit)s OFFSET %(offset)s", params
+    ).fetchall()
+    return [_lot(r) for r in rows], count(conn, f"SELECT count(*) AS n FROM lots l WHERE {cond}", params)
+
+
+def lots_of(conn: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
+    """Lots holding stock of several items, FIFO within each item (bulk fetch)."""
+    rows = conn.execute(
+        f"{_LOT} WHERE l.item_id = ANY(%(ids)s) AND l.remaining_qty > 0 ORDER BY l.item_id, l.received_date, l.id",
+        {"ids": item_ids, "today": clock.today()},
+    ).fetchall()
+    return [_lot(r) for r in rows]
+
+
+def insert_item(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+    cols = [c for c in ITEM_COLUMNS if c in values]
+    row = conn.execute(
+        f"INSERT INTO items ({', '.join(cols)}, created_by) "
+        f"VALUES ({', '.join('%(' + c + ')s' for c in cols)}, %(created_by)s) RETURNING id",
+        {**{c: values[c] for c in cols}, "created_by": user_id},
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def update_item(conn: Connection, item_id: int, changes: dict[str, Any]) -> None:
+    update_row(conn, "items", item_id, changes, ITEM_COLUMNS)
+
+
+def reference_states(
+    conn: Connection, category_id: int | None, unit_id: int | None, supplier_id: int | None
+) -> dict[str, Any]:
+    """is_active of the referenced rows (None when a row does not exist); locks them against deletion."""
+    row = conn.execute(
+        """SELECT (SELECT true FROM categories WHERE id = %(c)s FOR KEY SHARE) AS category,
+                  (SELECT is_active FROM units WHERE id = %(u)s FOR KEY SHARE) AS unit,
+                  (SELECT is_active FROM suppliers WHERE id = %(s)s FOR KEY SHARE) AS supplier""",
+        {"c": category_id, "u": unit_id, "s": supplier_id},
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def item_usage(conn: Connection, item_id: int) -> dict[str, Any]:
+    """What blocks deactivation or deletion of an item."""
+    row = conn.execute(
+        """SELECT EXISTS (SELECT 1 FROM lots WHERE item_id = %(id)s) AS has_lots,
+                  EXISTS (SELECT 1 FROM stock_ledger WHERE item_id = %(id)s) AS has_ledger,
+                  EXISTS (SELECT 1 FROM po_lines WHERE item_id = %(id)s) AS has_po_lines,
+                  EXISTS (SELECT 1 FROM po_lines pl JOIN purchase_orders po ON po.id = pl.po_id
+                           WHERE pl.item_id = %(id)s AND po.status = ANY(%(open)s)) AS on_open_po,
+                  EXISTS (SELECT 1 FROM reservations WHERE item_id = %(id)s AND status = 'pending'
+                             AND reserved_until > %(now)s) AS has_live_reservations""",
+        {"id": item_id, "open": list(OPEN_PO_STATUSES), "now": clock.now()},
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def delete_item(conn: Connection, item_id: int) -> None:
+    conn.execute("DELETE FROM item_module_mappings WHERE item_id = %s", (item_id,))
+    conn.execute("DELETE FROM items WHERE id = %s", (item_id,))
+
+
+def list_mappings(conn: Connection, item_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    rows = conn.execute(
+        """SELECT * FROM item_module_mappings WHERE item_id = %(id)s ORDER BY module_key
+           LIMIT %(limit)s OFFSET %(offset)s""",
+        {"id": item_id, "limit": limit, "offset": offset},
+    ).fetchall()
+    return rows, count(conn, "SELECT count(*) AS n FROM item_module_mappings WHERE item_id = %(id)s", {"id": item_id})
+
+
+def get_mapping(conn: Connection, item_id: int, module_key: str) -> dict[str, Any] | None:
+    return conn.execute(
+        "SELECT * FROM item_module_mappings WHERE item_id = %s AND module_key = %s", (item_id, module_key)
+    ).fetchone()
+
+
+def upsert_mapping(
+    conn: Connection, item_id: int, module_key: str, is_primary: bool, settings: dict[str, Any], user_id: int
+) -> dict[str, Any]:
+    row = conn.execute(
+        """INSERT INTO item_module_mappings (item_id, module_key, is_primary, settings, created_by)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (item_id, module_key) DO UPDATE
+               SET is_primary = EXCLUDED.is_primary, settings = EXCLUDED.settings
+           RETURNING *""",
+        (item_id, module_key, is_primary, Jsonb(settings), user_id),
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def delete_mapping(conn: Connection, item_id: int, module_key: str) -> bool:
+    cur = conn.execute("DELETE FROM item_module_mappings WHERE item_id = %s AND module_key = %s", (item_id, module_key))
+    return cur.rowcount > 0
+
+
+def module_items(conn: Connection, module_key: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Mapped active items, primary first, then by name."""
+    source = """(SELECT m.item_id AS id, m.is_primary, m.settings, i0.name FROM item_module_mappings m
+                  JOIN items i0 ON i0.id = m.item_id
+                 WHERE m.module_key = %(module)s AND i0.is_active
+                 ORDER BY m.is_primary DESC, i0.name, i0.id LIMIT %(limit)s OFFSET %(offset)s) p
+                JOIN items i ON i.id = p.id"""
+    sql = (
+        _VIEW.format(source=source).replace("SELECT i.id,", "SELECT p.is_primary, p.settings, i.id,", 1)
+        + " ORDER BY p.is_primary DESC, i.name, i.id"
+    )
+    rows = conn.execute(sql, {"module": module_key, "limit": limit, "offset": offset, "now": clock.now()}).fetchall()
+    total = count(
+        conn,
+        """SELECT count(*) AS n FROM item_module_mappings m JOIN items i ON i.id = m.item_id
+            WHERE m.module_key = %(module)s AND i.is_active""",
+        {"module": module_key},
+    )
+    return [{**view(r), "is_primary": r["is_primary"], "settings": r["settings"]} for r in rows], total
+
+
+def lots_for_export(conn: Connection, item_ids: list[int], limit: int) -> list[dict[str, Any]]:
+    """Lots holding stock of the exported items, in FIFO order per item."""
+    return conn.execute(
+        """SELECT i.sku, i.name AS item_name, l.lot_number, l.received_date, l.expiry_date, l.remaining_qty,
+                  l.unit_cost, round(l.remaining_qty * l.unit_cost, 2) AS value, s.name AS supplier_name
+             FROM lots l JOIN items i ON i.id = l.item_id LEFT JOIN suppliers s ON s.id = l.supplier_id
+            WHERE l.item_id = ANY(%s) AND l.remaining_qty > 0
+            ORDER BY i.name, i.id, l.received_date, l.id LIMIT %s""",
+        (item_ids, limit),
+    ).fetchall()

@@ -1,0 +1,258 @@
+"""Purchase orders, lines, receipts and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from farm_erp import clock
+from farm_erp.db import Connection
+from inventory_api.queries.common import Where, count, update_row
+
+_LIST = """SELECT po.id, po.po_number, po.supplier_id, s.name AS supplier_name, po.po_date, po.expected_delivery,
+                  po.status, po.notes, po.created_at,
+                  COALESCE(lt.line_count, 0) AS line_count, COALESCE(lt.total_amount, 0) AS total_amount,
+                  COALESCE(rv.received_value, 0) AS received_value
+             FROM purchase_orders po
+             JOIN suppliers s ON s.id = po.supplier_id
+             LEFT JOIN LATERAL (SELECT count(*) AS line_count, sum(line_total) AS total_amount
+                                  FROM po_lines WHERE po_id = po.id) lt ON true
+             LEFT JOIN LATERAL (SELECT sum(round(rl.received_qty * rl.unit_cost, 2)) AS received_value
+                                  FROM po_receipts r JOIN po_receipt_lines rl ON rl.receipt_id = r.id
+                                 WHERE r.po_id = po.id) rv ON true"""
+
+
+@dataclass(frozen=True)
+class PoFilters:
+    status: str | None = None
+    supplier_id: int | None = None
+    from_: date | None = None
+    to: date | None = None
+    q: str | None = None
+
+    def where(self) -> Where:
+        w = Where()
+        if self.status is not None:
+            w.add("po.status = %(status)s", status=self.status)
+        if self.supplier_id is not None:
+            w.add("po.supplier_id = %(supplier_id)s", supplier_id=self.supplier_id)
+        if self.from_ is not None:
+            w.add("po.po_date >= %(from_)s", from_=self.from_)
+        if self.to is not None:
+            w.add("po.po_date <= %(to)s", to=self.to)
+        if self.q:
+            w.add(
+                "(po.po_number ILIKE %(q)s OR EXISTS (SELECT 1 FROM suppliers sq WHERE sq.id = po.supplier_id"
+                " AND sq.name ILIKE %(q)s))",
+                q=f"%{self.q}%",
+            )
+        return w
+
+
+def list_pos(conn: Connection, f: PoFilters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Purchase orders, newest PO date first."""
+    w = f.where()
+    rows = conn.execute(
+        f"{_LIST} WHERE {w.sql()} ORDER BY po.po_date DESC, po.id DESC LIMIT %(limit)s OFFSET %(offset)s",
+        {**w.params, "limit": limit, "offset": offset},
+    ).fetchall()
+    return rows, count(conn, f"SELECT count(*) AS n FROM purchase_orders po WHERE {w.sql()}", w.params)
+
+
+def pos_for_export(conn: Connection, f: PoFilters, limit: int) -> list[dict[str, Any]]:
+    w = f.where()
+    return conn.execute(
+        f"{_LIST} WHERE {w.sql()} ORDER BY po.po_date DESC, po.id DESC LIMIT %(limit)s", {**w.params, "limit": limit}
+    ).fetchall()
+
+
+def lines_for_export(conn: Connection, po_ids: list[int]) -> list[dict[str, Any]]:
+    return conn.execute(
+        """SELECT po.po_number, i.sku, i.name AS item_name, pl.ordered_qty, pl.received_qty, pl.unit_cost,
+                  pl.line_total
+             FROM po_lines pl JOIN purchase_orders po ON po.id = pl.po_id JOIN items i ON i.id = pl.item_id
+            WHERE pl.po_id = ANY(%s) ORDER BY po.po_date DESC, po.id DESC, pl.id""",
+        (po_ids,),
+    ).fetchall()
+
+
+def count_lines(conn: Connection, po_ids: list[int]) -> int:
+    return count(conn, "SELECT count(*) AS n FROM po_lines WHERE po_id = ANY(%(ids)s)", {"ids": po_ids})
+
+
+def get_header(conn: Connection, po_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    if lock:
+        conn.execute("SELECT id FROM purchase_orders WHERE id = %s FOR UPDATE", (po_id,))
+    return conn.execute(
+        """SELECT po.*, s.name AS supplier_name FROM purchase_orders po JOIN suppliers s ON s.id = po.supplier_id
+            WHERE po.id = %s""",
+        (po_id,),
+    ).fetchone()
+
+
+def get_lines(conn: Connection, po_id: int) -> list[dict[str, Any]]:
+    return conn.execute(
+        """SELECT pl.id, pl.item_id, i.sku, i.name AS item_name, u.abbreviation AS unit, pl.ordered_qty,
+                  pl.received_qty, pl.ordered_qty - pl.received_qty AS remaining_qty, pl.unit_cost, pl.line_total
+             FROM po_lines pl JOIN items i ON i.id = pl.item_id JOIN units u ON u.id = i.unit_id
+            WHERE pl.po_id = %s ORDER BY pl.id""",
+        (po_id,),
+    ).fetchall()
+
+
+def get_receipts(conn: Connection, po_id: int) -> list[dict[str, Any]]:
+    receipts = conn.execute(
+        """SELECT id, receipt_date, notes, operation_id, created_by, created_at FROM po_receipts
+            WHERE po_id = %s ORDER BY id""",
+        (po_id,),
+    ).fetchall()
+    lines = conn.execute(
+        """SELECT rl.receipt_id, rl.po_line_id, pl.item_id, i.sku, rl.received_qty, rl.po_unit_cost, rl.unit_cost,
+                  rl.lot_id
+             FROM po_receipt_lines rl JOIN po_receipts r ON r.id = rl.receipt_id
+             JOIN po_lines pl ON pl.id = rl.po_line_id JOIN items i ON i.id = pl.item_id
+            WHERE r.po_id = %s ORDER BY rl.id""",
+        (po_id,),
+    ).fetchall()
+    by_receipt: dict[int, list[dict[str, Any]]] = {int(r["id"]): [] for r in receipts}
+    for line in lines:
+        by_receipt[int(line.pop("receipt_id"))].append(line)
+    return [{**r, "lines": by_receipt[int(r["id"])]} for r in receipts]
+
+
+def summary(conn: Connection, po_id: int) -> dict[str, Any]:
+    """Spec inventory §3.5.6: values from the lines and the receipt lines, rounded per row."""
+    row = conn.execute(
+        """SELECT COALESCE((SELECT sum(line_total) FROM po_lines WHERE po_id = %(id)s), 0) AS ordered_value,
+                  COALESCE(rv.po, 0) AS received_value_po, COALESCE(rv.actual, 0) AS received_value_actual,
+                  COALESCE(rv.actual, 0) - COALESCE(rv.po, 0) AS variance,
+                  (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty >= ordered_qty)
+                      AS lines_complete,
+                  (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty > 0
+                      AND received_qty < ordered_qty) AS lines_partial,
+                  (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty = 0) AS lines_open
+             FROM (SELECT sum(round(rl.received_qty * rl.po_unit_cost, 2)) AS po,
+                          sum(round(rl.received_qty * rl.unit_cost, 2)) AS actual
+                     FROM po_receipts r JOIN po_receipt_lines rl ON rl.receipt_id = r.id
+                    WHERE r.po_id = %(id)s) rv""",
+        {"id": po_id},
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def insert_po(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+    now = clock.now()
+    row = conn.execute(
+        """INSERT INTO purchase_orders (po_number, supplier_id, po_date, expected_delivery, notes, created_by,
+                                        created_at, updated_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+        (
+            values.get("po_number"),
+            values["supplier_id"],
+            values["po_date"],
+            values.get("expected_delivery"),
+            values.get("notes"),
+            user_id,
+            now,
+            now,
+        ),
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def update_header(conn: Connection, po_id: int, changes: dict[str, Any]) -> None:
+    update_row(conn, "purchase_orders", po_id, changes, ("expected_delivery", "notes", "supplier_id", "po_date"))
+
+
+def set_status(conn: Connection, po_id: int, status: str) -> None:
+    conn.execute("UPDATE purchase_orders SET status = %s WHERE id = %s", (status, po_id))
+
+
+def insert_line(conn: Connection, po_id: int, item_id: int, ordered_qty: Any, unit_cost: Any) -> int:
+    row = conn.execute(
+        "INSERT INTO po_lines (po_id, item_id, ordered_qty, unit_cost) VALUES (%s, %s, %s, %s) RETURNING id",
+        (po_id, item_id, ordered_qty, unit_cost),
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def get_line(conn: Connection, po_id: int, line_id: int) -> dict[str, Any] | None:
+    return conn.execute("SELECT * FROM po_lines WHERE id = %s AND po_id = %s", (line_id, po_id)).fetchone()
+
+
+def update_line(conn: Connection, line_id: int, changes: dict[str, Any]) -> None:
+    update_row(conn, "po_lines", line_id, changes, ("item_id", "ordered_qty", "unit_cost"))
+
+
+def delete_line(conn: Connection, line_id: int) -> None:
+    conn.execute("DELETE FROM po_lines WHERE id = %s", (line_id,))
+
+
+def line_count(conn: Connection, po_id: int) -> int:
+    return count(conn, "SELECT count(*) AS n FROM po_lines WHERE po_id = %(id)s", {"id": po_id})
+
+
+def item_states(conn: Connection, item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Active flags of items and their units, share-locked against deletion."""
+    rows = conn.execute(
+        """SELECT i.id, i.is_active, u.is_active AS unit_active FROM items i JOIN units u ON u.id = i.unit_id
+            WHERE i.id = ANY(%s) FOR KEY SHARE OF i""",
+        (item_ids,),
+    ).fetchall()
+    return {int(r["id"]): r for r in rows}
+
+
+def add_history(
+    conn: Connection,
+    po_id: int,
+    action: str,
+    user_id: int | None,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        """INSERT INTO po_history (po_id, action, from_status, to_status, details, user_id, created_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+        (po_id, action, from_status, to_status, Jsonb(details or {}), user_id, clock.now()),
+    )
+
+
+def list_history(conn: Connection, po_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    rows = conn.execute(
+        """SELECT h.id, h.po_id, h.action, h.from_status, h.to_status, h.details, h.user_id, u.email AS user_email,
+                  h.created_at
+             FROM po_history h LEFT JOIN users u ON u.id = h.user_id
+            WHERE h.po_id = %(id)s ORDER BY h.created_at DESC, h.id DESC LIMIT %(limit)s OFFSET %(offset)s""",
+        {"id": po_id, "limit": limit, "offset": offset},
+    ).fetchall()
+    return rows, count(conn, "SELECT count(*) AS n FROM po_history WHERE po_id = %(id)s", {"id": po_id})
+
+
+def insert_receipt(conn: Connection, po_id: int, receipt_date: date, notes: str | None, op: int, user_id: int) -> int:
+    row = conn.execute(
+        """INSERT INTO po_receipts (po_id, receipt_date, notes, operation_id, created_by, created_at)
+           VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
+        (po_id, receipt_date, notes, op, user_id, clock.now()),
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def insert_receipt_line(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(
+        """INSERT INTO po_receipt_lines (receipt_id, po_line_id, received_qty, po_unit_cost, unit_cost, lot_id)
+           VALUES (%(receipt_id)s, %(po_line_id)s, %(received_qty)s, %(po_unit_cost)s, %(unit_cost)s, %(lot_id)s)""",
+        values,
+    )
+    conn.execute(
+        "UPDATE po_lines SET received_qty = received_qty + %s WHERE id = %s",
+        (values["received_qty"], values["po_line_id"]),
+    )

@@ -1,0 +1,12 @@
+"""Dependencies every inventory route uses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from farm_erp.api import Principal, module_guard
+
+# Read (GET) needs a read or write grant, anything else a write grant: module_guard checks the method.
+Caller = Annotated[Principal, Depends(module_guard("inventory"))]

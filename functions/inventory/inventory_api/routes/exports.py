@@ -1,0 +1,76 @@
+"""Excel exports of stock, the ledger and purchase orders (the JSON lists' filters)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from farm_erp.api import Conn
+from farm_erp.lists import Dates
+from inventory_api import exports
+from inventory_api.queries import items as item_queries
+from inventory_api.queries import purchase_orders as po_queries
+from inventory_api.queries import stock as stock_queries
+from inventory_api.routes.deps import Caller
+from inventory_api.schemas.common import MAX_ID, ModuleKey
+from inventory_api.schemas.purchase_orders import PoStatus
+from inventory_api.schemas.stock import LedgerType
+
+router = APIRouter(tags=["inventory: exports"])
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {exports.MEDIA_TYPE: {}}, "description": "The workbook"}}
+
+
+@router.get("/inventory/exports/stock.xlsx", response_class=Response, responses=XLSX)
+def export_stock(
+    conn: Conn,
+    who: Caller,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    category_id: QueryId = None,
+    supplier_id: QueryId = None,
+    is_active: bool | None = None,
+    low_stock: bool | None = None,
+) -> Response:
+    """Stock per item and the lots holding it (sheets Stock and Lots)."""
+    filters = item_queries.ItemFilters(q, category_id, supplier_id, is_active, low_stock)
+    items = item_queries.iter_items(conn, filters, exports.MAX_ROWS + 1)
+    exports.check_rows(len(items))
+    lots = item_queries.lots_for_export(conn, [int(i["id"]) for i in items], exports.MAX_ROWS + 1)
+    exports.check_rows(len(lots))
+    return exports.xlsx_response("stock", exports.stock_sheets(items, lots))
+
+
+@router.get("/inventory/exports/ledger.xlsx", response_class=Response, responses=XLSX)
+def export_ledger(
+    conn: Conn,
+    who: Caller,
+    dates: Dates,
+    item_id: QueryId = None,
+    type: LedgerType | None = None,
+    module_key: ModuleKey | None = None,
+    operation_id: QueryId = None,
+) -> Response:
+    """The stock ledger, newest first."""
+    filters = stock_queries.LedgerFilters(item_id, type, module_key, operation_id, dates.from_, dates.to)
+    rows = stock_queries.ledger_for_export(conn, filters, exports.MAX_ROWS + 1)
+    exports.check_rows(len(rows))
+    return exports.xlsx_response("ledger", exports.ledger_sheets(rows))
+
+
+@router.get("/inventory/exports/purchase-orders.xlsx", response_class=Response, responses=XLSX)
+def export_pos(
+    conn: Conn,
+    who: Caller,
+    dates: Dates,
+    status: PoStatus | None = None,
+    supplier_id: QueryId = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Purchase orders and their lines (sheets Purchase orders and Lines)."""
+    filters = po_queries.PoFilters(status, supplier_id, dates.from_, dates.to, q)
+    pos = po_queries.pos_for_export(conn, filters, exports.MAX_ROWS + 1)
+    exports.check_rows(len(pos))
+    ids = [int(p["id"]) for p in pos]
+    exports.check_rows(po_queries.count_lines(conn, ids))
+    return exports.xlsx_response("purchase-orders", exports.po_sheets(pos, po_queries.lines_for_export(conn, ids)))

@@ -1,0 +1,55 @@
+"""Reservations of stock for a later confirm (FIFO consumption) or release."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from farm_erp.api import Conn
+from farm_erp.lists import Page, Paging, page_of
+from inventory_api.queries import reservations as queries
+from inventory_api.routes.deps import Caller
+from inventory_api.schemas.common import MAX_ID, ModuleKey, PathId
+from inventory_api.schemas.reservations import ConfirmOut, ReservationIn, ReservationOut, ReservationStatus
+from inventory_api.services import reservations as service
+
+router = APIRouter(tags=["inventory: reservations"])
+
+
+@router.post("/inventory/reservations", response_model=ReservationOut, status_code=201)
+def create_reservation(body: ReservationIn, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Reserve available stock for duration_hours (1-720, default 24)."""
+    return service.create(conn, who, body.model_dump())
+
+
+@router.get("/inventory/reservations", response_model=Page[ReservationOut])
+def list_reservations(
+    conn: Conn,
+    who: Caller,
+    paging: Paging,
+    item_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    module_key: ModuleKey | None = None,
+    status: ReservationStatus | None = "pending",
+) -> dict[str, Any]:
+    """Reservations (pending ones unless status says otherwise), newest first."""
+    rows, total = queries.list_reservations(conn, item_id, module_key, status, paging.limit, paging.offset)
+    return page_of(rows, total, paging)
+
+
+@router.get("/inventory/reservations/{reservation_id}", response_model=ReservationOut)
+def get_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+    """One reservation."""
+    return service.get(conn, reservation_id)
+
+
+@router.post("/inventory/reservations/{reservation_id}/cancel", response_model=ReservationOut)
+def cancel_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Release a pending reservation."""
+    return service.cancel(conn, who, reservation_id)
+
+
+@router.post("/inventory/reservations/{reservation_id}/confirm", response_model=ConfirmOut)
+def confirm_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Consume a live reservation's quantity FIFO."""
+    return service.confirm(conn, who, reservation_id)

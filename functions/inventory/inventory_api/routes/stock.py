@@ -1,0 +1,86 @@
+"""Stock movements: add, FIFO use, multi-item use, adjustments and the ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from farm_erp.api import Conn
+from farm_erp.lists import Dates, Page, Paging, page_of
+from inventory_api.queries import stock as queries
+from inventory_api.routes.deps import Caller
+from inventory_api.schemas.common import MAX_ID, ModuleKey
+from inventory_api.schemas.stock import (
+    AdjustmentIn,
+    AdjustmentOut,
+    AdjustmentResult,
+    AdjustmentType,
+    LedgerOut,
+    LedgerType,
+    StockAddIn,
+    StockAddOut,
+    StockUseIn,
+    StockUseOut,
+    UseMultiIn,
+    UseMultiOut,
+)
+from inventory_api.services import stock as service
+
+router = APIRouter(tags=["inventory: stock"])
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+@router.post("/inventory/stock/add", response_model=StockAddOut, status_code=201)
+def add_stock(body: StockAddIn, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Receive stock outside a purchase order: a manual lot and an `add` ledger row."""
+    return service.add(conn, who, body.model_dump())
+
+
+@router.post("/inventory/stock/use", response_model=StockUseOut)
+def use_stock(body: StockUseIn, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
+    return service.use(conn, who, body.model_dump())
+
+
+@router.post("/inventory/stock/use-multi", response_model=UseMultiOut)
+def use_multi(body: UseMultiIn, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Consume several distinct items at once: all lines or none."""
+    return service.use_multi(conn, who, body.model_dump())
+
+
+@router.post("/inventory/stock/adjustments", response_model=AdjustmentResult, status_code=201)
+def create_adjustment(body: AdjustmentIn, conn: Conn, who: Caller) -> dict[str, Any]:
+    """Increase, decrease or recount an item's stock, with a reason."""
+    return service.adjust(conn, who, body.model_dump())
+
+
+@router.get("/inventory/stock/adjustments", response_model=Page[AdjustmentOut])
+def list_adjustments(
+    conn: Conn,
+    who: Caller,
+    paging: Paging,
+    dates: Dates,
+    item_id: QueryId = None,
+    type: AdjustmentType | None = None,
+) -> dict[str, Any]:
+    """Adjustment history, newest first."""
+    rows, total = queries.list_adjustments(conn, item_id, type, dates.from_, dates.to, paging.limit, paging.offset)
+    return page_of(rows, total, paging)
+
+
+@router.get("/inventory/ledger", response_model=Page[LedgerOut])
+def list_ledger(
+    conn: Conn,
+    who: Caller,
+    paging: Paging,
+    dates: Dates,
+    item_id: QueryId = None,
+    type: LedgerType | None = None,
+    module_key: ModuleKey | None = None,
+    operation_id: QueryId = None,
+) -> dict[str, Any]:
+    """The stock ledger, newest first."""
+    filters = queries.LedgerFilters(item_id, type, module_key, operation_id, dates.from_, dates.to)
+    rows, total = queries.list_ledger(conn, filters, paging.limit, paging.offset)
+    return page_of(rows, total, paging)

@@ -1,0 +1,52 @@
+"""Helpers shared by the inventory services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from farm_erp import audit
+from farm_erp.api import Principal
+from farm_erp.errors import Conflict, NotFound
+
+MODULE = "inventory"
+
+
+@contextmanager
+def on_duplicate(detail: str, code: str) -> Iterator[None]:
+    """A unique-index violation inside the block is the named 409 (the request is rolled back)."""
+    try:
+        yield
+    except psycopg.errors.UniqueViolation:
+        raise Conflict(detail, code) from None
+
+
+def found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    if row is None:
+        raise NotFound(f"{what} not found")
+    return row
+
+
+def log(
+    conn: psycopg.Connection[Any],
+    who: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    metadata: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> None:
+    """The request's activity row (`inventory.<entity>.<verb>`)."""
+    audit.record(
+        conn,
+        who.actor,
+        f"{MODULE}.{action}",
+        module_key=MODULE,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        metadata=metadata,
+        description=description,
+    )

@@ -1,0 +1,172 @@
+"""Items: create, edit, deactivate, delete, bulk fetch and module mappings (spec inventory §3.1, §3.6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farm_erp import audit, stock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import Conflict, NotFound, invalid
+from farm_erp.lists import PageParams
+from inventory_api.queries import items as db
+from inventory_api.services.common import found, log, on_duplicate
+
+_DUP_SKU = ("An item with this SKU already exists", "duplicate_sku")
+_NOT_NULL = ("sku", "name", "unit_id", "default_price", "reorder_threshold", "min_stock_level", "is_active")
+MAX_BULK_KEYS = 100
+
+
+def get_item(conn: Connection, item_id: int) -> dict[str, Any]:
+    return found(db.get_item(conn, item_id), "Item")
+
+
+def _check_references(conn: Connection, values: dict[str, Any]) -> None:
+    """Referenced category, unit and supplier must exist, and the unit and supplier be active (422)."""
+    states = db.reference_states(
+        conn, values.get("category_id"), values.get("unit_id"), values.get("default_supplier_id")
+    )
+    if values.get("category_id") is not None and states["category"] is None:
+        raise invalid("category_id", "Unknown category")
+    if "unit_id" in values and not states["unit"]:
+        raise invalid("unit_id", "Unknown or inactive unit")
+    if values.get("default_supplier_id") is not None and not states["supplier"]:
+        raise invalid("default_supplier_id", "Unknown or inactive supplier")
+
+
+def create_item(conn: Connection, who: Principal, values: dict[str, Any]) -> dict[str, Any]:
+    _check_references(conn, values)
+    with on_duplicate(*_DUP_SKU):
+        item_id = db.insert_item(conn, values, who.user_id)
+    log(conn, who, "item.create", "item", item_id, {"sku": values["sku"], "name": values["name"]})
+    return get_item(conn, item_id)
+
+
+def update_item(conn: Connection, who: Principal, item_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    if not stock.lock_items(conn, [item_id]):
+        raise NotFound("Item not found")
+    before = get_item(conn, item_id)
+    for key in _NOT_NULL:
+        if key in changes and changes[key] is None:
+            raise invalid(key, "May not be null")
+    refs = {k: v for k, v in changes.items() if k in ("category_id", "unit_id", "default_supplier_id")}
+    refs = {k: v for k, v in refs.items() if v != _ref_id(before, k)}
+    _check_references(conn, refs)
+    usage = db.item_usage(conn, item_id)
+    if "unit_id" in refs and usage["has_lots"]:
+        raise Conflict("The item has lots: its unit cannot change", "item_has_lots")
+    if changes.get("is_active") is False and before["is_active"]:
+        _check_deactivation(before, usage)
+    with on_duplicate(*_DUP_SKU):
+        db.update_item(conn, item_id, changes)
+    after = get_item(conn, item_id)
+    log(conn, who, "item.update", "item", item_id, audit.changes(_flat(before), _flat(after)))
+    return after
+
+
+def _ref_id(view: dict[str, Any], key: str) -> Any:
+    nested = {"category_id": "category", "unit_id": "unit", "default_supplier_id": "default_supplier"}[key]
+    return (view[nested] or {}).get("id")
+
+
+def _flat(view: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in view.items() if not isinstance(v, dict)}
+    for key in ("category_id", "unit_id", "default_supplier_id"):
+        out[key] = _ref_id(view, key)
+    return out
+
+
+def _check_deactivation(item: dict[str, Any], usage: dict[str, Any]) -> None:
+    if item["on_hand_qty"] > 0:
+        raise Conflict("The item still has stock on hand", "item_has_stock")
+    if usage["has_live_reservations"]:
+        raise Conflict("The item has live reservations", "item_reserved")
+    if usage["on_open_po"]:
+        raise Conflict("The item is on an open purchase order", "item_on_open_po")
+
+
+def deactivate_item(conn: Connection, who: Principal, item_id: int) -> None:
+    if not stock.lock_items(conn, [item_id]):
+        raise NotFound("Item not found")
+    item = get_item(conn, item_id)
+    if item["is_active"]:
+        _check_deactivation(item, db.item_usage(conn, item_id))
+        db.update_item(conn, item_id, {"is_active": False})
+    log(conn, who, "item.deactivate", "item", item_id, {"sku": item["sku"]})
+
+
+def delete_item(conn: Connection, who: Principal, item_id: int) -> None:
+    if not stock.lock_items(conn, [item_id]):
+        raise NotFound("Item not found")
+    item = get_item(conn, item_id)
+    if item["is_active"]:
+        raise Conflict("Deactivate the item before deleting it", "item_active")
+    usage = db.item_usage(conn, item_id)
+    if usage["has_lots"] or usage["has_ledger"] or usage["has_po_lines"]:
+        raise Conflict("The item has lots, ledger rows or purchase-order lines", "item_has_history")
+    db.delete_item(conn, item_id)
+    log(conn, who, "item.delete", "item", item_id, {"sku": item["sku"], "name": item["name"]})
+
+
+def _split_keys(raw: str | None, field: str) -> list[str]:
+    if raw is None:
+        return []
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if len(keys) > MAX_BULK_KEYS:
+        raise invalid(field, f"At most {MAX_BULK_KEYS} values", where="query")
+    return keys
+
+
+def bulk(conn: Connection, ids_raw: str | None, skus_raw: str | None, include_lots: bool) -> dict[str, Any]:
+    """Active items by ids and/or SKUs, with what was not found (unknown or inactive)."""
+    id_keys = _split_keys(ids_raw, "ids")
+    skus = list(dict.fromkeys(stock.normalise_sku(s) for s in _split_keys(skus_raw, "skus")))
+    if not id_keys and not skus:
+        raise invalid("ids", "Give ids or skus", where="query")
+    try:
+        ids = list(dict.fromkeys(int(k) for k in id_keys))
+    except ValueError:
+        raise invalid("ids", "ids must be integers", where="query") from None
+    if any(not 1 <= i < 2**63 for i in ids):
+        raise invalid("ids", "ids must be positive 64-bit integers", where="query")
+    items = db.bulk_items(conn, ids, skus)
+    if include_lots and items:
+        lots: dict[int, list[dict[str, Any]]] = {int(i["id"]): [] for i in items}
+        for lot in db.lots_of(conn, list(lots)):
+            lots[int(lot["item_id"])].append(lot)
+        for item in items:
+            item["lots"] = lots[int(item["id"])]
+    found_ids = {int(i["id"]) for i in items}
+    found_skus = {str(i["sku"]) for i in items}
+    return {
+        "items": items,
+        "total": len(items),
+        "page": 1,
+        "limit": 2 * MAX_BULK_KEYS,
+        "not_found": {"ids": [i for i in ids if i not in found_ids], "skus": [s for s in skus if s not in found_skus]},
+    }
+
+
+def list_mappings(conn: Connection, item_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    get_item(conn, item_id)
+    return db.list_mappings(conn, item_id, paging.limit, paging.offset)
+
+
+def set_mapping(
+    conn: Connection, who: Principal, item_id: int, module_key: str, is_primary: bool, settings: dict[str, Any]
+) -> dict[str, Any]:
+    get_item(conn, item_id)
+    before = db.get_mapping(conn, item_id, module_key)
+    row = db.upsert_mapping(conn, item_id, module_key, is_primary, settings, who.user_id)
+    meta = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
+    if before is not None:
+        meta = {"module_key": module_key, **audit.changes(before, row)}
+    log(conn, who, "mapping.set", "item", item_id, meta)
+    return row
+
+
+def delete_mapping(conn: Connection, who: Principal, item_id: int, module_key: str) -> None:
+    get_item(conn, item_id)
+    if not db.delete_mapping(conn, item_id, module_key):
+        raise NotFound("Mapping not found")
+    log(conn, who, "mapping.delete", "item", item_id, {"module_key": module_key})

@@ -1,0 +1,386 @@
+"""Purchase orders: state machine, line edits, partial receipts, duplicate, history (spec inventory §3.5).
+
+History rows are written in the request's transaction, so a failed history insert fails the request.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from farm_erp import audit, clock, stock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid
+from farm_erp.stock import qty_str
+from inventory_api.queries import purchase_orders as db
+from inventory_api.queries.stock import supplier_active
+from inventory_api.services.common import found, log, on_duplicate
+
+MODULE = "inventory"
+TERMINAL = ("closed", "cancelled")
+# What POST …/status may set from each status; receipts move ordered/partially_received on their own.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "pending": ("approved", "cancelled"),
+    "approved": ("ordered", "cancelled"),
+    "ordered": ("cancelled",),
+    "partially_received": ("closed",),
+    "received": ("closed",),
+    "closed": (),
+    "cancelled": (),
+}
+RECEIVABLE = ("ordered", "partially_received")
+_DUP_NUMBER = ("A purchase order with this number already exists", "duplicate_po_number")
+
+
+def detail(conn: Connection, po_id: int) -> dict[str, Any]:
+    header = found(db.get_header(conn, po_id), "Purchase order")
+    return _detail(conn, header)
+
+
+def _detail(conn: Connection, header: dict[str, Any]) -> dict[str, Any]:
+    po_id = int(header["id"])
+    lines = db.get_lines(conn, po_id)
+    summary = db.summary(conn, po_id)
+    return {
+        **header,
+        "supplier": {"id": header["supplier_id"], "name": header["supplier_name"]},
+        "total_amount": summary["ordered_value"],
+        "lines": lines,
+        "receipts": db.get_receipts(conn, po_id),
+        "summary": summary,
+    }
+
+
+def _locked(conn: Connection, po_id: int) -> dict[str, Any]:
+    return found(db.get_header(conn, po_id, lock=True), "Purchase order")
+
+
+def _check_supplier(conn: Connection, supplier_id: int) -> None:
+    if not supplier_active(conn, supplier_id):
+        raise invalid("supplier_id", "Unknown or inactive supplier")
+
+
+def _check_dates(po_date: date, expected: date | None) -> None:
+    if po_date > clock.today():
+        raise invalid("po_date", "po_date may not be in the future")
+    if expected is not None and expected < po_date:
+        raise invalid("expected_delivery", "expected_delivery may not be before po_date")
+
+
+def _check_items(conn: Connection, item_ids: list[int], loc: list[list[str | int]]) -> None:
+    """Items on a PO must exist and be active, with an active unit (422 at each line's location)."""
+    states = db.item_states(conn, item_ids)
+    errors: list[dict[str, Any]] = []
+    for item_id, where in zip(item_ids, loc, strict=True):
+        state = states.get(item_id)
+        if state is None or not state["is_active"] or not state["unit_active"]:
+            errors.append({"loc": where, "msg": "Unknown or inactive item", "type": "value_error"})
+    if errors:
+        exc = ValidationFailed(errors[0]["loc"], errors[0]["msg"])
+        exc.items = errors
+        raise exc
+
+
+def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    _check_supplier(conn, body["supplier_id"])
+    po_date = body.get("po_date") or clock.today()
+    _check_dates(po_date, body.get("expected_delivery"))
+    item_ids = [ln["item_id"] for ln in body["lines"]]
+    seen: set[int] = set()
+    for index, item_id in enumerate(item_ids):
+        if item_id in seen:
+            raise ValidationFailed(["body", "lines", index, "item_id"], "Each item may appear only once")
+        seen.add(item_id)
+    _check_items(conn, item_ids, [["body", "lines", i, "item_id"] for i in range(len(item_ids))])
+    with on_duplicate(*_DUP_NUMBER):
+        po_id = db.insert_po(conn, {**body, "po_date": po_date}, who.user_id)
+    for ln in body["lines"]:
+        db.insert_line(conn, po_id, ln["item_id"], ln["ordered_qty"], ln["unit_cost"])
+    out = detail(conn, po_id)
+    db.add_history(
+        conn,
+        po_id,
+        "created",
+        who.user_id,
+        to_status="pending",
+        details={"po_number": out["po_number"], "lines": len(item_ids)},
+    )
+    log(
+        conn,
+        who,
+        "purchase_order.create",
+        "purchase_order",
+        po_id,
+        {"po_number": out["po_number"], "total_amount": str(out["total_amount"])},
+    )
+    return out
+
+
+def update(conn: Connection, who: Principal, po_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    before = _locked(conn, po_id)
+    if before["status"] in TERMINAL:
+        raise Conflict(f"The purchase order is {before['status']}", "invalid_state")
+    if ("supplier_id" in changes or "po_date" in changes) and before["status"] != "pending":
+        raise Conflict("Supplier and PO date change only while the order is pending", "invalid_state")
+    for key in ("supplier_id", "po_date"):
+        if key in changes and changes[key] is None:
+            raise invalid(key, "May not be null")
+    if "supplier_id" in changes and changes["supplier_id"] != before["supplier_id"]:
+        _check_supplier(conn, changes["supplier_id"])
+    if "po_date" in changes or "expected_delivery" in changes:
+        _check_dates(
+            changes.get("po_date", before["po_date"]), changes.get("expected_delivery", before["expected_delivery"])
+        )
+    db.update_header(conn, po_id, changes)
+    after = found(db.get_header(conn, po_id), "Purchase order")
+    diff = audit.changes(before, after)
+    db.add_history(conn, po_id, "updated", who.user_id, details=diff)
+    log(conn, who, "purchase_order.update", "purchase_order", po_id, diff)
+    return _detail(conn, after)
+
+
+def change_status(conn: Connection, who: Principal, po_id: int, status: str, note: str | None) -> dict[str, Any]:
+    po = _locked(conn, po_id)
+    if status not in TRANSITIONS[po["status"]]:
+        raise Conflict(f"A {po['status']} purchase order cannot become {status}", "invalid_transition")
+    _transition(conn, who, po_id, po["status"], status, note)
+    return detail(conn, po_id)
+
+
+def _transition(conn: Connection, who: Principal, po_id: int, old: str, new: str, note: str | None = None) -> None:
+    db.set_status(conn, po_id, new)
+    db.add_history(
+        conn,
+        po_id,
+        "status_changed",
+        who.user_id,
+        from_status=old,
+        to_status=new,
+        details={"note": note} if note else {},
+    )
+    log(conn, who, "purchase_order.status", "purchase_order", po_id, {"from": old, "to": new, "note": note})
+
+
+def _pending(conn: Connection, po_id: int) -> dict[str, Any]:
+    po = _locked(conn, po_id)
+    if po["status"] != "pending":
+        raise Conflict("Lines change only while the purchase order is pending", "invalid_state")
+    return po
+
+
+def add_line(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    _pending(conn, po_id)
+    _check_items(conn, [body["item_id"]], [["body", "item_id"]])
+    with on_duplicate("The item is already on this purchase order", "duplicate_line"):
+        line_id = db.insert_line(conn, po_id, body["item_id"], body["ordered_qty"], body["unit_cost"])
+    details = {
+        "line_id": line_id,
+        "item_id": body["item_id"],
+        "ordered_qty": qty_str(body["ordered_qty"]),
+        "unit_cost": str(body["unit_cost"]),
+    }
+    db.add_history(conn, po_id, "line_added", who.user_id, details=details)
+    log(conn, who, "purchase_order.line_add", "purchase_order", po_id, details)
+    return detail(conn, po_id)
+
+
+def update_line(conn: Connection, who: Principal, po_id: int, line_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    _pending(conn, po_id)
+    before = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
+    for key in ("item_id", "ordered_qty", "unit_cost"):
+        if key in changes and changes[key] is None:
+            raise invalid(key, "May not be null")
+    if "item_id" in changes and changes["item_id"] != before["item_id"]:
+        _check_items(conn, [changes["item_id"]], [["body", "item_id"]])
+    with on_duplicate("The item is already on this purchase order", "duplicate_line"):
+        db.update_line(conn, line_id, changes)
+    after = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
+    diff = {"line_id": line_id, **audit.changes(before, after)}
+    db.add_history(conn, po_id, "line_updated", who.user_id, details=diff)
+    log(conn, who, "purchase_order.line_update", "purchase_order", po_id, diff)
+    return detail(conn, po_id)
+
+
+def remove_line(conn: Connection, who: Principal, po_id: int, line_id: int) -> dict[str, Any]:
+    _pending(conn, po_id)
+    line = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
+    if db.line_count(conn, po_id) <= 1:
+        raise Conflict("A purchase order keeps at least one line", "last_line")
+    db.delete_line(conn, line_id)
+    details = {"line_id": line_id, "item_id": line["item_id"], "ordered_qty": qty_str(line["ordered_qty"])}
+    db.add_history(conn, po_id, "line_removed", who.user_id, details=details)
+    log(conn, who, "purchase_order.line_remove", "purchase_order", po_id, details)
+    return detail(conn, po_id)
+
+
+def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A (partial) receipt: a purchase lot and ledger row per line; all lines or none (spec §3.5.5)."""
+    po = _locked(conn, po_id)
+    if po["status"] not in RECEIVABLE:
+        raise Conflict(f"A {po['status']} purchase order cannot be received", "invalid_state")
+    lines = {int(ln["id"]): ln for ln in db.get_lines(conn, po_id)}
+    seen: set[int] = set()
+    for index, ln in enumerate(body["lines"]):
+        if ln["po_line_id"] not in lines:
+            raise ValidationFailed(["body", "lines", index, "po_line_id"], "The line is not on this purchase order")
+        if ln["po_line_id"] in seen:
+            raise ValidationFailed(["body", "lines", index, "po_line_id"], "Each line may appear only once")
+        seen.add(ln["po_line_id"])
+    receipt_date = body.get("receipt_date") or clock.today()
+    if receipt_date < po["po_date"] or receipt_date > clock.today():
+        raise invalid("receipt_date", "receipt_date must be between the PO date and today")
+    for index, ln in enumerate(body["lines"]):
+        if ln.get("expiry_date") is not None and ln["expiry_date"] < receipt_date:
+            raise ValidationFailed(["body", "lines", index, "expiry_date"], "expiry_date is before the receipt date")
+    over = []
+    for index, ln in enumerate(body["lines"]):
+        line = lines[ln["po_line_id"]]
+        if line["received_qty"] + ln["received_qty"] > line["ordered_qty"]:
+            over.append(
+                {
+                    "index": index,
+                    "po_line_id": ln["po_line_id"],
+                    "ordered": qty_str(line["ordered_qty"]),
+                    "received": qty_str(line["received_qty"]),
+                    "requested": qty_str(ln["received_qty"]),
+                    "remaining": qty_str(line["remaining_qty"]),
+                }
+            )
+    if over:
+        raise Conflict("More than ordered would be received", "over_receipt", errors=over)
+    item_ids = [int(lines[ln["po_line_id"]]["item_id"]) for ln in body["lines"]]
+    locked = stock.lock_items(conn, item_ids)
+    for index, item_id in enumerate(item_ids):
+        if not locked[item_id]["is_active"]:
+            raise ValidationFailed(["body", "lines", index, "po_line_id"], "The line's item is inactive")
+
+    op = stock.new_operation(
+        conn, "po_receipt", MODULE, user_id=who.user_id, purpose=f"PO {po['po_number']}", notes=body.get("notes")
+    )
+    receipt_id = db.insert_receipt(conn, po_id, receipt_date, body.get("notes"), op, who.user_id)
+    stock.set_operation_ref(conn, op, receipt_id)
+    out_lines = []
+    for ln, item_id in zip(body["lines"], item_ids, strict=True):
+        line = lines[ln["po_line_id"]]
+        unit_cost = ln["unit_cost"] if ln.get("unit_cost") is not None else line["unit_cost"]
+        lot = stock.add_lot(
+            conn,
+            item_id=item_id,
+            quantity=ln["received_qty"],
+            unit_cost=unit_cost,
+            source="purchase",
+            operation_id=op,
+            module_key=MODULE,
+            user_id=who.user_id,
+            received_date=receipt_date,
+            expiry_date=ln.get("expiry_date"),
+            supplier_id=po["supplier_id"],
+            po_id=po_id,
+            po_line_id=line["id"],
+            lot_number=ln.get("lot_number"),
+            ref_line_id=line["id"],
+        )
+        db.insert_receipt_line(
+            conn,
+            {
+                "receipt_id": receipt_id,
+                "po_line_id": line["id"],
+                "received_qty": ln["received_qty"],
+                "po_unit_cost": line["unit_cost"],
+                "unit_cost": unit_cost,
+                "lot_id": lot.lot_id,
+            },
+        )
+        out_lines.append(
+            {
+                "po_line_id": line["id"],
+                "received_qty": ln["received_qty"],
+                "lot_id": lot.lot_id,
+                "ledger_id": lot.ledger_id,
+            }
+        )
+    summary = db.summary(conn, po_id)
+    new_status = "received" if summary["lines_complete"] == len(lines) else "partially_received"
+    db.add_history(
+        conn,
+        po_id,
+        "received",
+        who.user_id,
+        details={
+            "receipt_id": receipt_id,
+            "lines": [{"po_line_id": x["po_line_id"], "received_qty": qty_str(x["received_qty"])} for x in out_lines],
+        },
+    )
+    log(
+        conn,
+        who,
+        "purchase_order.receive",
+        "purchase_order",
+        po_id,
+        {"receipt_id": receipt_id, "operation_id": op, "lines": len(out_lines)},
+    )
+    if new_status != po["status"]:
+        _transition(conn, who, po_id, po["status"], new_status)
+    status = new_status
+    if body.get("close"):
+        _transition(conn, who, po_id, new_status, "closed", body.get("notes"))
+        status = "closed"
+    return {"receipt_id": receipt_id, "status": status, "lines": out_lines, "summary": summary}
+
+
+def duplicate(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A new pending PO with the lines of the active items; the others are listed as skipped."""
+    source = found(db.get_header(conn, po_id), "Purchase order")
+    supplier_id = body.get("supplier_id") or source["supplier_id"]
+    _check_supplier(conn, supplier_id)
+    po_date = body.get("po_date") or clock.today()
+    _check_dates(po_date, body.get("expected_delivery"))
+    lines = db.get_lines(conn, po_id)
+    states = db.item_states(conn, [int(ln["item_id"]) for ln in lines])
+    keep = [ln for ln in lines if states[int(ln["item_id"])]["is_active"] and states[int(ln["item_id"])]["unit_active"]]
+    skipped = [int(ln["item_id"]) for ln in lines if ln not in keep]
+    if not keep:
+        raise Conflict("None of the order's items is active", "no_active_items")
+    values = {
+        "po_number": body.get("po_number"),
+        "supplier_id": supplier_id,
+        "po_date": po_date,
+        "expected_delivery": body.get("expected_delivery"),
+        "notes": body.get("notes") if body.get("notes") is not None else source["notes"],
+    }
+    with on_duplicate(*_DUP_NUMBER):
+        new_id = db.insert_po(conn, values, who.user_id)
+    for ln in keep:
+        db.insert_line(conn, new_id, ln["item_id"], ln["ordered_qty"], ln["unit_cost"])
+    out = detail(conn, new_id)
+    db.add_history(
+        conn,
+        new_id,
+        "duplicated",
+        who.user_id,
+        to_status="pending",
+        details={"from_po_id": po_id, "from_po_number": source["po_number"], "skipped_item_ids": skipped},
+    )
+    db.add_history(
+        conn,
+        po_id,
+        "duplicated",
+        who.user_id,
+        details={"to_po_id": new_id, "to_po_number": out["po_number"], "skipped_item_ids": skipped},
+    )
+    log(
+        conn,
+        who,
+        "purchase_order.duplicate",
+        "purchase_order",
+        new_id,
+        {"from_po_id": po_id, "skipped_item_ids": skipped},
+    )
+    return {**out, "skipped_item_ids": skipped}
+
+
+def history(conn: Connection, po_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    if db.get_header(conn, po_id) is None:
+        raise NotFound("Purchase order not found")
+    return db.list_history(conn, po_id, limit, offset)

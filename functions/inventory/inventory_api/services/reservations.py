@@ -1,0 +1,71 @@
+"""Reservations: reserve, cancel, confirm (spec inventory §3.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farm_erp import stock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from inventory_api.queries import reservations as db
+from inventory_api.services.common import found, log
+
+
+def get(conn: Connection, reservation_id: int) -> dict[str, Any]:
+    return found(db.get_reservation(conn, reservation_id), "Reservation")
+
+
+def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    reservation_id = stock.reserve(
+        conn,
+        item_id=body["item_id"],
+        quantity=body["quantity"],
+        module_key=body["module_key"],
+        hours=body["duration_hours"],
+        user_id=who.user_id,
+        external_ref=body.get("external_ref"),
+        notes=body.get("notes"),
+    )
+    row = get(conn, reservation_id)
+    log(
+        conn,
+        who,
+        "reservation.create",
+        "reservation",
+        reservation_id,
+        {
+            "item_id": row["item_id"],
+            "quantity": stock.qty_str(row["quantity"]),
+            "module_key": row["module_key"],
+            "reserved_until": row["reserved_until"].isoformat(),
+        },
+    )
+    return row
+
+
+def cancel(conn: Connection, who: Principal, reservation_id: int) -> dict[str, Any]:
+    stock.cancel_reservation(conn, reservation_id)
+    row = get(conn, reservation_id)
+    log(conn, who, "reservation.cancel", "reservation", reservation_id, {"item_id": row["item_id"]})
+    return row
+
+
+def confirm(conn: Connection, who: Principal, reservation_id: int) -> dict[str, Any]:
+    _, used = stock.confirm_reservation(conn, reservation_id, user_id=who.user_id)
+    row = get(conn, reservation_id)
+    log(
+        conn,
+        who,
+        "reservation.confirm",
+        "reservation",
+        reservation_id,
+        {"item_id": used.item_id, "operation_id": row["operation_id"], "total_cost": str(used.total_cost)},
+    )
+    return {
+        "reservation": row,
+        "operation_id": row["operation_id"],
+        "lines": [t.__dict__ for t in used.lines],
+        "total_cost": used.total_cost,
+        "on_hand_qty": used.on_hand_qty,
+        "available_qty": used.available_qty,
+    }

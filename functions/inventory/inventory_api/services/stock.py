@@ -1,0 +1,219 @@
+"""Stock add, use, use-multi and adjustments (spec inventory §3.2, §3.3): thin rules around farm_erp.stock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from farm_erp import clock, stock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import Conflict, ValidationFailed, invalid
+from farm_erp.stock import ConsumeLine, Consumption
+from inventory_api.queries import stock as db
+from inventory_api.services.common import found, log
+
+MODULE = "inventory"
+
+
+def _locked_item(conn: Connection, item_id: int, *, active: bool) -> dict[str, Any]:
+    item = stock.lock_items(conn, [item_id]).get(item_id)
+    if item is None:
+        raise invalid("item_id", "Unknown item")
+    if active and not item["is_active"]:
+        raise invalid("item_id", "Item is inactive")
+    return item
+
+
+def consumption_out(c: Consumption) -> dict[str, Any]:
+    return {
+        "item_id": c.item_id,
+        "sku": c.sku,
+        "quantity": c.quantity,
+        "lines": [t.__dict__ for t in c.lines],
+        "total_cost": c.total_cost,
+        "avg_unit_cost": c.avg_unit_cost,
+        "on_hand_qty": c.on_hand_qty,
+        "available_qty": c.available_qty,
+    }
+
+
+def add(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """A manual lot outside any PO: active item, unit and supplier; received_date ≤ today ≤ … ≤ expiry."""
+    item = _locked_item(conn, body["item_id"], active=True)
+    if not item["unit_active"]:
+        raise invalid("item_id", "The item's unit is inactive")
+    today = clock.today()
+    received = body.get("received_date") or today
+    if received > today:
+        raise invalid("received_date", "received_date may not be in the future")
+    if body.get("expiry_date") is not None and body["expiry_date"] < received:
+        raise invalid("expiry_date", "expiry_date may not be before received_date")
+    if body.get("supplier_id") is not None and not db.supplier_active(conn, body["supplier_id"]):
+        raise invalid("supplier_id", "Unknown or inactive supplier")
+    unit_cost = body["unit_cost"] if body.get("unit_cost") is not None else item["default_price"]
+    op = stock.new_operation(conn, "add", MODULE, user_id=who.user_id, notes=body.get("notes"))
+    lot = stock.add_lot(
+        conn,
+        item_id=item["id"],
+        quantity=body["quantity"],
+        unit_cost=unit_cost,
+        source="manual",
+        operation_id=op,
+        module_key=MODULE,
+        user_id=who.user_id,
+        received_date=received,
+        expiry_date=body.get("expiry_date"),
+        supplier_id=body.get("supplier_id"),
+        lot_number=body.get("lot_number"),
+        notes=body.get("notes"),
+    )
+    stock.set_operation_ref(conn, op, lot.lot_id)
+    log(
+        conn,
+        who,
+        "stock.add",
+        "item",
+        item["id"],
+        {"operation_id": op, "lot_id": lot.lot_id, "quantity": stock.qty_str(lot.quantity), "cost": str(lot.cost)},
+    )
+    return {
+        "operation_id": op,
+        "lot_id": lot.lot_id,
+        "lot_number": lot.lot_number,
+        "ledger_id": lot.ledger_id,
+        "on_hand_qty": lot.on_hand_qty,
+    }
+
+
+def use(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """FIFO consumption of one item."""
+    op = stock.new_operation(
+        conn, "use", body["module_key"], user_id=who.user_id, purpose=body["purpose"], notes=body.get("notes")
+    )
+    line = ConsumeLine(
+        item_id=body.get("item_id"), sku=body.get("sku"), quantity=body["quantity"], notes=body.get("notes")
+    )
+    [used] = stock.consume(
+        conn, [line], operation_id=op, module_key=body["module_key"], user_id=who.user_id, loc_prefix=("body",)
+    )
+    log(
+        conn,
+        who,
+        "stock.use",
+        "item",
+        used.item_id,
+        {"operation_id": op, "quantity": stock.qty_str(used.quantity), "total_cost": str(used.total_cost)},
+    )
+    return {**consumption_out(used), "operation_id": op}
+
+
+def use_multi(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """Several distinct items in one all-or-nothing operation."""
+    lines = [
+        ConsumeLine(item_id=ln.get("item_id"), sku=ln.get("sku"), quantity=ln["quantity"], notes=ln.get("notes"))
+        for ln in body["lines"]
+    ]
+    ids = stock.resolve_lines(conn, lines)
+    seen: set[int] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            field = "item_id" if lines[index].item_id is not None else "sku"
+            raise ValidationFailed(["body", "lines", index, field], "Each item may appear only once")
+        seen.add(item_id)
+    op = stock.new_operation(
+        conn, "multi_use", body["module_key"], user_id=who.user_id, purpose=body["purpose"], notes=body.get("notes")
+    )
+    results = stock.consume(conn, lines, operation_id=op, module_key=body["module_key"], user_id=who.user_id)
+    total = sum((r.total_cost for r in results), Decimal(0))
+    log(
+        conn,
+        who,
+        "stock.use_multi",
+        "stock_operation",
+        op,
+        {"operation_id": op, "items": [r.item_id for r in results], "total_cost": str(total)},
+    )
+    return {"operation_id": op, "results": [consumption_out(r) for r in results], "total_cost": total}
+
+
+def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """Increase (new lot), decrease (FIFO or one lot) or recount to a counted on_hand (spec §3.3)."""
+    kind, qty = body["type"], body["quantity"]
+    item = _locked_item(conn, body["item_id"], active=False)
+    if kind in ("increase", "decrease") and qty <= 0:
+        raise invalid("quantity", "Quantity must be greater than 0")
+    if body.get("lot_id") is not None and kind != "decrease":
+        raise invalid("lot_id", "lot_id applies to a decrease only")
+    today = clock.today()
+    if body.get("expiry_date") is not None and body["expiry_date"] < today:
+        raise invalid("expiry_date", "expiry_date may not be before today")
+    previous = item["on_hand_qty"]
+    change = {"increase": qty, "decrease": -qty, "recount": qty - previous}[kind]
+    if kind == "recount" and change < 0 and qty < item["reserved_qty"]:
+        raise Conflict("The count is below the reserved quantity", "reserved_stock")
+    op = stock.new_operation(
+        conn, "adjustment", MODULE, user_id=who.user_id, purpose=body["reason"], notes=body.get("notes")
+    )
+    unit_cost: Decimal | None = None
+    lot_id: int | None = body.get("lot_id")
+    if change > 0:
+        unit_cost = body.get("unit_cost")
+        if unit_cost is None:
+            unit_cost = stock.latest_lot_cost(conn, item["id"])
+        if unit_cost is None:
+            unit_cost = item["default_price"] or Decimal(0)
+        lot = stock.add_lot(
+            conn,
+            item_id=item["id"],
+            quantity=change,
+            unit_cost=unit_cost,
+            source="adjustment",
+            operation_id=op,
+            module_key=MODULE,
+            user_id=who.user_id,
+            received_date=today,
+            expiry_date=body.get("expiry_date"),
+            notes=body["reason"],
+        )
+        lot_id = lot.lot_id
+    elif change < 0:
+        [taken] = stock.consume(
+            conn,
+            [ConsumeLine(item_id=item["id"], quantity=-change, notes=body["reason"])],
+            operation_id=op,
+            module_key=MODULE,
+            user_id=who.user_id,
+            ledger_type="adjust_out",
+            loc_prefix=("body",),
+            lot_id=lot_id,
+        )
+        unit_cost = taken.avg_unit_cost
+    adjustment = stock.record_adjustment(
+        conn,
+        {
+            "item_id": item["id"],
+            "type": kind,
+            "quantity": qty,
+            "qty_change": change,
+            "previous_qty": previous,
+            "new_qty": previous + change,
+            "unit_cost": unit_cost,
+            "lot_id": lot_id,
+            "reason": body["reason"],
+            "notes": body.get("notes"),
+            "operation_id": op,
+            "created_by": who.user_id,
+        },
+    )
+    stock.set_operation_ref(conn, op, int(adjustment["id"]))
+    log(
+        conn,
+        who,
+        "adjustment.create",
+        "stock_adjustment",
+        adjustment["id"],
+        {"item_id": item["id"], "type": kind, "quantity": stock.qty_str(qty), "qty_change": stock.qty_str(change)},
+    )
+    out = found(db.get_adjustment(conn, int(adjustment["id"])), "Adjustment")
+    return {**out, "ledger": db.ledger_of_operation(conn, op)}

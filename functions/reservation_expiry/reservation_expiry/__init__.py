@@ -1,0 +1,1 @@
+"""The scheduled reservation-expiry job (every 15 minutes)."""

@@ -1,0 +1,20 @@
+"""Lambda entry point of the reservation-expiry job: `{"scheduled_time": "<ISO 8601>"}` from EventBridge Scheduler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from farm_erp import jobs
+from farm_erp.observability import logger, metrics
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Expire due reservations and purge stale idempotency keys and rate-limit windows, once per scheduled time."""
+    result = jobs.run_reservation_expiry(jobs.scheduled_time_of(event))
+    if result.status == "succeeded":
+        metrics.add_metric(name="ReservationsExpired", unit=MetricUnit.Count, value=result.expired)
+    return result.as_dict()
