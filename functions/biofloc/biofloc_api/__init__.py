@@ -1,0 +1,1 @@
+"""Biofloc function: tanks, fish batches, feeding, water quality, harvests and cycle costs."""

@@ -1,0 +1,135 @@
+"""Cycle metrics of spec biofloc §3.7: pure Decimal functions, rounded half-up to the fixed scales of core §0.
+
+A division by zero (or a logarithm of nothing) gives None, which the API sends as null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, localcontext
+from typing import Any
+
+from farm_erp.fields import DENSITY, FCR, GRAMS, KG, MONEY, PCT, SGR, q
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+LITRES_PER_M3 = Decimal(1000)
+
+
+def _div(a: Decimal, b: Decimal) -> Decimal | None:
+    return None if b == 0 else a / b
+
+
+def _round(value: Decimal | None, places: int) -> Decimal | None:
+    return None if value is None else q(value, places)
+
+
+def days(stocking_date: date, as_of: date) -> int:
+    """Days of the cycle so far (or in all, for a closed batch)."""
+    return (as_of - stocking_date).days
+
+
+def output_kg(harvested_kg: Decimal, graded_out_kg: Decimal, current_biomass_kg: Decimal) -> Decimal:
+    """Everything the cycle produced: sold, graded out and still swimming."""
+    return q(harvested_kg + graded_out_kg + current_biomass_kg, KG)
+
+
+def gain_kg(output: Decimal, initial_biomass_kg: Decimal) -> Decimal:
+    return q(output - initial_biomass_kg, KG)
+
+
+def fcr(total_feed_kg: Decimal, gain: Decimal) -> Decimal | None:
+    """Feed conversion ratio; undefined without a gain."""
+    return None if gain <= 0 else _round(_div(total_feed_kg, gain), FCR)
+
+
+def survival_pct(current: int, harvested: int, graded_out: int, initial: int) -> Decimal | None:
+    return _round(_div(Decimal(current + harvested + graded_out) * HUNDRED, Decimal(initial)), PCT)
+
+
+def mortality_pct(total_mortality: int, initial: int) -> Decimal | None:
+    return _round(_div(Decimal(total_mortality) * HUNDRED, Decimal(initial)), PCT)
+
+
+def sgr(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
+    """Specific growth rate in %/day: (ln W_end - ln W0) / days * 100."""
+    if n_days <= 0 or w_start <= 0 or w_end <= 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 34
+        value = (w_end.ln() - w_start.ln()) / Decimal(n_days) * HUNDRED
+    return q(value, SGR)
+
+
+def adg(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
+    """Average daily gain in g per fish per day."""
+    return _round(_div(w_end - w_start, Decimal(n_days)), GRAMS)
+
+
+def biomass_gain_per_day(gain: Decimal, n_days: int) -> Decimal | None:
+    return _round(_div(gain, Decimal(n_days)), KG)
+
+
+def per_kg(amount: Decimal, output: Decimal) -> Decimal | None:
+    """Money per kg of output (cost_per_kg, profit_per_kg)."""
+    return _round(_div(amount, output), MONEY)
+
+
+def roi_pct(gross_profit: Decimal, net_cost: Decimal) -> Decimal | None:
+    return _round(_div(gross_profit * HUNDRED, net_cost), PCT)
+
+
+def density(amount: Decimal | int, capacity_liters: Decimal) -> Decimal | None:
+    """Per cubic metre of tank volume (kg/m³ or fish/m³)."""
+    return _round(_div(Decimal(amount), capacity_liters / LITRES_PER_M3), DENSITY)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a batch row and its cycle costs need to say about the cycle."""
+
+    days: int
+    output_kg: Decimal
+    gain_kg: Decimal
+    fcr: Decimal | None
+    survival_pct: Decimal | None
+    mortality_pct: Decimal | None
+    w_end_g: Decimal
+    sgr: Decimal | None
+    adg_g: Decimal | None
+    biomass_gain_kg_per_day: Decimal | None
+    cost_per_kg: Decimal | None
+    profit_per_kg: Decimal | None
+    roi_pct: Decimal | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def figures(batch: dict[str, Any], costs: dict[str, Any], today: date) -> Figures:
+    """All §3.7 figures of one batch row (with its cycle_costs row); running when active, final when closed."""
+    active = batch["status"] == "active"
+    as_of = today if active or batch["end_date"] is None else batch["end_date"]
+    n = days(batch["stocking_date"], as_of)
+    out = output_kg(batch["harvested_kg"], batch["graded_out_kg"], batch["current_biomass_kg"])
+    gain = gain_kg(out, batch["initial_biomass_kg"])
+    w0 = batch["initial_avg_weight_g"]
+    w_end = batch["current_avg_weight_g"] if active else (batch["end_avg_weight_g"] or batch["current_avg_weight_g"])
+    return Figures(
+        days=n,
+        output_kg=out,
+        gain_kg=gain,
+        fcr=fcr(batch["total_feed_kg"], gain),
+        survival_pct=survival_pct(
+            batch["current_count"], batch["harvested_count"], batch["graded_out_count"], batch["initial_count"]
+        ),
+        mortality_pct=mortality_pct(batch["total_mortality"], batch["initial_count"]),
+        w_end_g=w_end,
+        sgr=sgr(w0, w_end, n),
+        adg_g=adg(w0, w_end, n),
+        biomass_gain_kg_per_day=biomass_gain_per_day(gain, n),
+        cost_per_kg=per_kg(costs["total_cost"], out),
+        profit_per_kg=per_kg(costs["gross_profit"], out),
+        roi_pct=roi_pct(costs["gross_profit"], costs["net_cost"]),
+    )

@@ -1,0 +1,67 @@
+"""SQL of the batch events: samplings, mortalities and harvests (immutable rows, newest first)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from biofloc_api.queries.common import Filters, paged
+from farm_erp.db import Connection
+from farm_erp.lists import PageParams
+
+# Fixed per event table: (table, date column). Names never come from a client.
+EVENTS = {
+    "samplings": "sample_date",
+    "mortalities": "mortality_date",
+    "harvests": "harvest_date",
+}
+
+
+def _select(table: str) -> str:
+    return f"""SELECT e.*, b.code AS batch_code, t.code AS tank_code
+               FROM {table} e JOIN batches b ON b.id = e.batch_id LEFT JOIN tanks t ON t.id = e.tank_id"""
+
+
+def list_events(
+    conn: Connection,
+    table: str,
+    *,
+    batch_id: int | None,
+    date_from: date | None,
+    date_to: date | None,
+    paging: PageParams,
+) -> tuple[list[dict[str, Any]], int]:
+    column = EVENTS[table]
+    f = Filters()
+    f.when(batch_id, "e.batch_id = %(batch_id)s", "batch_id")
+    f.when(date_from, f"e.{column} >= %(date_from)s", "date_from")
+    f.when(date_to, f"e.{column} <= %(date_to)s", "date_to")
+    return paged(conn, _select(table), f, f"e.{column} DESC, e.id DESC", paging)
+
+
+def event(conn: Connection, table: str, event_id: int) -> dict[str, Any]:
+    row = conn.execute(f"{_select(table)} WHERE e.id = %s", (event_id,)).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def all_for_batch(conn: Connection, table: str, batch_id: int, limit: int) -> list[dict[str, Any]]:
+    """Oldest first, for the Excel report."""
+    column = EVENTS[table]
+    rows = conn.execute(
+        f"{_select(table)} WHERE e.batch_id = %s ORDER BY e.{column}, e.id LIMIT %s", (batch_id, limit)
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def insert(conn: Connection, table: str, values: dict[str, Any]) -> int:
+    """Insert one event row; the keys are fixed by the service."""
+    if table not in EVENTS:
+        raise ValueError(table)
+    cols = list(values)
+    row = conn.execute(
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(f'%({c})s' for c in cols)}) RETURNING id",
+        values,
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])

@@ -1,0 +1,79 @@
+"""Tank SQL: the tank view (current batch, latest water test) and its assignment history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from biofloc_api.queries.common import Filters, paged
+from biofloc_api.water import PARAMETERS
+from farm_erp.db import Connection
+from farm_erp.lists import PageParams
+
+_LATEST_TEST_COLUMNS = ", ".join(f"w.{p} AS w_{p}" for p in PARAMETERS)
+
+TANK_VIEW = f"""
+SELECT t.*, b.id AS batch_id, b.code AS batch_code, b.species AS batch_species, b.current_count,
+       b.current_avg_weight_g, b.current_biomass_kg, b.stocking_date AS batch_stocking_date,
+       a.start_date AS assigned_since, w.id AS w_id, w.tested_at AS w_tested_at, {_LATEST_TEST_COLUMNS}
+FROM tanks t
+LEFT JOIN tank_assignments a ON a.tank_id = t.id AND a.end_date IS NULL
+LEFT JOIN batches b ON b.id = a.batch_id
+LEFT JOIN LATERAL (
+    SELECT * FROM water_tests x WHERE x.tank_id = t.id ORDER BY x.tested_at DESC, x.id DESC LIMIT 1
+) w ON true
+"""
+
+
+def list_tanks(
+    conn: Connection, *, status: str | None, is_active: bool | None, q: str | None, paging: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    f = Filters()
+    f.when(status, "t.status = %(status)s", "status")
+    f.when(is_active, "t.is_active = %(is_active)s", "is_active")
+    if q:
+        f.add("(t.code ILIKE %(q)s OR t.name ILIKE %(q)s OR t.location ILIKE %(q)s)", q=f"%{_escape(q)}%")
+    return paged(conn, TANK_VIEW, f, "t.code, t.id", paging)
+
+
+def tank_view(conn: Connection, tank_id: int) -> dict[str, Any] | None:
+    row = conn.execute(f"{TANK_VIEW} WHERE t.id = %s", (tank_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def code_taken(conn: Connection, code: str) -> bool:
+    return conn.execute("SELECT 1 FROM tanks WHERE upper(code) = upper(%s)", (code,)).fetchone() is not None
+
+
+def insert_tank(conn: Connection, values: dict[str, Any], user_id: int | None) -> int:
+    row = conn.execute(
+        """INSERT INTO tanks (code, name, capacity_liters, location, tank_type, status, notes, created_by)
+           VALUES (%(code)s, %(name)s, %(capacity_liters)s, %(location)s, %(tank_type)s, %(status)s, %(notes)s,
+                   %(user_id)s) RETURNING id""",
+        {**values, "user_id": user_id},
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+UPDATABLE = ("name", "capacity_liters", "location", "tank_type", "status", "is_active", "notes")
+
+
+def update_tank(conn: Connection, tank_id: int, changes: dict[str, Any]) -> None:
+    cols = [c for c in UPDATABLE if c in changes]
+    if cols:
+        sets = ", ".join(f"{c} = %({c})s" for c in cols)
+        conn.execute(f"UPDATE tanks SET {sets} WHERE id = %(id)s", {**changes, "id": tank_id})
+
+
+def history(conn: Connection, tank_id: int, today: date, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    f = Filters()
+    f.add("a.tank_id = %(tank_id)s", tank_id=tank_id, today=today)
+    select = """SELECT a.*, t.code AS tank_code, b.code AS batch_code, b.species,
+                       coalesce(a.end_date, %(today)s::date) - a.start_date AS days
+                FROM tank_assignments a JOIN tanks t ON t.id = a.tank_id JOIN batches b ON b.id = a.batch_id"""
+    return paged(conn, select, f, "a.start_date DESC, a.id DESC", paging)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,20 @@
+"""The biofloc dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from biofloc_api.routes.deps import Biofloc
+from biofloc_api.schemas.dashboard import DashboardOut
+from farm_erp import biofloc_figures, clock
+from farm_erp.api import Conn
+
+router = APIRouter(tags=["biofloc: dashboard"])
+
+
+@router.get("/biofloc/dashboard", response_model=DashboardOut)
+def dashboard(conn: Conn, _: Biofloc) -> dict[str, Any]:
+    """Tanks, batches, water, recent mortality and batches due for harvest."""
+    return biofloc_figures.dashboard_figures(conn, clock.today())

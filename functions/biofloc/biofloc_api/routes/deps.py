@@ -1,0 +1,13 @@
+"""Dependencies of every biofloc route: the module guard (read for GET, write otherwise)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from farm_erp.api import Principal, module_guard
+
+Biofloc = Annotated[Principal, Depends(module_guard("biofloc"))]
+RefId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+SearchText = Annotated[str | None, Query(max_length=100)]

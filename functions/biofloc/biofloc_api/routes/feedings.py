@@ -1,0 +1,35 @@
+"""Feeding routes: sessions paid from stock, one at a time or in bulk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from biofloc_api.routes.deps import Biofloc, RefId
+from biofloc_api.schemas.feedings import FeedingBulk, FeedingBulkOut, FeedingCreate, FeedingOut
+from biofloc_api.services import feedings as service
+from farm_erp.api import Conn
+from farm_erp.lists import Dates, Page, Paging
+
+router = APIRouter(tags=["biofloc: feeding"])
+
+
+@router.get("/biofloc/feedings", response_model=Page[FeedingOut])
+def list_feedings(
+    conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_id: RefId = None, batch_id: RefId = None
+) -> dict[str, Any]:
+    """Feeding sessions, newest first, with their lines and lots."""
+    return service.list_feedings(conn, tank_id, batch_id, dates, paging)
+
+
+@router.post("/biofloc/feedings", response_model=FeedingOut, status_code=201)
+def create_feeding(body: FeedingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+    """Record a feeding session and deduct its feed from stock (FIFO)."""
+    return service.create_feeding(conn, principal, body)
+
+
+@router.post("/biofloc/feedings/bulk", response_model=FeedingBulkOut, status_code=201)
+def create_feedings_bulk(body: FeedingBulk, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+    """Record up to 50 sessions at once: all or nothing."""
+    return service.create_bulk(conn, principal, body)

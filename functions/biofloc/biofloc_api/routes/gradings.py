@@ -1,0 +1,33 @@
+"""Grading routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from biofloc_api.routes.deps import Biofloc
+from biofloc_api.schemas.gradings import GradingCreate, GradingCreated, GradingOut
+from biofloc_api.services import gradings as service
+from farm_erp.api import Conn
+from farm_erp.lists import Page, Paging
+
+router = APIRouter(tags=["biofloc: gradings"])
+
+
+@router.get("/biofloc/gradings", response_model=Page[GradingOut])
+def list_gradings(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+    """Gradings, newest first, with their groups."""
+    return service.list_gradings(conn, paging)
+
+
+@router.post("/biofloc/gradings", response_model=GradingCreated, status_code=201)
+def create_grading(body: GradingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+    """Split an active batch into two or three child batches."""
+    return service.create_grading(conn, principal, body)
+
+
+@router.get("/biofloc/gradings/{grading_id}", response_model=GradingOut)
+def get_grading(grading_id: Annotated[int, Path(ge=1, le=2**63 - 1)], conn: Conn, _: Biofloc) -> dict[str, Any]:
+    """One grading with its groups."""
+    return service.get_grading(conn, grading_id)

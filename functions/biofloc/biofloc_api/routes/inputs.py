@@ -1,0 +1,35 @@
+"""Tank input routes and the biofloc item picker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from biofloc_api.routes.deps import Biofloc, RefId
+from biofloc_api.schemas.inputs import BioflocItemOut, TankInputCreate, TankInputOut
+from biofloc_api.services import inputs as service
+from farm_erp.api import Conn
+from farm_erp.lists import Dates, Page, Paging
+
+router = APIRouter(tags=["biofloc: tank inputs"])
+
+
+@router.get("/biofloc/tank-inputs", response_model=Page[TankInputOut])
+def list_inputs(
+    conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_id: RefId = None, batch_id: RefId = None
+) -> dict[str, Any]:
+    """Chemicals, probiotics and other tank inputs, newest first."""
+    return service.list_inputs(conn, tank_id, batch_id, dates, paging)
+
+
+@router.post("/biofloc/tank-inputs", response_model=TankInputOut, status_code=201)
+def create_input(body: TankInputCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+    """Record a tank input; an item is taken from stock (FIFO) in the same transaction."""
+    return service.create_input(conn, principal, body)
+
+
+@router.get("/biofloc/items", response_model=Page[BioflocItemOut])
+def list_items(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+    """Items mapped to biofloc, with their unit and available stock (feed and input picker)."""
+    return service.biofloc_items(conn, paging)

@@ -1,0 +1,52 @@
+"""Cycle costs and manual cost entries: each category column equals the sum of its entries and stays ≥ 0."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from biofloc_api.queries import batches as q
+from biofloc_api.queries import common as cq
+from biofloc_api.schemas.batches import CostEntryIn
+from biofloc_api.services.common import batch_or_404, record
+from farm_erp import clock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import Conflict, invalid
+from farm_erp.lists import PageParams, page_of
+
+
+def list_costs(conn: Connection, batch_id: int, paging: PageParams) -> dict[str, Any]:
+    batch_or_404(conn, batch_id)
+    rows, total = q.cost_entries(conn, batch_id, paging)
+    return {**page_of(rows, total, paging), "breakdown": q.cycle_costs(conn, batch_id)}
+
+
+def add_entry(conn: Connection, principal: Principal, batch_id: int, body: CostEntryIn) -> dict[str, Any]:
+    """Accepted in any batch status; a negative amount corrects earlier entries of its category."""
+    batch_or_404(conn, batch_id)
+    batch = cq.lock_batches(conn, [batch_id])[batch_id]
+    today = clock.today()
+    entry_date = body.entry_date or today
+    if entry_date > today:
+        raise invalid("entry_date", "The date must not be in the future")
+    if entry_date < batch["stocking_date"]:
+        raise invalid("entry_date", "The date must not be before the batch's stocking date")
+    costs = q.lock_cycle_costs(conn, batch_id)
+    if costs[body.category] + body.amount < 0:
+        raise Conflict(
+            f"The correction would make the {body.category} total negative ({costs[body.category]:.2f} available)",
+            "negative_cost_total",
+        )
+    entry_id = q.insert_cost_entry(
+        conn, batch_id, body.category, body.amount, entry_date, body.description, principal.user_id
+    )
+    q.add_cost(conn, batch_id, body.category, body.amount)
+    record(
+        conn,
+        principal,
+        "cost_entry.create",
+        "cost_entry",
+        entry_id,
+        {"batch_id": batch_id, "category": body.category, "amount": str(body.amount)},
+    )
+    return {**q.cost_entry(conn, entry_id), "breakdown": q.cycle_costs(conn, batch_id)}

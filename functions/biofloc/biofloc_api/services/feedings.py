@@ -1,0 +1,173 @@
+"""Feeding sessions (spec biofloc §3.4): the session, its lines, the FIFO stock deduction and the batch's feed cost
+are written in the request's one transaction, so any failure leaves nothing behind."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from biofloc_api.queries import batches as bq
+from biofloc_api.queries import common as cq
+from biofloc_api.queries import feedings as q
+from biofloc_api.schemas.feedings import FeedingBulk, FeedingCreate
+from biofloc_api.services.common import MODULE, check_event_date, ensure_active, record, tank_ref
+from farm_erp import clock, stock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import AppError, Conflict, ValidationFailed
+from farm_erp.fields import QTY
+from farm_erp.fields import q as rnd
+from farm_erp.lists import DateRange, PageParams, page_of
+
+
+def with_lines(conn: Connection, feedings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Attach lines and, per line, the ledger rows (lots) that paid for it: three queries for any number of rows."""
+    if not feedings:
+        return []
+    lines = q.lines_of(conn, [f["id"] for f in feedings])
+    lots = q.lots_of(conn, [f["operation_id"] for f in feedings if f["operation_id"] is not None])
+    by_line: dict[int, list[dict[str, Any]]] = {}
+    for lot in lots:
+        by_line.setdefault(lot["ref_line_id"], []).append(lot)
+    out = []
+    for f in feedings:
+        own = [{**ln, "lots": by_line.get(ln["id"], [])} for ln in lines if ln["feeding_id"] == f["id"]]
+        out.append({**f, "lines": own})
+    return out
+
+
+def list_feedings(
+    conn: Connection, tank_id: int | None, batch_id: int | None, dates: DateRange, paging: PageParams
+) -> dict[str, Any]:
+    rows, total = q.list_feedings(
+        conn, tank_id=tank_id, batch_id=batch_id, date_from=dates.from_, date_to=dates.to, paging=paging
+    )
+    return page_of(with_lines(conn, rows), total, paging)
+
+
+def _line_error(index: int, field: str, msg: str, type_: str = "value_error") -> ValidationFailed:
+    return ValidationFailed(["body", "lines", index, field], msg, type_)
+
+
+def create_feeding(conn: Connection, principal: Principal, body: FeedingCreate) -> dict[str, Any]:
+    return with_lines(conn, q.feedings_by_id(conn, [_feed(conn, principal, body)]))[0]
+
+
+def _feed(conn: Connection, principal: Principal, body: FeedingCreate) -> int:
+    tank_ref(conn, body.tank_id)
+    tank = cq.lock_tanks(conn, [body.tank_id])[body.tank_id]
+    assignment = cq.open_assignment_of_tank(conn, body.tank_id)
+    if assignment is None:
+        raise Conflict(f"Tank {tank['code']} holds no batch", "tank_empty")
+    batch_id = int(assignment["batch_id"])
+    batch = cq.lock_batches(conn, [batch_id])[batch_id]
+    ensure_active(batch)
+    check_event_date(body.feeding_date, batch, "feeding_date", clock.today(), assignment)
+
+    requested = [stock.ConsumeLine(item_id=ln.item_id, sku=ln.sku, quantity=ln.quantity_kg) for ln in body.lines]
+    item_ids = stock.resolve_lines(conn, requested)
+    seen: set[int] = set()
+    for i, item_id in enumerate(item_ids):
+        if item_id in seen:
+            raise _line_error(i, "item_id", "The same item appears twice in one session")
+        seen.add(item_id)
+    items = stock.lock_items(conn, item_ids)
+    item_qtys: list[Decimal] = []
+    for i, (line, item_id) in enumerate(zip(body.lines, item_ids, strict=True)):
+        item = items[item_id]
+        if item["unit_category"] != "weight" or item["base_factor"] is None:
+            raise _line_error(i, "item_id", f"{item['sku']} is not measured in a weight unit", "not_weight_unit")
+        item_qty = rnd(line.quantity_kg / item["base_factor"], QTY)
+        if item_qty <= 0:
+            raise _line_error(i, "quantity_kg", f"Too small to measure in {item['unit']}")
+        item_qtys.append(item_qty)
+    if q.session_taken(conn, body.tank_id, body.feeding_date, body.session_number):
+        raise Conflict(
+            f"Session {body.session_number} of {body.feeding_date} is already recorded for tank {tank['code']}",
+            "duplicate_session",
+        )
+
+    operation_id = stock.new_operation(
+        conn,
+        "feeding",
+        MODULE,
+        user_id=principal.user_id,
+        purpose=f"Feeding {tank['code']} {body.feeding_date} session {body.session_number}",
+    )
+    total_kg = sum((ln.quantity_kg for ln in body.lines), Decimal(0))
+    feeding_id = q.insert_feeding(
+        conn,
+        tank_id=body.tank_id,
+        batch_id=batch_id,
+        feeding_date=body.feeding_date,
+        session_number=body.session_number,
+        feed_time=body.feed_time,
+        total_feed_kg=total_kg,
+        operation_id=operation_id,
+        notes=body.notes,
+        user_id=principal.user_id,
+        created_at=clock.now(),
+    )
+    line_ids = [
+        q.insert_line(conn, feeding_id, i, item_id, line.quantity_kg, item_qty)
+        for i, (line, item_id, item_qty) in enumerate(zip(body.lines, item_ids, item_qtys, strict=True))
+    ]
+    used = stock.consume(
+        conn,
+        [
+            stock.ConsumeLine(
+                item_id=item_id, quantity=item_qty, ref_line_id=line_id, tank_id=body.tank_id, fish_batch_id=batch_id
+            )
+            for item_id, item_qty, line_id in zip(item_ids, item_qtys, line_ids, strict=True)
+        ],
+        operation_id=operation_id,
+        module_key=MODULE,
+        user_id=principal.user_id,
+    )
+    for line_id, consumption in zip(line_ids, used, strict=True):
+        q.set_line_cost(conn, line_id, consumption.total_cost)
+    total_cost = sum((c.total_cost for c in used), Decimal(0))
+    q.set_feeding_cost(conn, feeding_id, total_cost)
+    stock.set_operation_ref(conn, operation_id, feeding_id)
+    bq.bump_batch(conn, batch_id, total_feed_kg=total_kg)
+    bq.add_cost(conn, batch_id, "feed", total_cost)
+    record(
+        conn,
+        principal,
+        "feeding.create",
+        "feeding",
+        feeding_id,
+        {
+            "tank_id": body.tank_id,
+            "batch_id": batch_id,
+            "total_feed_kg": str(total_kg),
+            "total_cost": str(total_cost),
+            "operation_id": operation_id,
+        },
+    )
+    return feeding_id
+
+
+def create_bulk(conn: Connection, principal: Principal, body: FeedingBulk) -> dict[str, Any]:
+    """All sessions or none; the first failure names its session (and line) index."""
+    ids = []
+    for index, session in enumerate(body.sessions):
+        try:
+            ids.append(_feed(conn, principal, session))
+        except AppError as exc:
+            raise _in_session(exc, index) from None
+    return {"items": with_lines(conn, q.feedings_by_id(conn, ids))}
+
+
+def _in_session(exc: AppError, index: int) -> AppError:
+    """The same error, located in session `index` of a bulk request."""
+    if isinstance(exc, ValidationFailed):
+        for item in exc.items:
+            loc = list(item["loc"])
+            item["loc"] = ["body", "sessions", index, *(loc[1:] if loc[:1] == ["body"] else loc)]
+        return exc
+    if exc.errors is not None:
+        exc.errors = [{"session": index, **e} for e in exc.errors]
+    exc.extra = {**exc.extra, "session": index}
+    exc.detail = f"Session {index}: {exc.detail}"
+    return exc

@@ -1,0 +1,182 @@
+"""The batch report: the performance summary plus one sheet per event type."""
+
+from __future__ import annotations
+
+from biofloc_api import report
+from biofloc_api.queries import batches as bq
+from biofloc_api.queries import events as eq
+from biofloc_api.queries import feedings as fq
+from biofloc_api.queries import inputs as iq
+from biofloc_api.queries import water as wq
+from biofloc_api.report import Column, Sheet
+from biofloc_api.services.batches import performance_of
+from biofloc_api.services.common import batch_or_404
+from biofloc_api.water import PARAMETERS
+from farm_erp import clock
+from farm_erp.db import Connection
+from farm_erp.errors import ValidationFailed
+
+# (label, key in the performance report, unit)
+SUMMARY = [
+    ("Batch", "batch_code", ""),
+    ("Species", "species", ""),
+    ("Status", "status", ""),
+    ("Final", "is_final", ""),
+    ("Tank", "tank_code", ""),
+    ("Stocking date", "stocking_date", ""),
+    ("Origin stocking date", "origin_stocking_date", ""),
+    ("End date", "end_date", ""),
+    ("Days", "days", "d"),
+    ("Initial count", "initial_count", "fish"),
+    ("Current count", "current_count", "fish"),
+    ("Mortality", "total_mortality", "fish"),
+    ("Harvested", "harvested_count", "fish"),
+    ("Graded out", "graded_out_count", "fish"),
+    ("Initial weight", "initial_avg_weight_g", "g"),
+    ("End weight", "w_end_g", "g"),
+    ("Initial biomass", "initial_biomass_kg", "kg"),
+    ("Current biomass", "current_biomass_kg", "kg"),
+    ("Harvested", "harvested_kg", "kg"),
+    ("Graded out", "graded_out_kg", "kg"),
+    ("Output", "output_kg", "kg"),
+    ("Gain", "gain_kg", "kg"),
+    ("Feed", "total_feed_kg", "kg"),
+    ("FCR", "fcr", ""),
+    ("Survival", "survival_pct", "%"),
+    ("Mortality rate", "mortality_pct", "%"),
+    ("SGR", "sgr", "%/day"),
+    ("ADG", "adg_g", "g/fish/day"),
+    ("Biomass gain", "biomass_gain_kg_per_day", "kg/day"),
+    ("Density", "density_kg_per_m3", "kg/m³"),
+    ("Density", "density_fish_per_m3", "fish/m³"),
+    ("Total cost", "total_cost", "money"),
+    ("Net cost", "net_cost", "money"),
+    ("Revenue", "revenue", "money"),
+    ("Gross profit", "gross_profit", "money"),
+    ("Cost per kg", "cost_per_kg", "money/kg"),
+    ("Profit per kg", "profit_per_kg", "money/kg"),
+    ("ROI", "roi_pct", "%"),
+]
+COST_LINES = ["fingerling", "feed", "chemical", "labour", "utilities", "other", "transfer_in", "transfer_out"]
+
+
+def batch_report(conn: Connection, batch_id: int) -> tuple[str, bytes]:
+    """(file name, workbook bytes)."""
+    batch_or_404(conn, batch_id)
+    row = bq.batch_view(conn, batch_id)
+    assert row is not None
+    perf = performance_of(row, clock.today())
+    perf["net_cost"] = row["net_cost"]
+    limit = report.MAX_ROWS + 1
+    summary = [{"metric": label, "value": perf.get(key), "unit": unit} for label, key, unit in SUMMARY]
+    summary += [{"metric": f"Cost: {c}", "value": row[c], "unit": "money"} for c in COST_LINES]
+    entries = bq.cost_entries_all(conn, batch_id, limit)
+    sheets = [
+        Sheet(
+            "Summary", [Column("Metric", "metric"), Column("Value", "value", "auto"), Column("Unit", "unit")], summary
+        ),
+        Sheet(
+            "Feeding",
+            [
+                Column("Date", "feeding_date", "date"),
+                Column("Session", "session_number", "int"),
+                Column("Time", "feed_time", "time"),
+                Column("Tank", "tank_code"),
+                Column("SKU", "sku"),
+                Column("Item", "item_name"),
+                Column("Feed kg", "quantity_kg", "qty"),
+                Column("Item qty", "item_qty", "qty"),
+                Column("Unit", "unit"),
+                Column("Cost", "cost", "money"),
+            ],
+            fq.lines_for_batch(conn, batch_id, limit),
+        ),
+        Sheet(
+            "Sampling",
+            [
+                Column("Date", "sample_date", "date"),
+                Column("Tank", "tank_code"),
+                Column("Sample size", "sample_size", "int"),
+                Column("Avg g", "avg_weight_g", "qty"),
+                Column("Min g", "min_weight_g", "qty"),
+                Column("Max g", "max_weight_g", "qty"),
+                Column("Avg cm", "avg_length_cm", "qty"),
+                Column("Std dev g", "std_dev_g", "qty"),
+                Column("Condition factor", "condition_factor", "qty"),
+            ],
+            eq.all_for_batch(conn, "samplings", batch_id, limit),
+        ),
+        Sheet(
+            "Mortality",
+            [
+                Column("Date", "mortality_date", "date"),
+                Column("Tank", "tank_code"),
+                Column("Count", "count", "int"),
+                Column("Cause", "cause"),
+                Column("Avg g", "avg_weight_g", "qty"),
+                Column("Biomass loss kg", "biomass_loss_kg", "qty"),
+            ],
+            eq.all_for_batch(conn, "mortalities", batch_id, limit),
+        ),
+        Sheet(
+            "Harvests",
+            [
+                Column("Date", "harvest_date", "date"),
+                Column("Type", "harvest_type"),
+                Column("Tank", "tank_code"),
+                Column("Fish", "fish_count", "int"),
+                Column("Weight kg", "total_weight_kg", "qty"),
+                Column("Avg g", "avg_weight_g", "qty"),
+                Column("Grade A kg", "grade_a_kg", "qty"),
+                Column("Grade B kg", "grade_b_kg", "qty"),
+                Column("Grade C kg", "grade_c_kg", "qty"),
+                Column("Reject kg", "reject_kg", "qty"),
+                Column("Buyer", "buyer_name"),
+                Column("Price per kg", "price_per_kg", "money"),
+                Column("Revenue", "revenue", "money"),
+            ],
+            eq.all_for_batch(conn, "harvests", batch_id, limit),
+        ),
+        Sheet(
+            "Costs",
+            [
+                Column("Date", "entry_date", "date"),
+                Column("Category", "category"),
+                Column("Amount", "amount", "money"),
+                Column("Description", "description"),
+            ],
+            entries,
+        ),
+        Sheet(
+            "Tank inputs",
+            [
+                Column("Date", "input_date", "date"),
+                Column("Tank", "tank_code"),
+                Column("Type", "input_type"),
+                Column("SKU", "sku"),
+                Column("Item", "item_name"),
+                Column("Quantity", "quantity", "qty"),
+                Column("Unit", "unit"),
+                Column("Unit cost", "unit_cost", "cost"),
+                Column("Total cost", "total_cost", "money"),
+                Column("Reason", "reason"),
+            ],
+            iq.inputs_for_batch(conn, batch_id, limit),
+        ),
+        Sheet(
+            "Water tests",
+            [
+                Column("Tested at", "tested_at", "datetime"),
+                Column("Tank", "tank_code"),
+                *[Column(p, p, "qty") for p in PARAMETERS],
+            ],
+            wq.tests_for_batch(conn, batch_id, limit),
+        ),
+    ]
+    for sheet in sheets:
+        if len(sheet.rows) > report.MAX_ROWS:
+            raise ValidationFailed(
+                ["query"], f"Sheet {sheet.title} would exceed {report.MAX_ROWS} rows", "too_many_rows"
+            )
+    name = f"batch-{row['code']}-{clock.today():%Y%m%d}.xlsx"
+    return name, report.build(sheets)

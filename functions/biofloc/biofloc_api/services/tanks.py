@@ -1,0 +1,116 @@
+"""Tank rules (spec biofloc §3.1): unique immutable codes; status in_use belongs to the assignments."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from biofloc_api import metrics
+from biofloc_api.queries import common as cq
+from biofloc_api.queries import tanks as q
+from biofloc_api.schemas.tanks import TankCreate, TankUpdate
+from biofloc_api.services.common import record, tank_or_404
+from biofloc_api.services.water import load_thresholds
+from biofloc_api.water import PARAMETERS, Threshold, evaluate
+from farm_erp import audit, clock
+from farm_erp.api import Principal
+from farm_erp.db import Connection
+from farm_erp.errors import Conflict, invalid
+from farm_erp.lists import PageParams, page_of
+
+STALE_AFTER = timedelta(hours=72)
+
+
+def tank_out(row: dict[str, Any], thresholds: dict[str, Threshold], now: datetime) -> dict[str, Any]:
+    """A tank row of the tank view, with its current batch, stocking density and water status."""
+    out = dict(row)
+    out["current_batch"] = None
+    out["density"] = None
+    out["water_status"] = None
+    if row["batch_id"] is not None:
+        out["current_batch"] = {
+            "id": row["batch_id"],
+            "code": row["batch_code"],
+            "species": row["batch_species"],
+            "current_count": row["current_count"],
+            "current_avg_weight_g": row["current_avg_weight_g"],
+            "current_biomass_kg": row["current_biomass_kg"],
+            "stocking_date": row["batch_stocking_date"],
+            "assigned_since": row["assigned_since"],
+        }
+        out["density"] = {
+            "kg_per_m3": metrics.density(row["current_biomass_kg"], row["capacity_liters"]),
+            "fish_per_m3": metrics.density(row["current_count"], row["capacity_liters"]),
+        }
+    if row["w_id"] is not None:
+        values = {p: row[f"w_{p}"] for p in PARAMETERS}
+        out["water_status"] = {
+            "test_id": row["w_id"],
+            "tested_at": row["w_tested_at"],
+            "overall": evaluate(values, thresholds)["overall"],
+            "stale": row["w_tested_at"] < now - STALE_AFTER,
+        }
+    return out
+
+
+def list_tanks(
+    conn: Connection, status: str | None, is_active: bool | None, text: str | None, paging: PageParams
+) -> dict[str, Any]:
+    rows, total = q.list_tanks(conn, status=status, is_active=is_active, q=text, paging=paging)
+    thresholds, now = load_thresholds(conn), clock.now()
+    return page_of([tank_out(r, thresholds, now) for r in rows], total, paging)
+
+
+def get_tank(conn: Connection, tank_id: int) -> dict[str, Any]:
+    tank_or_404(conn, tank_id)
+    row = q.tank_view(conn, tank_id)
+    assert row is not None
+    return tank_out(row, load_thresholds(conn), clock.now())
+
+
+def create_tank(conn: Connection, principal: Principal, body: TankCreate) -> dict[str, Any]:
+    if q.code_taken(conn, body.code):
+        raise Conflict(f"Tank code {body.code} already exists", "duplicate_code")
+    try:
+        with conn.transaction():
+            tank_id = q.insert_tank(conn, body.model_dump(), principal.user_id)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict(f"Tank code {body.code} already exists", "duplicate_code") from None
+    record(conn, principal, "tank.create", "tank", tank_id, {"code": body.code})
+    return get_tank(conn, tank_id)
+
+
+def update_tank(conn: Connection, principal: Principal, tank_id: int, body: TankUpdate) -> dict[str, Any]:
+    tank_or_404(conn, tank_id)
+    tank = cq.lock_tanks(conn, [tank_id])[tank_id]
+    changes = body.changes()
+    for field in ("name", "capacity_liters", "tank_type"):
+        if field in changes and changes[field] is None:
+            raise invalid(field, "must not be null")
+    if "status" in changes:
+        if changes["status"] is None:
+            raise invalid("status", "must not be null")
+        if cq.open_assignment_of_tank(conn, tank_id) is not None:
+            raise Conflict("The tank holds a batch; its status follows the assignment", "tank_in_use")
+    before = {k: tank[k] for k in changes}
+    q.update_tank(conn, tank_id, changes)
+    record(conn, principal, "tank.update", "tank", tank_id, audit.changes(before, changes))
+    return get_tank(conn, tank_id)
+
+
+def delete_tank(conn: Connection, principal: Principal, tank_id: int) -> None:
+    """Soft delete: refused while a batch is in the tank."""
+    tank_or_404(conn, tank_id)
+    cq.lock_tanks(conn, [tank_id])
+    if cq.open_assignment_of_tank(conn, tank_id) is not None:
+        raise Conflict("The tank holds a batch", "tank_in_use")
+    q.update_tank(conn, tank_id, {"is_active": False})
+    record(conn, principal, "tank.delete", "tank", tank_id)
+
+
+def history(conn: Connection, tank_id: int, paging: PageParams) -> dict[str, Any]:
+    tank_or_404(conn, tank_id)
+    rows, total = q.history(conn, tank_id, clock.today(), paging)
+    return page_of(rows, total, paging)
