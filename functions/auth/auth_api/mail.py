@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -67,8 +68,10 @@ def _write_outbox(folder: Path, sender: str, mail: Mail) -> Path:
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Date"] = clock.now().strftime("%a, %d %b %Y %H:%M:%S %z")
-    msg.set_content(mail.text)
+    # 8bit keeps the link on one line, so a developer can copy it from the file.
+    msg.set_content(mail.text, cte="8bit")
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{clock.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    # Wall-clock name (not the injectable clock): files sort in the order they were written.
+    path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
     path.write_bytes(bytes(msg))
     return path

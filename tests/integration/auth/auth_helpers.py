@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,9 @@ def reset_tokens(outbox: Path) -> list[str]:
     """Tokens from the reset links in the outbox, oldest mail first."""
     out: list[str] = []
     for path in sorted(outbox.glob("*.eml")):
-        m = re.search(r"/reset-password\?token=([A-Za-z0-9_\-]+)", path.read_text())
-        assert m, path.read_text()
+        text = message_from_bytes(path.read_bytes(), policy=default).get_body().get_content()  # type: ignore[union-attr]
+        m = re.search(r"/reset-password\?token=([A-Za-z0-9_\-]+)\n", text)
+        assert m, text
         out.append(m.group(1))
     return out
 

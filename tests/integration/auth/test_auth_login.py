@@ -72,7 +72,9 @@ def test_every_failure_is_the_same_401(api: ApiClient, sql: SQL, login: Login) -
     assert all(r.status_code == 401 for r in failures)
     assert {r.content for r in failures} == {failures[0].content}
     assert failures[0].json() == INVALID
-    rows = sql.execute("SELECT email_attempted, status, failure_reason, user_id FROM login_history ORDER BY id").fetchall()
+    rows = sql.execute(
+        "SELECT email_attempted, status, failure_reason, user_id FROM login_history ORDER BY id"
+    ).fetchall()
     assert [(r["email_attempted"], r["failure_reason"]) for r in rows] == [
         ("x@farm.test", "unknown_email"),
         ("v@farm.test", "invalid_password"),
