@@ -181,7 +181,7 @@ def transfer(conn: Connection, principal: Principal, batch_id: int, body: Transf
         "batch.transfer",
         "batch",
         batch_id,
-        {"from_tank_id": assignment["tank_id"], "to_tank_id": body.to_tank_id, "date": body.transfer_date},
+        {"from_tank_id": assignment["tank_id"], "to_tank_id": body.to_tank_id, "date": str(body.transfer_date)},
     )
     return view(conn, batch_id)
 
@@ -208,7 +208,7 @@ def terminate(conn: Connection, principal: Principal, batch_id: int, body: Termi
         "batch.terminate",
         "batch",
         batch_id,
-        {"end_date": body.end_date, "reason": body.reason, "written_off": remaining},
+        {"end_date": str(body.end_date), "reason": body.reason, "written_off": remaining},
     )
     return view(conn, batch_id)
 

@@ -1,0 +1,158 @@
+"""Feeding with the shared stock ledger: scenario 4.3 and the feeding rules of §3.4."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.integration.biofloc.conftest import Farm
+
+
+def _setup(farm: Farm) -> tuple[dict, dict]:
+    t2 = farm.tank("T2")
+    b = farm.batch("B2", t2["id"], "2025-01-01", 1000, "10")
+    farm.stock_in("FEED-32", "kg", "20", "40.0000", "2024-12-01")
+    farm.stock_in("FEED-32", "kg", "100", "42.5000", "2024-12-15")
+    farm.stock_in("FEED-ST", "g", "1500", "0.0500")
+    return t2, b
+
+
+def _counts(farm: Farm) -> tuple[int, int, int, int]:
+    row = farm.sql.execute(
+        """SELECT (SELECT count(*) FROM feedings) AS f, (SELECT count(*) FROM feeding_lines) AS l,
+                  (SELECT count(*) FROM stock_ledger WHERE type = 'use') AS u,
+                  (SELECT count(*) FROM stock_operations WHERE kind = 'feeding') AS o"""
+    ).fetchone()
+    return row["f"], row["l"], row["u"], row["o"]
+
+
+def test_atomic_feeding(farm: Farm) -> None:
+    t2, b = _setup(farm)
+    farm.day("2025-01-10")
+    lines = [("FEED-32", "30"), ("FEED-ST", "2")]
+    r = farm.feed(t2["id"], "2025-01-10", 1, lines)
+    assert r.status_code == 409, r
+    body = r.json()
+    assert body["code"] == "insufficient_stock"
+    assert len(body["errors"]) == 1
+    assert {k: body["errors"][0][k] for k in ("index", "sku", "requested", "available")} == {
+        "index": 1, "sku": "FEED-ST", "requested": "2000.000", "available": "1500.000"}
+    assert _counts(farm) == (0, 0, 0, 0)
+    assert farm.on_hand("FEED-32") == 120 and farm.batch_row(b["id"])["costs"]["feed"] == "0.00"
+
+    farm.stock_in("FEED-ST", "g", "1000", "0.0500", "2025-01-05")
+    f = farm.ok(farm.feed(t2["id"], "2025-01-10", 1, lines))
+    feed32, feedst = f["lines"]
+    assert feed32["sku"] == "FEED-32" and feed32["item_qty"] == "30.000" and feed32["cost"] == "1225.00"
+    assert [lot["cost"] for lot in feed32["lots"]] == ["800.00", "425.00"]
+    assert len({lot["ledger_id"] for lot in feed32["lots"]}) == 2
+    assert feedst["item_qty"] == "2000.000" and feedst["unit"] == "g" and feedst["cost"] == "100.00"
+    assert f["total_cost"] == "1325.00" and f["total_feed_kg"] == "32.000"
+    assert f["tank_code"] == "T2" and f["batch_code"] == "B2" and f["batch_id"] == b["id"]
+    batch = farm.batch_row(b["id"])
+    assert batch["costs"]["feed"] == "1325.00" and batch["total_feed_kg"] == "32.000"
+    # Every ledger row points at its line, the tank and the batch.
+    ledger = farm.sql.execute(
+        "SELECT ref_line_id, tank_id, fish_batch_id, module_key FROM stock_ledger WHERE type = 'use'"
+    ).fetchall()
+    assert {r["ref_line_id"] for r in ledger} == {feed32["id"], feedst["id"]}
+    assert {(r["tank_id"], r["fish_batch_id"], r["module_key"]) for r in ledger} == {(t2["id"], b["id"], "biofloc")}
+    op = farm.sql.execute("SELECT kind, ref_id FROM stock_operations WHERE id = %s", (f["operation_id"],)).fetchone()
+    assert op == {"kind": "feeding", "ref_id": f["id"]}
+
+    again = farm.feed(t2["id"], "2025-01-10", 1, lines)
+    assert again.status_code == 409 and again.json()["code"] == "duplicate_session"
+
+    listed = farm.ok(farm.get("/biofloc/feedings", params={"batch_id": b["id"]}), 200)
+    assert listed["total"] == 1 and listed["items"][0]["lines"][0]["lots"][0]["ledger_id"]
+    assert farm.ok(farm.get("/biofloc/feedings", params={"from": "2025-01-11"}), 200)["total"] == 0
+
+
+def test_feeding_rules(farm: Farm) -> None:
+    t2, b = _setup(farm)
+    farm.stock_in("PROBIO-1", "l", "50", "100.0000")
+    farm.day("2025-01-10")
+    # Not a weight unit.
+    r = farm.feed(t2["id"], "2025-01-10", 1, [("PROBIO-1", "1")])
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "not_weight_unit"
+    # Duplicate item in one session (one by id, one by SKU).
+    item_id = farm.sql.execute("SELECT id FROM items WHERE sku = 'FEED-32'").fetchone()["id"]
+    r = farm.post("/biofloc/feedings", {"tank_id": t2["id"], "feeding_date": "2025-01-10", "session_number": 1,
+                                        "lines": [{"item_id": item_id, "quantity_kg": "1"},
+                                                  {"sku": " feed-32 ", "quantity_kg": "1"}]})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "lines", 1, "item_id"]
+    # Unknown SKU, both item_id and sku, future date, date before stocking.
+    assert farm.feed(t2["id"], "2025-01-10", 1, [("NOPE", "1")]).status_code == 422
+    r = farm.post("/biofloc/feedings", {"tank_id": t2["id"], "feeding_date": "2025-01-10", "session_number": 1,
+                                        "lines": [{"item_id": item_id, "sku": "FEED-32", "quantity_kg": "1"}]})
+    assert r.status_code == 422
+    assert farm.feed(t2["id"], "2025-01-11", 1, [("FEED-32", "1")]).status_code == 422
+    assert farm.feed(t2["id"], "2024-12-31", 1, [("FEED-32", "1")]).status_code == 422
+    # An inactive item is refused.
+    farm.sql.execute("UPDATE items SET is_active = false WHERE sku = 'FEED-ST'")
+    assert farm.feed(t2["id"], "2025-01-10", 1, [("FEED-ST", "1")]).status_code == 422
+    # Live reservations are respected: 120 on hand, 100 reserved → 20 available.
+    farm.sql.execute(
+        """INSERT INTO reservations (item_id, quantity, module_key, reserved_until, created_at)
+           VALUES (%s, 100, 'inventory', %s, %s)""",
+        (item_id, datetime(2025, 1, 11, tzinfo=UTC), datetime(2025, 1, 10, tzinfo=UTC)),
+    )
+    r = farm.feed(t2["id"], "2025-01-10", 1, [("FEED-32", "21")])
+    assert r.status_code == 409 and r.json()["errors"][0]["available"] == "20.000"
+    farm.ok(farm.feed(t2["id"], "2025-01-10", 1, [("FEED-32", "20")]))
+    # An empty tank, an inactive tank.
+    t3 = farm.tank("T3")
+    r = farm.feed(t3["id"], "2025-01-10", 1, [("FEED-32", "1")])
+    assert r.status_code == 409 and r.json()["code"] == "tank_empty"
+    assert farm.delete(f"/biofloc/tanks/{t3['id']}").status_code == 204
+    assert farm.feed(t3["id"], "2025-01-10", 1, [("FEED-32", "1")]).status_code == 422
+    # After a transfer, feeding dates before the move are refused.
+    t4 = farm.tank("T4")
+    farm.day("2025-01-20")
+    farm.ok(farm.post(f"/biofloc/batches/{b['id']}/transfer", {"to_tank_id": t4["id"], "transfer_date": "2025-01-15"}),
+            200)
+    r = farm.feed(t4["id"], "2025-01-14", 1, [("FEED-32", "1")])
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "feeding_date"]
+
+
+def test_bulk_is_all_or_nothing(farm: Farm) -> None:
+    t2, b = _setup(farm)
+    farm.day("2025-01-10")
+
+    def session(d: str, n: int, kg: str, sku: str = "FEED-32") -> dict:
+        return {"tank_id": t2["id"], "feeding_date": d, "session_number": n,
+                "lines": [{"sku": sku, "quantity_kg": kg}]}
+
+    r = farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "10"),
+                                                          session("2025-01-09", 2, "10"),
+                                                          session("2025-01-10", 1, "200")]})
+    assert r.status_code == 409, r
+    body = r.json()
+    assert body["code"] == "insufficient_stock" and body["session"] == 2
+    assert body["errors"][0]["session"] == 2 and body["errors"][0]["index"] == 0
+    assert _counts(farm) == (0, 0, 0, 0) and farm.on_hand("FEED-32") == 120
+
+    r = farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "1"),
+                                                          session("2025-01-09", 1, "1")]})
+    assert r.status_code == 409 and r.json()["session"] == 1
+    r = farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "1"),
+                                                          session("2025-01-09", 2, "1", "NOPE")]})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][:3] == ["body", "sessions", 1]
+    assert _counts(farm) == (0, 0, 0, 0)
+
+    ok = farm.ok(farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "10"),
+                                                                   session("2025-01-09", 2, "15")]}))
+    assert [f["total_cost"] for f in ok["items"]] == ["400.00", "612.50"]
+    assert farm.batch_row(b["id"])["costs"]["feed"] == "1012.50"
+    assert farm.post("/biofloc/feedings/bulk", {"sessions": []}).status_code == 422
+    too_many = [session(str((datetime(2025, 1, 1) + timedelta(days=i // 10)).date()), i % 10 + 1, "0.1")
+                for i in range(51)]
+    assert farm.post("/biofloc/feedings/bulk", {"sessions": too_many}).status_code == 422
+
+
+def test_items_picker(farm: Farm) -> None:
+    _setup(farm)
+    farm.stock_in("PROBIO-1", "l", "50", "100.0000")
+    items = farm.ok(farm.get("/biofloc/items"), 200)
+    by_sku = {i["sku"]: i for i in items["items"]}
+    assert by_sku["FEED-32"]["available_qty"] == "120.000" and by_sku["FEED-32"]["unit"] == "kg"
+    assert by_sku["FEED-32"]["is_weight"] is True and by_sku["PROBIO-1"]["is_weight"] is False
