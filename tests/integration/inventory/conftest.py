@@ -13,6 +13,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from farm_erp import clock
+from local import embedded_db
 from local.gateway import Gateway
 from local.invokers import ProcessPoolInvoker
 from local.template_routes import ApiConfig
@@ -137,16 +138,24 @@ def feed32(inv: Inv) -> dict[str, Any]:
     return item
 
 
-@pytest.fixture
-def pool_api(db_url: str, config: ApiConfig) -> Iterator[ApiClient]:
-    """The gateway over worker processes (one DB connection each), as Lambda scales out under load."""
+@pytest.fixture(scope="module")
+def _pool(pg_server: Any, config: ApiConfig) -> Iterator[Gateway]:
+    """Worker processes as Lambda containers (one DB connection each), shared by a module's tests: every test's
+    database has the same URL, and a container reconnects when it finds its connection dropped."""
     env = {k: v for k, v in os.environ.items() if k.isupper()}
-    env["DATABASE_URL"] = db_url
+    env["DATABASE_URL"] = embedded_db.url(pg_server, "farm_test")
     invoker = ProcessPoolInvoker(max_containers=10, env=env)
     try:
-        yield ApiClient(Gateway(config, invoker, authorizer_ttl=0))
+        yield Gateway(config, invoker, authorizer_ttl=0)
     finally:
         invoker.close()
+
+
+@pytest.fixture
+def pool_api(db_url: str, _pool: Gateway) -> ApiClient:
+    assert db_url == _pool.invoker.env["DATABASE_URL"]  # type: ignore[attr-defined]
+    clock.freeze(None)  # the containers run on the real clock
+    return ApiClient(_pool)
 
 
 def parallel(calls: list[Any], workers: int = 20) -> list[Any]:

@@ -44,7 +44,11 @@ def test_2_reservations_are_enforced(inv: Inv, feed32: dict[str, Any], sql: Any)
     r = inv.use("40", sku="FEED-32")
     assert r.status_code == 409 and r.json()["code"] == "insufficient_stock"
     assert r.json()["errors"][0] == {
-        "index": 0, "item_id": feed32["id"], "sku": "FEED-32", "requested": "40.000", "available": "30.000"
+        "index": 0,
+        "item_id": feed32["id"],
+        "sku": "FEED-32",
+        "requested": "40.000",
+        "available": "30.000",
     }
     assert sql.execute("SELECT count(*) AS n FROM stock_ledger").fetchone()["n"] == ledger_rows
     assert sql.execute("SELECT count(*) AS n FROM stock_operations WHERE kind = 'use'").fetchone()["n"] == 1
@@ -52,7 +56,9 @@ def test_2_reservations_are_enforced(inv: Inv, feed32: dict[str, Any], sql: Any)
     r = inv.use("30", sku="FEED-32")
     assert r.status_code == 200, r
     assert (r.json()["total_cost"], r.json()["on_hand_qty"], r.json()["available_qty"]) == (
-        "1275.00", "120.000", "0.000"
+        "1275.00",
+        "120.000",
+        "0.000",
     )
 
     conf = inv.ok("POST", f"/inventory/reservations/{res['id']}/confirm")
@@ -83,32 +89,44 @@ def test_4_partial_po_receipt(inv: Inv, sql: Any) -> None:
     supplier = inv.supplier()
     feed = inv.item("FEED-40")
     probio = inv.item("PROBIO-1")
-    po = inv.ok("POST", "/inventory/purchase-orders", 201, json={
-        "supplier_id": supplier,
-        "lines": [
-            {"item_id": feed["id"], "ordered_qty": "500", "unit_cost": "42.0000"},
-            {"item_id": probio["id"], "ordered_qty": "20", "unit_cost": "150.0000"},
-        ],
-    })
+    po = inv.ok(
+        "POST",
+        "/inventory/purchase-orders",
+        201,
+        json={
+            "supplier_id": supplier,
+            "lines": [
+                {"item_id": feed["id"], "ordered_qty": "500", "unit_cost": "42.0000"},
+                {"item_id": probio["id"], "ordered_qty": "20", "unit_cost": "150.0000"},
+            ],
+        },
+    )
     assert [ln["line_total"] for ln in po["lines"]] == ["21000.00", "3000.00"]
     assert po["total_amount"] == "24000.00" and po["status"] == "pending"
     assert po["po_number"] == f"PO-{po['id']:06d}"
     feed_line, probio_line = (ln["id"] for ln in po["lines"])
     for status in ("approved", "ordered"):
-        assert inv.ok("POST", f"/inventory/purchase-orders/{po['id']}/status", json={"status": status})[
-            "status"] == status
+        assert (
+            inv.ok("POST", f"/inventory/purchase-orders/{po['id']}/status", json={"status": status})["status"] == status
+        )
 
     clock.freeze(datetime(2025, 2, 1, 9, 0, tzinfo=UTC))
-    rec = inv.ok("POST", f"/inventory/purchase-orders/{po['id']}/receive", 201, json={
-        "lines": [{"po_line_id": feed_line, "received_qty": "300", "unit_cost": "41.5000"}]
-    })
+    rec = inv.ok(
+        "POST",
+        f"/inventory/purchase-orders/{po['id']}/receive",
+        201,
+        json={"lines": [{"po_line_id": feed_line, "received_qty": "300", "unit_cost": "41.5000"}]},
+    )
     assert rec["status"] == "partially_received"
     s = rec["summary"]
     assert (s["received_value_po"], s["received_value_actual"], s["variance"]) == ("12600.00", "12450.00", "-150.00")
     assert (s["lines_complete"], s["lines_partial"], s["lines_open"]) == (0, 1, 1)
     lot = sql.execute("SELECT * FROM lots WHERE id = %s", (rec["lines"][0]["lot_id"],)).fetchone()
     assert (lot["source"], lot["quantity_received"], lot["unit_cost"], lot["supplier_id"]) == (
-        "purchase", 300, 41.5, supplier
+        "purchase",
+        300,
+        41.5,
+        supplier,
     )
     led = sql.execute("SELECT * FROM stock_ledger WHERE id = %s", (rec["lines"][0]["ledger_id"],)).fetchone()
     assert (led["type"], str(led["qty_change"]), str(led["cost"])) == ("purchase", "300.000", "12450.00")
@@ -117,19 +135,32 @@ def test_4_partial_po_receipt(inv: Inv, sql: Any) -> None:
         "SELECT (SELECT count(*) FROM lots) AS lots, (SELECT count(*) FROM po_receipts) AS r, "
         "(SELECT count(*) FROM stock_ledger) AS l, (SELECT count(*) FROM po_history) AS h"
     ).fetchone()
-    over = inv.post(f"/inventory/purchase-orders/{po['id']}/receive",
-                    json={"lines": [{"po_line_id": feed_line, "received_qty": "250"}]})
+    over = inv.post(
+        f"/inventory/purchase-orders/{po['id']}/receive",
+        json={"lines": [{"po_line_id": feed_line, "received_qty": "250"}]},
+    )
     assert over.status_code == 409 and over.json()["code"] == "over_receipt"
     assert over.json()["errors"][0]["index"] == 0 and over.json()["errors"][0]["po_line_id"] == feed_line
-    assert sql.execute(
-        "SELECT (SELECT count(*) FROM lots) AS lots, (SELECT count(*) FROM po_receipts) AS r, "
-        "(SELECT count(*) FROM stock_ledger) AS l, (SELECT count(*) FROM po_history) AS h"
-    ).fetchone() == counts
+    assert (
+        sql.execute(
+            "SELECT (SELECT count(*) FROM lots) AS lots, (SELECT count(*) FROM po_receipts) AS r, "
+            "(SELECT count(*) FROM stock_ledger) AS l, (SELECT count(*) FROM po_history) AS h"
+        ).fetchone()
+        == counts
+    )
 
     clock.freeze(datetime(2025, 2, 10, 9, 0, tzinfo=UTC))
-    rec2 = inv.ok("POST", f"/inventory/purchase-orders/{po['id']}/receive", 201, json={
-        "lines": [{"po_line_id": feed_line, "received_qty": "200"}, {"po_line_id": probio_line, "received_qty": "20"}]
-    })
+    rec2 = inv.ok(
+        "POST",
+        f"/inventory/purchase-orders/{po['id']}/receive",
+        201,
+        json={
+            "lines": [
+                {"po_line_id": feed_line, "received_qty": "200"},
+                {"po_line_id": probio_line, "received_qty": "20"},
+            ]
+        },
+    )
     assert rec2["status"] == "received"
     s = rec2["summary"]
     assert (s["received_value_actual"], s["received_value_po"], s["variance"]) == ("23850.00", "24000.00", "-150.00")
@@ -137,8 +168,10 @@ def test_4_partial_po_receipt(inv: Inv, sql: Any) -> None:
 
     closed = inv.ok("POST", f"/inventory/purchase-orders/{po['id']}/status", json={"status": "closed"})
     assert closed["status"] == "closed"
-    again = inv.post(f"/inventory/purchase-orders/{po['id']}/receive",
-                     json={"lines": [{"po_line_id": probio_line, "received_qty": "1"}]})
+    again = inv.post(
+        f"/inventory/purchase-orders/{po['id']}/receive",
+        json={"lines": [{"po_line_id": probio_line, "received_qty": "1"}]},
+    )
     assert again.status_code == 409
     cancel = inv.post(f"/inventory/purchase-orders/{po['id']}/status", json={"status": "cancelled"})
     assert cancel.status_code == 409 and cancel.json()["code"] == "invalid_transition"
@@ -147,14 +180,18 @@ def test_4_partial_po_receipt(inv: Inv, sql: Any) -> None:
     assert use.status_code == 200, use
     assert (use.json()["total_cost"], use.json()["avg_unit_cost"]) == ("16650.00", "41.6250")
     assert [(ln["quantity"], ln["unit_cost"]) for ln in use.json()["lines"]] == [
-        ("300.000", "41.5000"), ("100.000", "42.0000")
+        ("300.000", "41.5000"),
+        ("100.000", "42.0000"),
     ]
 
     history = inv.ok("GET", f"/inventory/purchase-orders/{po['id']}/history")["items"]
     transitions = [(h["from_status"], h["to_status"]) for h in reversed(history) if h["action"] == "status_changed"]
     assert transitions == [
-        ("pending", "approved"), ("approved", "ordered"), ("ordered", "partially_received"),
-        ("partially_received", "received"), ("received", "closed"),
+        ("pending", "approved"),
+        ("approved", "ordered"),
+        ("ordered", "partially_received"),
+        ("partially_received", "received"),
+        ("received", "closed"),
     ]
     assert [h["action"] for h in reversed(history)].count("received") == 2
     detail = inv.ok("GET", f"/inventory/purchase-orders/{po['id']}")
@@ -168,8 +205,10 @@ def test_6_recount(inv: Inv, sql: Any) -> None:
     inv.ok("POST", "/inventory/reservations", 201, json={"item_id": item["id"], "quantity": "100"})
 
     def recount(q: str) -> Any:
-        return inv.post("/inventory/stock/adjustments",
-                        json={"item_id": item["id"], "type": "recount", "quantity": q, "reason": "count"})
+        return inv.post(
+            "/inventory/stock/adjustments",
+            json={"item_id": item["id"], "type": "recount", "quantity": q, "reason": "count"},
+        )
 
     r = recount("90")
     assert r.status_code == 409 and r.json()["code"] == "reserved_stock"
@@ -187,9 +226,12 @@ def test_7_guards(inv: Inv, feed32: dict[str, Any]) -> None:
     supplier = inv.supplier()
     item = inv.item("GUARD-1")
     inv.add(item["id"], "5", "1.0000")
-    po = inv.ok("POST", "/inventory/purchase-orders", 201, json={
-        "supplier_id": supplier, "lines": [{"item_id": item["id"], "ordered_qty": "1", "unit_cost": "1"}]
-    })
+    po = inv.ok(
+        "POST",
+        "/inventory/purchase-orders",
+        201,
+        json={"supplier_id": supplier, "lines": [{"item_id": item["id"], "ordered_qty": "1", "unit_cost": "1"}]},
+    )
     for status in ("approved", "ordered"):
         inv.ok("POST", f"/inventory/purchase-orders/{po['id']}/status", json={"status": status})
     r = inv.post(f"/inventory/purchase-orders/{po['id']}/status", json={"status": "received"})
@@ -213,8 +255,18 @@ def test_8_export_stock(inv: Inv, feed32: dict[str, Any]) -> None:
     wb = load_workbook(io.BytesIO(r.content))
     ws = wb["Stock"]
     header = [c.value for c in ws[1]]
-    assert header == ["SKU", "Item", "Category", "Unit", "On hand", "Reserved", "Available", "Reorder threshold",
-                      "Stock value", "Low stock"]
+    assert header == [
+        "SKU",
+        "Item",
+        "Category",
+        "Unit",
+        "On hand",
+        "Reserved",
+        "Available",
+        "Reorder threshold",
+        "Stock value",
+        "Low stock",
+    ]
     assert ws["A1"].font.bold and ws.freeze_panes == "A2"
     row = {h: c.value for h, c in zip(header, ws[2], strict=True)}
     assert row["SKU"] == "FEED-32"
