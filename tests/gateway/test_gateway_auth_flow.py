@@ -37,14 +37,20 @@ def test_login_me_and_errors_with_cors(live_gateway: LiveGateway, sql: Any) -> N
         assert me.json()["email"] == "grower@farm.test"
         assert {"key": "inventory", "access": "read"} in me.json()["modules"]
 
-        denied = http.post("/inventory/items", json={}, headers={"Authorization": f"Bearer {tokens['access_token']}",
-                                                                 "Origin": "http://app.farm"})
+        denied = http.post(
+            "/inventory/items",
+            json={},
+            headers={"Authorization": f"Bearer {tokens['access_token']}", "Origin": "http://app.farm"},
+        )
         assert denied.status_code == 403
         assert denied.json() == {"detail": "Forbidden"}
         assert denied.headers["access-control-allow-origin"]
 
-        wrong = http.post("/auth/login", json={"email": "grower@farm.test", "password": "Wrong#pass123"},
-                          headers={"Origin": "http://app.farm"})
+        wrong = http.post(
+            "/auth/login",
+            json={"email": "grower@farm.test", "password": "Wrong#pass123"},
+            headers={"Origin": "http://app.farm"},
+        )
         assert wrong.status_code == 401
         assert wrong.json()["code"] == "invalid_credentials"
         assert wrong.headers["access-control-allow-origin"]
