@@ -199,7 +199,7 @@ def test_forgot_password_sends_through_ses(api: ApiClient, sql: SQL, monkeypatch
     settings.reset_caches()
     create_user(sql, "u@farm.test")
     with mock_aws():
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
 
         boto3.client("ses", region_name="eu-west-1").verify_email_identity(EmailAddress="security@farm.example.com")
