@@ -50,3 +50,9 @@ def log(
         metadata=metadata,
         description=description,
     )
+
+
+def diff(before: dict[str, Any], after: dict[str, Any], fields: Any) -> dict[str, Any]:
+    """`{before, after}` audit metadata limited to the fields the request could change."""
+    keys = [k for k in fields if k in before or k in after]
+    return audit.changes({k: before.get(k) for k in keys}, {k: after.get(k) for k in keys})

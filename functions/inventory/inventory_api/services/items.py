@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp import audit, stock
+from farm_erp import stock
 from farm_erp.api import Principal
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
 from farm_erp.lists import PageParams
 from inventory_api.queries import items as db
-from inventory_api.services.common import found, log, on_duplicate
+from inventory_api.services.common import diff, found, log, on_duplicate
 
 _DUP_SKU = ("An item with this SKU already exists", "duplicate_sku")
 _NOT_NULL = ("sku", "name", "unit_id", "default_price", "reorder_threshold", "min_stock_level", "is_active")
@@ -60,7 +60,7 @@ def update_item(conn: Connection, who: Principal, item_id: int, changes: dict[st
     with on_duplicate(*_DUP_SKU):
         db.update_item(conn, item_id, changes)
     after = get_item(conn, item_id)
-    log(conn, who, "item.update", "item", item_id, audit.changes(_flat(before), _flat(after)))
+    log(conn, who, "item.update", "item", item_id, diff(_flat(before), _flat(after), changes))
     return after
 
 
@@ -160,7 +160,7 @@ def set_mapping(
     row = db.upsert_mapping(conn, item_id, module_key, is_primary, settings, who.user_id)
     meta = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
     if before is not None:
-        meta = {"module_key": module_key, **audit.changes(before, row)}
+        meta = {"module_key": module_key, **diff(before, row, ("is_primary", "settings"))}
     log(conn, who, "mapping.set", "item", item_id, meta)
     return row
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp import audit
 from farm_erp.api import Principal
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict
 from inventory_api.queries import master_data as db
-from inventory_api.services.common import found, log, on_duplicate
+from inventory_api.services.common import diff, found, log, on_duplicate
 
 _DUP_CATEGORY = ("A category with this name already exists", "duplicate_name")
 _DUP_SUPPLIER = ("A supplier with this name already exists", "duplicate_name")
@@ -30,7 +29,7 @@ def update_category(conn: Connection, who: Principal, category_id: int, changes:
     with on_duplicate(*_DUP_CATEGORY):
         db.update_category(conn, category_id, changes)
     after = found(db.get_category(conn, category_id), "Category")
-    log(conn, who, "category.update", "category", category_id, audit.changes(before, after))
+    log(conn, who, "category.update", "category", category_id, diff(before, after, changes))
     return after
 
 
@@ -62,7 +61,7 @@ def update_supplier(conn: Connection, who: Principal, supplier_id: int, changes:
     with on_duplicate(*_DUP_SUPPLIER):
         db.update_supplier(conn, supplier_id, changes)
     after = get_supplier(conn, supplier_id)
-    log(conn, who, "supplier.update", "supplier", supplier_id, audit.changes(before, after))
+    log(conn, who, "supplier.update", "supplier", supplier_id, diff(before, after, changes))
     return after
 
 
@@ -91,7 +90,7 @@ def update_unit(conn: Connection, who: Principal, unit_id: int, changes: dict[st
     with on_duplicate(*_DUP_UNIT):
         db.update_unit(conn, unit_id, changes)
     after = found(db.get_unit(conn, unit_id), "Unit")
-    log(conn, who, "unit.update", "unit", unit_id, audit.changes(before, after))
+    log(conn, who, "unit.update", "unit", unit_id, diff(before, after, changes))
     return after
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from farm_erp import audit, clock, stock
+from farm_erp import clock, stock
 from farm_erp.api import Principal
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid
 from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as db
 from inventory_api.queries.stock import supplier_active
-from inventory_api.services.common import found, log, on_duplicate
+from inventory_api.services.common import diff, found, log, on_duplicate
 
 MODULE = "inventory"
 TERMINAL = ("closed", "cancelled")
@@ -134,9 +134,9 @@ def update(conn: Connection, who: Principal, po_id: int, changes: dict[str, Any]
         )
     db.update_header(conn, po_id, changes)
     after = found(db.get_header(conn, po_id), "Purchase order")
-    diff = audit.changes(before, after)
-    db.add_history(conn, po_id, "updated", who.user_id, details=diff)
-    log(conn, who, "purchase_order.update", "purchase_order", po_id, diff)
+    changed = diff(before, after, changes)
+    db.add_history(conn, po_id, "updated", who.user_id, details=changed)
+    log(conn, who, "purchase_order.update", "purchase_order", po_id, changed)
     return _detail(conn, after)
 
 
@@ -196,9 +196,9 @@ def update_line(conn: Connection, who: Principal, po_id: int, line_id: int, chan
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
         db.update_line(conn, line_id, changes)
     after = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
-    diff = {"line_id": line_id, **audit.changes(before, after)}
-    db.add_history(conn, po_id, "line_updated", who.user_id, details=diff)
-    log(conn, who, "purchase_order.line_update", "purchase_order", po_id, diff)
+    changed = {"line_id": line_id, **diff(before, after, changes)}
+    db.add_history(conn, po_id, "line_updated", who.user_id, details=changed)
+    log(conn, who, "purchase_order.line_update", "purchase_order", po_id, changed)
     return detail(conn, po_id)
 
 
