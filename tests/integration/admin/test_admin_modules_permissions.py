@@ -196,3 +196,20 @@ def test_admin_target_is_409(api: ApiClient, admin_token: str, make_user: UserFa
         f"/admin/permissions/{bid}", json={"grants": [{"module_key": "biofloc", "access": "read"}]}, token=admin_token
     )
     assert r.status_code == 409 and r.json()["code"] == "target_is_admin"
+
+
+@needs_function("inventory")
+def test_scenario_11_idempotent_category(api: ApiClient, make_user: UserFactory, sql: Sql) -> None:
+    """The same key and body twice on POST /inventory/categories give one row and identical 201 bodies.
+    The same key with another body is 422."""
+    _, tok = make_user("u@farm.test", grants={"inventory": "write"})
+    body = {"name": "Feeds", "description": "Pellets and powders"}
+    first = api.post("/inventory/categories", json=body, token=tok, headers={"Idempotency-Key": "cat-1"})
+    second = api.post("/inventory/categories", json=body, token=tok, headers={"Idempotency-Key": "cat-1"})
+    assert first.status_code == 201 and second.status_code == 201
+    assert first.content == second.content
+    assert second.headers.get("idempotent-replayed") == "true"
+    assert sql.execute("SELECT count(*) AS n FROM categories").fetchone() == {"n": 1}
+    other = api.post("/inventory/categories", json={"name": "Other"}, token=tok, headers={"Idempotency-Key": "cat-1"})
+    assert other.status_code == 422
+    assert sql.execute("SELECT count(*) AS n FROM categories").fetchone() == {"n": 1}
