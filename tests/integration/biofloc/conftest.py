@@ -55,20 +55,35 @@ class Farm:
     # --- setup through the API ------------------------------------------------------------------------------------
 
     def tank(self, code: str, capacity: str = "10000", **kw: Any) -> dict[str, Any]:
-        return self.ok(self.post("/biofloc/tanks", {"code": code, "name": f"Tank {code}", "capacity_liters": capacity,
-                                                   **kw}))
+        return self.ok(
+            self.post("/biofloc/tanks", {"code": code, "name": f"Tank {code}", "capacity_liters": capacity, **kw})
+        )
 
-    def batch(self, code: str, tank_id: int, stocking_date: str, count: int, weight: str,
-              fingerling: str = "0", **kw: Any) -> dict[str, Any]:
-        body = {"code": code, "species": "Tilapia", "stocking_date": stocking_date, "initial_count": count,
-                "initial_avg_weight_g": weight, "tank_id": tank_id, "fingerling_cost": fingerling, **kw}
+    def batch(
+        self, code: str, tank_id: int, stocking_date: str, count: int, weight: str, fingerling: str = "0", **kw: Any
+    ) -> dict[str, Any]:
+        body = {
+            "code": code,
+            "species": "Tilapia",
+            "stocking_date": stocking_date,
+            "initial_count": count,
+            "initial_avg_weight_g": weight,
+            "tank_id": tank_id,
+            "fingerling_cost": fingerling,
+            **kw,
+        }
         return self.ok(self.post("/biofloc/batches", body))
 
     def feed(self, tank_id: int, feeding_date: str, session: int, lines: list[tuple[str, str]]) -> Response:
-        return self.post("/biofloc/feedings", {
-            "tank_id": tank_id, "feeding_date": feeding_date, "session_number": session,
-            "lines": [{"sku": sku, "quantity_kg": kg} for sku, kg in lines],
-        })
+        return self.post(
+            "/biofloc/feedings",
+            {
+                "tank_id": tank_id,
+                "feeding_date": feeding_date,
+                "session_number": session,
+                "lines": [{"sku": sku, "quantity_kg": kg} for sku, kg in lines],
+            },
+        )
 
     def batch_row(self, batch_id: int) -> dict[str, Any]:
         return self.ok(self.get(f"/biofloc/batches/{batch_id}"), 200)

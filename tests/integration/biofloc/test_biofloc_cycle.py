@@ -22,10 +22,18 @@ def test_worked_cycle(farm: Farm) -> None:
 
     # a. A newer sample sets the weight; an older one is history only.
     farm.day("2025-01-30")
-    farm.ok(farm.post("/biofloc/samplings", {"batch_id": bid, "sample_date": "2025-01-30", "sample_size": 50,
-                                             "avg_weight_g": "20"}))
-    out = farm.ok(farm.post("/biofloc/samplings", {"batch_id": bid, "sample_date": "2025-01-15", "sample_size": 50,
-                                                   "avg_weight_g": "15"}))
+    farm.ok(
+        farm.post(
+            "/biofloc/samplings",
+            {"batch_id": bid, "sample_date": "2025-01-30", "sample_size": 50, "avg_weight_g": "20"},
+        )
+    )
+    out = farm.ok(
+        farm.post(
+            "/biofloc/samplings",
+            {"batch_id": bid, "sample_date": "2025-01-15", "sample_size": 50, "avg_weight_g": "15"},
+        )
+    )
     assert out["batch"]["current_avg_weight_g"] == "20.000"
     assert out["batch"]["current_biomass_kg"] == "20.000"
     assert out["batch"]["last_sample_date"] == "2025-01-30"
@@ -42,8 +50,12 @@ def test_worked_cycle(farm: Farm) -> None:
     # c. 325 kg of feed up to 03-31 (13 sessions of 25 kg, in one bulk request).
     farm.day("2025-03-31")
     sessions = [
-        {"tank_id": t1["id"], "feeding_date": str(date(2025, 2, 1) + timedelta(days=4 * i)), "session_number": 1,
-         "lines": [{"sku": "FEED-32", "quantity_kg": "25"}]}
+        {
+            "tank_id": t1["id"],
+            "feeding_date": str(date(2025, 2, 1) + timedelta(days=4 * i)),
+            "session_number": 1,
+            "lines": [{"sku": "FEED-32", "quantity_kg": "25"}],
+        }
         for i in range(13)
     ]
     bulk = farm.ok(farm.post("/biofloc/feedings/bulk", {"sessions": sessions}))
@@ -54,12 +66,27 @@ def test_worked_cycle(farm: Farm) -> None:
     assert farm.on_hand("FEED-32") == 675
 
     # d. Sample at 300 g, then a partial harvest.
-    farm.ok(farm.post("/biofloc/samplings", {"batch_id": bid, "sample_date": "2025-03-31", "sample_size": 30,
-                                             "avg_weight_g": "300"}))
+    farm.ok(
+        farm.post(
+            "/biofloc/samplings",
+            {"batch_id": bid, "sample_date": "2025-03-31", "sample_size": 30, "avg_weight_g": "300"},
+        )
+    )
     farm.day("2025-04-01")
-    h = farm.ok(farm.post("/biofloc/harvests", {
-        "batch_id": bid, "harvest_date": "2025-04-01", "harvest_type": "partial", "fish_count": 300,
-        "total_weight_kg": "90", "price_per_kg": "200.00", "buyer_name": "Fish market"}))
+    h = farm.ok(
+        farm.post(
+            "/biofloc/harvests",
+            {
+                "batch_id": bid,
+                "harvest_date": "2025-04-01",
+                "harvest_type": "partial",
+                "fish_count": 300,
+                "total_weight_kg": "90",
+                "price_per_kg": "200.00",
+                "buyer_name": "Fish market",
+            },
+        )
+    )
     assert h["harvest"]["avg_weight_g"] == "300.000"
     assert h["harvest"]["revenue"] == "18000.00"
     assert h["harvest"]["tank_code"] == "T1"
@@ -79,26 +106,62 @@ def test_worked_cycle(farm: Farm) -> None:
     assert tank["density"] == {"kg_per_m3": "18.00", "fish_per_m3": "60.00"}
 
     # Scenario 2, before g: no more fish out than are present.
-    over = farm.post("/biofloc/harvests", {"batch_id": bid, "harvest_date": "2025-04-01",
-                                           "harvest_type": "complete", "fish_count": 601, "total_weight_kg": "240"})
+    over = farm.post(
+        "/biofloc/harvests",
+        {
+            "batch_id": bid,
+            "harvest_date": "2025-04-01",
+            "harvest_type": "complete",
+            "fish_count": 601,
+            "total_weight_kg": "240",
+        },
+    )
     assert over.status_code == 409 and over.json()["code"] == "insufficient_fish"
-    all_partial = farm.post("/biofloc/harvests", {"batch_id": bid, "harvest_date": "2025-04-01",
-                                                  "harvest_type": "partial", "fish_count": 600, "total_weight_kg": "240"})
+    all_partial = farm.post(
+        "/biofloc/harvests",
+        {
+            "batch_id": bid,
+            "harvest_date": "2025-04-01",
+            "harvest_type": "partial",
+            "fish_count": 600,
+            "total_weight_kg": "240",
+        },
+    )
     assert all_partial.status_code == 409
     dead = farm.post("/biofloc/mortalities", {"batch_id": bid, "mortality_date": "2025-04-01", "count": 601})
     assert dead.status_code == 409 and dead.json()["code"] == "insufficient_fish"
 
     # f. More feed, a stock input, manual costs.
     farm.day("2025-04-30")
-    r = farm.post("/biofloc/feedings", {"tank_id": t1["id"], "feeding_date": "2025-04-30", "session_number": 1,
-                                        "lines": [{"item_id": farm.sql.execute(
-                                            "SELECT id FROM items WHERE sku = 'FEED-32'").fetchone()["id"],
-                                            "quantity_kg": "91"}]})
+    r = farm.post(
+        "/biofloc/feedings",
+        {
+            "tank_id": t1["id"],
+            "feeding_date": "2025-04-30",
+            "session_number": 1,
+            "lines": [
+                {
+                    "item_id": farm.sql.execute("SELECT id FROM items WHERE sku = 'FEED-32'").fetchone()["id"],
+                    "quantity_kg": "91",
+                }
+            ],
+        },
+    )
     feeding = farm.ok(r)
     assert feeding["total_cost"] == "3640.00" and feeding["batch_code"] == "B1"
     assert feeding["lines"][0]["item_qty"] == "91.000" and len(feeding["lines"][0]["lots"]) == 1
-    inp = farm.ok(farm.post("/biofloc/tank-inputs", {"tank_id": t1["id"], "input_date": "2025-04-30",
-                                                     "input_type": "probiotic", "sku": "PROBIO-1", "quantity": "10"}))
+    inp = farm.ok(
+        farm.post(
+            "/biofloc/tank-inputs",
+            {
+                "tank_id": t1["id"],
+                "input_date": "2025-04-30",
+                "input_type": "probiotic",
+                "sku": "PROBIO-1",
+                "quantity": "10",
+            },
+        )
+    )
     assert inp["total_cost"] == "1000.00" and inp["unit"] == "l" and inp["batch_code"] == "B1"
     assert inp["unit_cost"] == "100.0000" and len(inp["lots"]) == 1
     for category, amount in (("labour", "6000.00"), ("utilities", "2000.00"), ("other", "360.00")):
@@ -110,9 +173,21 @@ def test_worked_cycle(farm: Farm) -> None:
 
     # g. Complete harvest.
     farm.day("2025-05-01")
-    h = farm.ok(farm.post("/biofloc/harvests", {
-        "batch_id": bid, "harvest_date": "2025-05-01", "harvest_type": "complete", "fish_count": 600,
-        "total_weight_kg": "240", "price_per_kg": "220.00", "grade_a_kg": "200", "grade_b_kg": "40"}))
+    h = farm.ok(
+        farm.post(
+            "/biofloc/harvests",
+            {
+                "batch_id": bid,
+                "harvest_date": "2025-05-01",
+                "harvest_type": "complete",
+                "fish_count": 600,
+                "total_weight_kg": "240",
+                "price_per_kg": "220.00",
+                "grade_a_kg": "200",
+                "grade_b_kg": "40",
+            },
+        )
+    )
     assert h["harvest"]["avg_weight_g"] == "400.000" and h["harvest"]["revenue"] == "52800.00"
     assert h["batch"]["status"] == "harvested" and h["batch"]["end_date"] == "2025-05-01"
     assert h["batch"]["current_tank"] is None
@@ -134,8 +209,9 @@ def test_worked_cycle(farm: Farm) -> None:
     assert perf["cost_per_kg"] == "93.94" and perf["profit_per_kg"] == "120.61" and perf["roi_pct"] == "128.39"
 
     # Scenario 2, after g.
-    closed = farm.post("/biofloc/samplings", {"batch_id": bid, "sample_date": "2025-05-01", "sample_size": 1,
-                                              "avg_weight_g": "400"})
+    closed = farm.post(
+        "/biofloc/samplings", {"batch_id": bid, "sample_date": "2025-05-01", "sample_size": 1, "avg_weight_g": "400"}
+    )
     assert closed.status_code == 409 and closed.json()["code"] == "batch_closed"
     empty = farm.feed(t1["id"], "2025-05-02", 1, [("FEED-32", "5")])
     assert empty.status_code == 409 and empty.json()["code"] == "tank_empty"
@@ -145,8 +221,16 @@ def test_worked_cycle(farm: Farm) -> None:
     assert x.status_code == 200, x
     assert x.headers["content-disposition"] == 'attachment; filename="batch-B1-20250615.xlsx"'
     wb = load_workbook(io.BytesIO(x.content))
-    assert wb.sheetnames == ["Summary", "Feeding", "Sampling", "Mortality", "Harvests", "Costs", "Tank inputs",
-                             "Water tests"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Feeding",
+        "Sampling",
+        "Mortality",
+        "Harvests",
+        "Costs",
+        "Tank inputs",
+        "Water tests",
+    ]
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["FCR"] == 1.3
     assert wb["Summary"]["A1"].font.bold and wb["Summary"].freeze_panes == "A2"

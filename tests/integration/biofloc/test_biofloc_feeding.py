@@ -35,7 +35,11 @@ def test_atomic_feeding(farm: Farm) -> None:
     assert body["code"] == "insufficient_stock"
     assert len(body["errors"]) == 1
     assert {k: body["errors"][0][k] for k in ("index", "sku", "requested", "available")} == {
-        "index": 1, "sku": "FEED-ST", "requested": "2000.000", "available": "1500.000"}
+        "index": 1,
+        "sku": "FEED-ST",
+        "requested": "2000.000",
+        "available": "1500.000",
+    }
     assert _counts(farm) == (0, 0, 0, 0)
     assert farm.on_hand("FEED-32") == 120 and farm.batch_row(b["id"])["costs"]["feed"] == "0.00"
 
@@ -76,14 +80,27 @@ def test_feeding_rules(farm: Farm) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "not_weight_unit"
     # Duplicate item in one session (one by id, one by SKU).
     item_id = farm.sql.execute("SELECT id FROM items WHERE sku = 'FEED-32'").fetchone()["id"]
-    r = farm.post("/biofloc/feedings", {"tank_id": t2["id"], "feeding_date": "2025-01-10", "session_number": 1,
-                                        "lines": [{"item_id": item_id, "quantity_kg": "1"},
-                                                  {"sku": " feed-32 ", "quantity_kg": "1"}]})
+    r = farm.post(
+        "/biofloc/feedings",
+        {
+            "tank_id": t2["id"],
+            "feeding_date": "2025-01-10",
+            "session_number": 1,
+            "lines": [{"item_id": item_id, "quantity_kg": "1"}, {"sku": " feed-32 ", "quantity_kg": "1"}],
+        },
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "lines", 1, "item_id"]
     # Unknown SKU, both item_id and sku, future date, date before stocking.
     assert farm.feed(t2["id"], "2025-01-10", 1, [("NOPE", "1")]).status_code == 422
-    r = farm.post("/biofloc/feedings", {"tank_id": t2["id"], "feeding_date": "2025-01-10", "session_number": 1,
-                                        "lines": [{"item_id": item_id, "sku": "FEED-32", "quantity_kg": "1"}]})
+    r = farm.post(
+        "/biofloc/feedings",
+        {
+            "tank_id": t2["id"],
+            "feeding_date": "2025-01-10",
+            "session_number": 1,
+            "lines": [{"item_id": item_id, "sku": "FEED-32", "quantity_kg": "1"}],
+        },
+    )
     assert r.status_code == 422
     assert farm.feed(t2["id"], "2025-01-11", 1, [("FEED-32", "1")]).status_code == 422
     assert farm.feed(t2["id"], "2024-12-31", 1, [("FEED-32", "1")]).status_code == 422
@@ -108,8 +125,9 @@ def test_feeding_rules(farm: Farm) -> None:
     # After a transfer, feeding dates before the move are refused.
     t4 = farm.tank("T4")
     farm.day("2025-01-20")
-    farm.ok(farm.post(f"/biofloc/batches/{b['id']}/transfer", {"to_tank_id": t4["id"], "transfer_date": "2025-01-15"}),
-            200)
+    farm.ok(
+        farm.post(f"/biofloc/batches/{b['id']}/transfer", {"to_tank_id": t4["id"], "transfer_date": "2025-01-15"}), 200
+    )
     r = farm.feed(t4["id"], "2025-01-14", 1, [("FEED-32", "1")])
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "feeding_date"]
 
@@ -119,33 +137,39 @@ def test_bulk_is_all_or_nothing(farm: Farm) -> None:
     farm.day("2025-01-10")
 
     def session(d: str, n: int, kg: str, sku: str = "FEED-32") -> dict:
-        return {"tank_id": t2["id"], "feeding_date": d, "session_number": n,
-                "lines": [{"sku": sku, "quantity_kg": kg}]}
+        return {"tank_id": t2["id"], "feeding_date": d, "session_number": n, "lines": [{"sku": sku, "quantity_kg": kg}]}
 
-    r = farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "10"),
-                                                          session("2025-01-09", 2, "10"),
-                                                          session("2025-01-10", 1, "200")]})
+    r = farm.post(
+        "/biofloc/feedings/bulk",
+        {"sessions": [session("2025-01-09", 1, "10"), session("2025-01-09", 2, "10"), session("2025-01-10", 1, "200")]},
+    )
     assert r.status_code == 409, r
     body = r.json()
     assert body["code"] == "insufficient_stock" and body["session"] == 2
     assert body["errors"][0]["session"] == 2 and body["errors"][0]["index"] == 0
     assert _counts(farm) == (0, 0, 0, 0) and farm.on_hand("FEED-32") == 120
 
-    r = farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "1"),
-                                                          session("2025-01-09", 1, "1")]})
+    r = farm.post(
+        "/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "1"), session("2025-01-09", 1, "1")]}
+    )
     assert r.status_code == 409 and r.json()["session"] == 1
-    r = farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "1"),
-                                                          session("2025-01-09", 2, "1", "NOPE")]})
+    r = farm.post(
+        "/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "1"), session("2025-01-09", 2, "1", "NOPE")]}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][:3] == ["body", "sessions", 1]
     assert _counts(farm) == (0, 0, 0, 0)
 
-    ok = farm.ok(farm.post("/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "10"),
-                                                                   session("2025-01-09", 2, "15")]}))
+    ok = farm.ok(
+        farm.post(
+            "/biofloc/feedings/bulk", {"sessions": [session("2025-01-09", 1, "10"), session("2025-01-09", 2, "15")]}
+        )
+    )
     assert [f["total_cost"] for f in ok["items"]] == ["400.00", "612.50"]
     assert farm.batch_row(b["id"])["costs"]["feed"] == "1012.50"
     assert farm.post("/biofloc/feedings/bulk", {"sessions": []}).status_code == 422
-    too_many = [session(str((datetime(2025, 1, 1) + timedelta(days=i // 10)).date()), i % 10 + 1, "0.1")
-                for i in range(51)]
+    too_many = [
+        session(str((datetime(2025, 1, 1) + timedelta(days=i // 10)).date()), i % 10 + 1, "0.1") for i in range(51)
+    ]
     assert farm.post("/biofloc/feedings/bulk", {"sessions": too_many}).status_code == 422
 
 

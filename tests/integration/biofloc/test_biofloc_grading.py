@@ -57,7 +57,9 @@ def test_grading(farm: Farm) -> None:
     assert tanks["T6"]["status"] == "in_use"
     history = farm.ok(farm.get(f"/biofloc/tanks/{t5['id']}/history"), 200)["items"]
     assert [(h["batch_code"], h["start_reason"], h["end_reason"]) for h in history] == [
-        ("G1-A", "grading", None), ("G1", "stocking", "grading")]
+        ("G1-A", "grading", None),
+        ("G1", "stocking", "grading"),
+    ]
     assert history[1]["days"] == 42
 
     again = farm.post("/biofloc/gradings", grading([a, b]))
@@ -73,13 +75,32 @@ def test_grading_with_parent_harvests_splits_by_all_output(farm: Farm) -> None:
     t1, t2, t3 = farm.tank("T1"), farm.tank("T2"), farm.tank("T3")
     p = farm.batch("P", t1["id"], "2025-02-01", 1000, "10", fingerling="1000.00")
     farm.day("2025-03-01")
-    farm.ok(farm.post("/biofloc/harvests", {"batch_id": p["id"], "harvest_date": "2025-03-01",
-                                            "harvest_type": "partial", "fish_count": 100, "total_weight_kg": "10"}))
-    out = farm.ok(farm.post("/biofloc/gradings", {
-        "source_batch_id": p["id"], "grading_date": "2025-03-01",
-        "groups": [{"label": "S", "fish_count": 600, "avg_weight_g": "50", "destination_tank_id": t2["id"]},
-                   {"label": "L", "fish_count": 200, "avg_weight_g": "100", "destination_tank_id": t3["id"]},
-                   {"label": "M", "fish_count": 100, "avg_weight_g": "100", "destination_tank_id": t1["id"]}]}))
+    farm.ok(
+        farm.post(
+            "/biofloc/harvests",
+            {
+                "batch_id": p["id"],
+                "harvest_date": "2025-03-01",
+                "harvest_type": "partial",
+                "fish_count": 100,
+                "total_weight_kg": "10",
+            },
+        )
+    )
+    out = farm.ok(
+        farm.post(
+            "/biofloc/gradings",
+            {
+                "source_batch_id": p["id"],
+                "grading_date": "2025-03-01",
+                "groups": [
+                    {"label": "S", "fish_count": 600, "avg_weight_g": "50", "destination_tank_id": t2["id"]},
+                    {"label": "L", "fish_count": 200, "avg_weight_g": "100", "destination_tank_id": t3["id"]},
+                    {"label": "M", "fish_count": 100, "avg_weight_g": "100", "destination_tank_id": t1["id"]},
+                ],
+            },
+        )
+    )
     # 1000.00 over 30 + 20 + 10 kg of groups plus 10 kg harvested: the harvested share stays with the parent.
     shares = sorted(c["costs"]["transfer_in"] for c in out["children"])
     assert shares == ["142.86", "285.71", "428.57"]

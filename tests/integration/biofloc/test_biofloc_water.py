@@ -10,23 +10,45 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
     t1 = farm.tank("T1")
     b = farm.batch("W1", t1["id"], "2025-01-01", 100, "10")
     farm.day("2025-01-02")
-    out = farm.ok(farm.post("/biofloc/water-tests", {
-        "tank_id": t1["id"], "dissolved_oxygen_mgl": "4.5", "ph": "8.6", "ammonia_mgl": "0.2", "floc_volume_mll": "12",
-        "salinity_ppt": "1.5"}))
+    out = farm.ok(
+        farm.post(
+            "/biofloc/water-tests",
+            {
+                "tank_id": t1["id"],
+                "dissolved_oxygen_mgl": "4.5",
+                "ph": "8.6",
+                "ammonia_mgl": "0.2",
+                "floc_volume_mll": "12",
+                "salinity_ppt": "1.5",
+            },
+        )
+    )
     ev = out["evaluation"]
     assert {p: v["band"] for p, v in ev["parameters"].items()} == {
-        "dissolved_oxygen_mgl": "warning", "ph": "danger", "ammonia_mgl": "good", "floc_volume_mll": "good",
-        "salinity_ppt": "unrated"}
+        "dissolved_oxygen_mgl": "warning",
+        "ph": "danger",
+        "ammonia_mgl": "good",
+        "floc_volume_mll": "good",
+        "salinity_ppt": "unrated",
+    }
     assert ev["overall"] == "danger" and ev["parameters"]["ph"]["value"] == "8.600"
     assert out["test"]["batch_id"] == b["id"] and out["test"]["batch_code"] == "W1" and out["test"]["tank_code"] == "T1"
 
     for value, band in (("5.0", "good"), ("4.0", "warning"), ("3.99", "danger")):
-        r = farm.ok(farm.post("/biofloc/water-tests", {"tank_id": t1["id"], "dissolved_oxygen_mgl": value,
-                                                       "tested_at": "2025-01-01T08:00:00+00:00"}))
+        r = farm.ok(
+            farm.post(
+                "/biofloc/water-tests",
+                {"tank_id": t1["id"], "dissolved_oxygen_mgl": value, "tested_at": "2025-01-01T08:00:00+00:00"},
+            )
+        )
         assert r["evaluation"]["overall"] == band, value
 
-    row = farm.ok(farm.put("/biofloc/water-thresholds/ph", {"good_min": "7.0", "good_max": "8.7", "warn_min": "6.5",
-                                                             "warn_max": "9.0"}), 200)
+    row = farm.ok(
+        farm.put(
+            "/biofloc/water-thresholds/ph", {"good_min": "7.0", "good_max": "8.7", "warn_min": "6.5", "warn_max": "9.0"}
+        ),
+        200,
+    )
     assert row["good_max"] == "8.700" and row["unit"] == "pH"
     tests = farm.ok(farm.get("/biofloc/water-tests", params={"tank_id": t1["id"]}), 200)
     first = [t for t in tests["items"] if t["id"] == out["test"]["id"]][0]
@@ -39,8 +61,12 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
     assert farm.put("/biofloc/water-thresholds/colour", {"good_min": "1"}).status_code == 404
     # An unseeded parameter can be rated once it has bands; a deactivated one is unrated.
     farm.ok(farm.put("/biofloc/water-thresholds/salinity_ppt", {"good_max": "2"}), 200)
-    farm.ok(farm.put("/biofloc/water-thresholds/dissolved_oxygen_mgl", {"good_min": "5", "warn_min": "4",
-                                                                         "is_active": False}), 200)
+    farm.ok(
+        farm.put(
+            "/biofloc/water-thresholds/dissolved_oxygen_mgl", {"good_min": "5", "warn_min": "4", "is_active": False}
+        ),
+        200,
+    )
     listed = {t["parameter"]: t for t in farm.ok(farm.get("/biofloc/water-thresholds"), 200)["items"]}
     assert len(listed) == 12 and listed["tds_mgl"]["is_configured"] is False
     assert listed["salinity_ppt"]["is_active"] is True
@@ -50,8 +76,12 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
     assert first["evaluation"]["parameters"]["dissolved_oxygen_mgl"]["band"] == "unrated"
 
     # Guards: future time, no value, bad pH, inactive tank.
-    assert farm.post("/biofloc/water-tests", {"tank_id": t1["id"], "ph": "7",
-                                              "tested_at": "2025-01-03T00:00:00+00:00"}).status_code == 422
+    assert (
+        farm.post(
+            "/biofloc/water-tests", {"tank_id": t1["id"], "ph": "7", "tested_at": "2025-01-03T00:00:00+00:00"}
+        ).status_code
+        == 422
+    )
     assert farm.post("/biofloc/water-tests", {"tank_id": t1["id"]}).status_code == 422
     assert farm.post("/biofloc/water-tests", {"tank_id": t1["id"], "ph": "14.5"}).status_code == 422
     assert farm.post("/biofloc/water-tests", {"tank_id": 999, "ph": "7"}).status_code == 422
@@ -67,16 +97,27 @@ def test_dashboard_and_water_status(farm: Farm) -> None:
     farm.ok(farm.post("/biofloc/mortalities", {"batch_id": 1, "mortality_date": "2025-03-30", "count": 7}))
     farm.ok(farm.post("/biofloc/mortalities", {"batch_id": 2, "mortality_date": "2025-04-05", "count": 3}))
     for hour in (1, 2, 3):  # three danger tests on one tank count once
-        farm.ok(farm.post("/biofloc/water-tests", {"tank_id": t1["id"], "ph": "5",
-                                                   "tested_at": f"2025-04-05T0{hour}:00:00+00:00"}))
-    farm.ok(farm.post("/biofloc/water-tests", {"tank_id": t2["id"], "ph": "7.2",
-                                               "tested_at": "2025-04-05T01:00:00+00:00"}))
-    farm.ok(farm.post("/biofloc/water-tests", {"tank_id": t3["id"], "ph": "7.8",
-                                               "tested_at": "2025-04-01T01:00:00+00:00"}))
+        farm.ok(
+            farm.post(
+                "/biofloc/water-tests", {"tank_id": t1["id"], "ph": "5", "tested_at": f"2025-04-05T0{hour}:00:00+00:00"}
+            )
+        )
+    farm.ok(
+        farm.post("/biofloc/water-tests", {"tank_id": t2["id"], "ph": "7.2", "tested_at": "2025-04-05T01:00:00+00:00"})
+    )
+    farm.ok(
+        farm.post("/biofloc/water-tests", {"tank_id": t3["id"], "ph": "7.8", "tested_at": "2025-04-01T01:00:00+00:00"})
+    )
 
     d = farm.ok(farm.get("/biofloc/dashboard"), 200)
-    assert d["tanks"] == {"active": 4, "in_use": 2, "available": 0, "maintenance": 1, "decommissioned": 1,
-                          "utilisation_pct": "66.67"}
+    assert d["tanks"] == {
+        "active": 4,
+        "in_use": 2,
+        "available": 0,
+        "maintenance": 1,
+        "decommissioned": 1,
+        "utilisation_pct": "66.67",
+    }
     assert d["batches"] == {"active": 2, "total_fish": 1485, "total_biomass_kg": "19.820"}
     assert d["water"] == {"tanks_good": 1, "tanks_warning": 1, "tanks_danger": 1, "tanks_untested_72h": 2}
     assert d["mortality_7d"] == 10
@@ -91,6 +132,8 @@ def test_dashboard_and_water_status(farm: Farm) -> None:
 
     alerts = biofloc_figures.water_alerts(farm.sql, 10)
     assert [(a["tank_code"], a["overall"], a["out_of_range"]) for a in alerts] == [
-        ("T1", "danger", ["ph"]), ("T2", "warning", ["ph"])]
+        ("T1", "danger", ["ph"]),
+        ("T2", "warning", ["ph"]),
+    ]
     due = biofloc_figures.harvest_due(farm.sql, clock.today(), 1)
     assert len(due) == 1 and due[0]["days"] == 94 and due[0]["tank_code"] in ("T1", "T2")
