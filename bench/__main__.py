@@ -1,0 +1,180 @@
+"""`python -m bench` (what `make bench` runs): seed, then cold starts, warm latency, SQL counts, gateway load."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from typing import Any
+
+from bench import env
+
+env.configure()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Measure Farm ERP performance against the embedded PostgreSQL.")
+    parser.add_argument("--samples", type=int, default=5, help="cold-start samples per function")
+    parser.add_argument("--load-seconds", type=float, default=10.0, help="gateway load duration per route")
+    parser.add_argument("--skip-load", action="store_true", help="skip the HTTP gateway load test")
+    args = parser.parse_args()
+    started = time.perf_counter()
+
+    from bench import coldstart, gateway_load, report, routes, seed, sqlcount, warm
+
+    _, url = env.start_database()
+    print("seeding (bulk SQL)...", flush=True)
+    seeded = seed.seed(url)
+    print(f"  seeded in {sum(seeded.seconds.values()):.1f} s: {seeded.seconds}", flush=True)
+    config, functions = env.module_functions()
+    from local.gateway import Gateway
+    from local.invokers import InProcessInvoker, load_handler
+    from local.lambda_context import LambdaContext
+
+    recorder = routes.Recorder(InProcessInvoker())
+    gateway = Gateway(config, recorder, authorizer_ttl=3600)
+    admin_token = seeded.users["admin_token"]
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
+        f"load avg at start {os.getloadavg()[0]:.1f}",
+        "seed": {"seconds": seeded.seconds, "counts": seeded.counts, "skipped": seeded.skipped},
+        "skipped_functions": [{"function": f.logical_id, "error": f.error} for f in functions if f.error],
+    }
+    live = [f for f in functions if not f.error]
+
+    print(f"routes of {', '.join(f.logical_id for f in live)}...", flush=True)
+    cases = {f.logical_id: routes.build_cases(f, gateway, recorder, admin_token) for f in live}
+
+    print("warm latency and SQL counts...", flush=True)
+    results["warm"], results["sql_page_size"] = _warm(live, cases, warm, sqlcount)
+    authorizer = load_handler(config.authorizer)
+    token_event = {
+        "type": "TOKEN",
+        "authorizationToken": f"Bearer {admin_token}",
+        "methodArn": f"arn:aws:execute-api:local:000000000000:localapi/{config.stage}/GET/inventory/items",
+    }
+    auth = warm.measure(warm.authorizer_call(authorizer, token_event), main=True)
+    with sqlcount.counting() as counter:
+        authorizer(token_event, LambdaContext("bench"))
+    results["authorizer_warm"] = {
+        "calls": auth.calls,
+        "p50_ms": auth.p50_ms,
+        "p95_ms": auth.p95_ms,
+        "max_ms": auth.max_ms,
+        "errors": auth.errors,
+        "sql": len(counter.statements),
+    }
+
+    print("cold starts...", flush=True)
+    child_env = dict(os.environ)
+    colds = [
+        coldstart.measure(
+            "AuthorizerFunction",
+            config.authorizer.code_uri,
+            config.authorizer.module,
+            config.authorizer.attr,
+            "TOKEN",
+            token_event,
+            child_env,
+            args.samples,
+        )
+    ]
+    for f in live:
+        case = _cold_case(cases[f.logical_id])
+        if case is None or case.event is None:
+            results["skipped_functions"].append({"function": f.logical_id, "error": "no GET route answered 200"})
+            continue
+        colds.append(
+            coldstart.measure(
+                f.logical_id, f.code_uri, f.module, f.attr, case.label, case.event, child_env, args.samples
+            )
+        )
+    results["cold_start"] = [_cold_dict(c, report) for c in colds]
+
+    if not args.skip_load:
+        results["gateway_load"] = _load(cases, admin_token, args.load_seconds, gateway_load)
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    report.write(results, env.ROOT / "bench" / "results.json")
+    print(report.render(results))
+
+
+def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any) -> tuple[list[Any], list[Any]]:
+    from bench.report import WARM_DETAIL_MS, WARM_LIST_MS
+
+    rows: list[dict[str, Any]] = []
+    page_size: list[dict[str, Any]] = []
+    for f in live:
+        for case in cases[f.logical_id]:
+            row: dict[str, Any] = {
+                "function": f.logical_id,
+                "label": case.label,
+                "kind": case.kind,
+                "main": case.main,
+                "total": case.total,
+                "note": case.note,
+            }
+            rows.append(row)
+            if case.event is None:
+                continue
+            lat = warm.measure(warm.handler_call(f.handler, case.event), main=case.main)
+            n, statements, _ = sqlcount.count(f.handler, case.event)
+            row.update(
+                {
+                    "calls": lat.calls,
+                    "p50_ms": lat.p50_ms,
+                    "p95_ms": lat.p95_ms,
+                    "max_ms": lat.max_ms,
+                    "errors": lat.errors,
+                    "sql": n,
+                    "statements": statements,
+                }
+            )
+            target = {"detail": WARM_DETAIL_MS, "list": WARM_LIST_MS}.get(case.kind)
+            if target is not None:
+                row["target_ms"] = target
+                row["verdict"] = "ok" if lat.p50_ms <= target else "MISS"
+            if case.kind == "list":
+                n5 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 5))[0]
+                n50 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 50))[0]
+                page_size.append({"label": case.label, "limit_5": n5, "limit_50": n50, "constant": n5 == n50})
+    return rows, page_size
+
+
+def _cold_case(function_cases: list[Any]) -> Any:
+    """The route a cold container serves first: the main list, else any read that answers 200."""
+    ok = [c for c in function_cases if c.event is not None]
+    return next((c for c in ok if c.main and c.kind == "list"), ok[0] if ok else None)
+
+
+def _cold_dict(c: Any, report: Any) -> dict[str, Any]:
+    target = report.COLD_AUTHORIZER_MS if c.function == "AuthorizerFunction" else report.COLD_MODULE_MS
+    out = dict(c.__dict__)
+    out["target_ms"] = target
+    out["verdict"] = "error" if c.error else ("ok" if c.median_ms <= target else "MISS")
+    out["note"] = report.cold_note(out, target)
+    return out
+
+
+def _load(cases: dict[str, list[Any]], token: str, seconds: float, gateway_load: Any) -> list[dict[str, Any]]:
+    """Two read routes: the inventory item list and item detail when they exist, else the first main routes."""
+    mains = [
+        c
+        for fn in sorted(cases, key=lambda k: k != "InventoryFunction")
+        for c in cases[fn]
+        if c.main and c.event is not None
+    ]
+    picked = mains[:2] or [c for fn in cases for c in cases[fn] if c.event is not None][:2]
+    proc, base = gateway_load.start_server()
+    try:
+        out = []
+        for case in picked:
+            path = case.label.removeprefix("GET ")
+            out.append(gateway_load.run(base, path, token, seconds).__dict__)
+        return out
+    finally:
+        gateway_load.stop_server(proc)
+
+
+if __name__ == "__main__":
+    main()
