@@ -30,9 +30,9 @@ def test_categories_crud_and_guards(inv: Inv, sql: Any) -> None:
     assert inv.call("DELETE", f"/inventory/categories/{other['id']}").status_code == 404
     actions = [r["action"] for r in sql.execute("SELECT action FROM activity_logs ORDER BY id").fetchall()]
     assert actions.count("inventory.category.create") == 2 and "inventory.category.delete" in actions
-    update = sql.execute(
-        "SELECT metadata FROM activity_logs WHERE action = 'inventory.category.update'"
-    ).fetchone()["metadata"]
+    update = sql.execute("SELECT metadata FROM activity_logs WHERE action = 'inventory.category.update'").fetchone()[
+        "metadata"
+    ]
     assert update == {"before": {"name": "Feed"}, "after": {"name": "Feeds"}}
 
 
@@ -49,8 +49,10 @@ def test_units_seeded_and_guarded(inv: Inv) -> None:
     assert inv.call("DELETE", f"/inventory/units/{by_abbr['g']['id']}").status_code == 409
     assert inv.call("PATCH", f"/inventory/units/{by_abbr['g']['id']}", json={"name": "Grams"}).status_code == 200
     new = inv.ok("POST", "/inventory/units", 201, json={"name": "Sack", "abbreviation": "sk", "category": "count"})
-    assert inv.post("/inventory/units", json={"name": "Other", "abbreviation": "SK", "category": "count"}
-                    ).status_code == 409
+    assert (
+        inv.post("/inventory/units", json={"name": "Other", "abbreviation": "SK", "category": "count"}).status_code
+        == 409
+    )
     inv.ok("PATCH", f"/inventory/units/{new['id']}", json={"category": "weight", "base_factor": "25"})
     assert inv.call("DELETE", f"/inventory/units/{new['id']}").status_code == 204
 
@@ -64,15 +66,19 @@ def test_suppliers(inv: Inv) -> None:
     assert inv.ok("GET", "/inventory/suppliers", params={"is_active": "false"})["items"][0]["id"] == sid
     assert inv.ok("GET", f"/inventory/suppliers/{sid}")["is_active"] is False
     # An inactive supplier cannot be used on a new item, a stock add or a PO (422).
-    r = inv.post("/inventory/items", json={"sku": "S-1", "name": "x", "unit_id": inv.unit("kg"),
-                                           "default_supplier_id": sid})
+    r = inv.post(
+        "/inventory/items", json={"sku": "S-1", "name": "x", "unit_id": inv.unit("kg"), "default_supplier_id": sid}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "default_supplier_id"]
     item = inv.item("S-2")
-    r = inv.post("/inventory/stock/add", json={"item_id": item["id"], "quantity": "1", "unit_cost": "1",
-                                              "supplier_id": sid})
+    r = inv.post(
+        "/inventory/stock/add", json={"item_id": item["id"], "quantity": "1", "unit_cost": "1", "supplier_id": sid}
+    )
     assert r.status_code == 422
-    r = inv.post("/inventory/purchase-orders", json={"supplier_id": sid, "lines": [
-        {"item_id": item["id"], "ordered_qty": "1", "unit_cost": "1"}]})
+    r = inv.post(
+        "/inventory/purchase-orders",
+        json={"supplier_id": sid, "lines": [{"item_id": item["id"], "ordered_qty": "1", "unit_cost": "1"}]},
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "supplier_id"]
 
 
@@ -113,8 +119,10 @@ def test_item_edit_rules(inv: Inv, feed32: dict[str, Any]) -> None:
     r = inv.call("PATCH", f"/inventory/items/{other['id']}", json={"sku": "feed-32"})
     assert r.status_code == 409 and r.json()["code"] == "duplicate_sku"
     assert inv.ok("PATCH", f"/inventory/items/{other['id']}", json={"sku": " other-2 "})["sku"] == "OTHER-2"
-    assert inv.ok("PATCH", f"/inventory/items/{other['id']}", json={"unit_id": inv.unit("g")})["unit"][
-        "abbreviation"] == "g"
+    assert (
+        inv.ok("PATCH", f"/inventory/items/{other['id']}", json={"unit_id": inv.unit("g")})["unit"]["abbreviation"]
+        == "g"
+    )
     r = inv.call("PATCH", f"/inventory/items/{other['id']}", json={"name": None})
     assert r.status_code == 422
 
@@ -134,12 +142,20 @@ def test_deactivate_and_delete_rules(inv: Inv, feed32: dict[str, Any]) -> None:
     # Live reservation blocks deactivation; an open PO line too.
     inv.add(item["id"], "1", "1")
     inv.ok("POST", "/inventory/reservations", 201, json={"item_id": item["id"], "quantity": "1"})
-    inv.ok("POST", "/inventory/stock/adjustments", 201,
-           json={"item_id": item["id"], "type": "increase", "quantity": "1", "reason": "found"})
+    inv.ok(
+        "POST",
+        "/inventory/stock/adjustments",
+        201,
+        json={"item_id": item["id"], "type": "increase", "quantity": "1", "reason": "found"},
+    )
     spare = inv.item("DEL-2")
     sup = inv.supplier()
-    inv.ok("POST", "/inventory/purchase-orders", 201,
-           json={"supplier_id": sup, "lines": [{"item_id": spare["id"], "ordered_qty": "1", "unit_cost": "1"}]})
+    inv.ok(
+        "POST",
+        "/inventory/purchase-orders",
+        201,
+        json={"supplier_id": sup, "lines": [{"item_id": spare["id"], "ordered_qty": "1", "unit_cost": "1"}]},
+    )
     r = inv.call("DELETE", f"/inventory/items/{spare['id']}")
     assert r.status_code == 409 and r.json()["code"] == "item_on_open_po"
     clean = inv.item("DEL-3")
@@ -158,24 +174,29 @@ def test_reserved_item_cannot_be_deactivated(inv: Inv, feed32: dict[str, Any]) -
     inv.use("300", sku="FEED-32")
     inv.add(feed32["id"], "1", "1")
     inv.ok("POST", "/inventory/reservations", 201, json={"item_id": feed32["id"], "quantity": "1"})
-    inv.ok("POST", "/inventory/stock/adjustments", 201,
-           json={"item_id": feed32["id"], "type": "recount", "quantity": "1", "reason": "count"})
+    inv.ok(
+        "POST",
+        "/inventory/stock/adjustments",
+        201,
+        json={"item_id": feed32["id"], "type": "recount", "quantity": "1", "reason": "count"},
+    )
     r = inv.call("DELETE", f"/inventory/items/{feed32['id']}")
     assert r.status_code == 409 and r.json()["code"] == "item_has_stock"
 
 
 def test_bulk_fetch(inv: Inv, feed32: dict[str, Any]) -> None:
     other = inv.item("OTHER-9", is_active=False)
-    out = inv.ok("GET", "/inventory/items/bulk", params={
-        "ids": f"{feed32['id']},{other['id']},999999", "skus": " feed-32 ,NOPE", "include_lots": "true"
-    })
+    out = inv.ok(
+        "GET",
+        "/inventory/items/bulk",
+        params={"ids": f"{feed32['id']},{other['id']},999999", "skus": " feed-32 ,NOPE", "include_lots": "true"},
+    )
     assert [i["sku"] for i in out["items"]] == ["FEED-32"]
     assert [lot["lot_number"] for lot in out["items"][0]["lots"]] == ["L1", "L2"]
     assert out["not_found"] == {"ids": [other["id"], 999999], "skus": ["NOPE"]}
     assert inv.get("/inventory/items/bulk").status_code == 422
     assert inv.get("/inventory/items/bulk", params={"ids": "a,b"}).status_code == 422
-    assert inv.get("/inventory/items/bulk", params={"ids": ",".join(str(n) for n in range(1, 102))}
-                   ).status_code == 422
+    assert inv.get("/inventory/items/bulk", params={"ids": ",".join(str(n) for n in range(1, 102))}).status_code == 422
     assert inv.ok("GET", "/inventory/items/bulk", params={"skus": "FEED-32"})["items"][0]["lots"] is None
 
 
@@ -183,7 +204,9 @@ def test_lots_in_fifo_order(inv: Inv, feed32: dict[str, Any]) -> None:
     inv.add(feed32["id"], "5", "1", "2025-01-01", expiry_date="2025-01-10")
     lots = inv.ok("GET", f"/inventory/items/{feed32['id']}/lots")["items"]
     assert [(lot["received_date"], lot["is_expired"]) for lot in lots] == [
-        ("2025-01-01", True), ("2025-01-05", False), ("2025-01-20", False)
+        ("2025-01-01", True),
+        ("2025-01-05", False),
+        ("2025-01-20", False),
     ]
     inv.use("5", item_id=feed32["id"])
     assert inv.ok("GET", f"/inventory/items/{feed32['id']}/lots")["total"] == 2
