@@ -35,7 +35,8 @@ def check_invariants(conn: psycopg.Connection[dict[str, Any]]) -> None:
     lots = conn.execute(
         """SELECT l.id, l.remaining_qty, l.quantity_received,
                   (SELECT COALESCE(sum(qty_change), 0) FROM stock_ledger s WHERE s.lot_id = l.id) AS ledger,
-                  (SELECT count(*) FROM stock_ledger s WHERE s.lot_id = l.id AND s.item_id <> l.item_id) AS foreign_rows,
+                  (SELECT count(*) FROM stock_ledger s
+                    WHERE s.lot_id = l.id AND s.item_id <> l.item_id) AS foreign_rows,
                   (SELECT s.qty_change FROM stock_ledger s WHERE s.lot_id = l.id ORDER BY s.id LIMIT 1) AS first_row
              FROM lots l"""
     ).fetchall()
@@ -120,7 +121,8 @@ class Inv:
 
 @pytest.fixture
 def writer(make_user: Any) -> tuple[int, str]:
-    return tuple(make_user("writer@farm.test", grants={"inventory": "write"}))  # type: ignore[return-value]
+    user_id, token = make_user("writer@farm.test", grants={"inventory": "write"})
+    return user_id, token
 
 
 @pytest.fixture
