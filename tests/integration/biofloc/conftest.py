@@ -50,18 +50,19 @@ class Farm:
 
     def ok(self, r: Response, status: int = 201) -> Any:
         assert r.status_code == status, r
-        return r.json()
+        body: Any = r.json()
+        return body
 
     # --- setup through the API ------------------------------------------------------------------------------------
 
-    def tank(self, code: str, capacity: str = "10000", **kw: Any) -> dict[str, Any]:
+    def tank(self, code: str, capacity: str = "10000", **kw: Any) -> Any:
         return self.ok(
             self.post("/biofloc/tanks", {"code": code, "name": f"Tank {code}", "capacity_liters": capacity, **kw})
         )
 
     def batch(
         self, code: str, tank_id: int, stocking_date: str, count: int, weight: str, fingerling: str = "0", **kw: Any
-    ) -> dict[str, Any]:
+    ) -> Any:
         body = {
             "code": code,
             "species": "Tilapia",
@@ -85,7 +86,12 @@ class Farm:
             },
         )
 
-    def batch_row(self, batch_id: int) -> dict[str, Any]:
+    def one(self, query: str, params: Any = ()) -> dict[str, Any]:
+        row = self.sql.execute(query, params).fetchone()
+        assert row is not None
+        return row
+
+    def batch_row(self, batch_id: int) -> Any:
         return self.ok(self.get(f"/biofloc/batches/{batch_id}"), 200)
 
     # --- stock, written the way the ledger writes it (on_hand = Σ lots = Σ ledger) ----------------------------------
@@ -95,8 +101,8 @@ class Farm:
         row = self.sql.execute("SELECT id FROM items WHERE sku = %s", (sku,)).fetchone()
         if row is None:
             row = self.sql.execute(
-                """INSERT INTO items (sku, name, unit_id) VALUES (%s, %s, (SELECT id FROM units WHERE abbreviation = %s))
-                   RETURNING id""",
+                """INSERT INTO items (sku, name, unit_id)
+                   VALUES (%s, %s, (SELECT id FROM units WHERE abbreviation = %s)) RETURNING id""",
                 (sku, f"Item {sku}", unit),
             ).fetchone()
             assert row is not None

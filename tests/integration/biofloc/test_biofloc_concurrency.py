@@ -51,12 +51,23 @@ def test_feeding_and_complete_harvest_race_on_one_batch(live: tuple[Farm, ApiCli
     t1 = farm.tank("T1")
     b = farm.batch("B1", t1["id"], today, 100, "10")
     farm.stock_in("FEED-32", "kg", "100", "40.0000")
-    feed = {"tank_id": t1["id"], "feeding_date": today, "session_number": 1,
-            "lines": [{"sku": "FEED-32", "quantity_kg": "10"}]}
-    harvest = {"batch_id": b["id"], "harvest_date": today, "harvest_type": "complete", "fish_count": 100,
-               "total_weight_kg": "1"}
-    fed, harvested = _race(lambda: pool.post("/biofloc/feedings", json=feed, token=farm.token),
-                           lambda: pool.post("/biofloc/harvests", json=harvest, token=farm.token))
+    feed = {
+        "tank_id": t1["id"],
+        "feeding_date": today,
+        "session_number": 1,
+        "lines": [{"sku": "FEED-32", "quantity_kg": "10"}],
+    }
+    harvest = {
+        "batch_id": b["id"],
+        "harvest_date": today,
+        "harvest_type": "complete",
+        "fish_count": 100,
+        "total_weight_kg": "1",
+    }
+    fed, harvested = _race(
+        lambda: pool.post("/biofloc/feedings", json=feed, token=farm.token),
+        lambda: pool.post("/biofloc/harvests", json=harvest, token=farm.token),
+    )
     assert harvested.status_code == 201, harvested
     assert fed.status_code in (201, 409), fed
     row = farm.batch_row(b["id"])
@@ -77,8 +88,12 @@ def test_two_feedings_race_on_one_lot(live: tuple[Farm, ApiClient]) -> None:
     farm.stock_in("FEED-32", "kg", "100", "40.0000")
 
     def feed(tank_id: int) -> Callable[[], Response]:
-        body = {"tank_id": tank_id, "feeding_date": today, "session_number": 1,
-                "lines": [{"sku": "FEED-32", "quantity_kg": "60"}]}
+        body = {
+            "tank_id": tank_id,
+            "feeding_date": today,
+            "session_number": 1,
+            "lines": [{"sku": "FEED-32", "quantity_kg": "60"}],
+        }
         return lambda: pool.post("/biofloc/feedings", json=body, token=farm.token)
 
     results = _race(feed(t1["id"]), feed(t2["id"]))
@@ -86,7 +101,7 @@ def test_two_feedings_race_on_one_lot(live: tuple[Farm, ApiClient]) -> None:
     loser = next(r for r in results if r.status_code == 409).json()
     assert loser["code"] == "insufficient_stock" and loser["errors"][0]["available"] == "40.000"
     assert farm.on_hand("FEED-32") == 40
-    assert farm.sql.execute("SELECT count(*) AS n FROM feedings").fetchone()["n"] == 1
+    assert farm.one("SELECT count(*) AS n FROM feedings")["n"] == 1
 
 
 def test_two_stockings_race_on_one_tank(live: tuple[Farm, ApiClient]) -> None:
@@ -95,14 +110,20 @@ def test_two_stockings_race_on_one_tank(live: tuple[Farm, ApiClient]) -> None:
     t1 = farm.tank("T1")
 
     def stock(code: str) -> Callable[[], Response]:
-        body = {"code": code, "species": "Tilapia", "stocking_date": today, "initial_count": 10,
-                "initial_avg_weight_g": "1", "tank_id": t1["id"]}
+        body = {
+            "code": code,
+            "species": "Tilapia",
+            "stocking_date": today,
+            "initial_count": 10,
+            "initial_avg_weight_g": "1",
+            "tank_id": t1["id"],
+        }
         return lambda: pool.post("/biofloc/batches", json=body, token=farm.token)
 
     results = _race(stock("B1"), stock("B2"))
     assert sorted(r.status_code for r in results) == [201, 409], results
     assert next(r for r in results if r.status_code == 409).json()["code"] == "tank_unavailable"
-    open_rows = farm.sql.execute(
+    open_rows = farm.one(
         "SELECT count(*) AS n FROM tank_assignments WHERE tank_id = %s AND end_date IS NULL", (t1["id"],)
-    ).fetchone()
+    )
     assert open_rows["n"] == 1

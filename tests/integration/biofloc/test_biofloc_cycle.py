@@ -141,7 +141,7 @@ def test_worked_cycle(farm: Farm) -> None:
             "session_number": 1,
             "lines": [
                 {
-                    "item_id": farm.sql.execute("SELECT id FROM items WHERE sku = 'FEED-32'").fetchone()["id"],
+                    "item_id": farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"],
                     "quantity_kg": "91",
                 }
             ],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tests.integration.biofloc.conftest import Farm
 
 
-def _setup(farm: Farm) -> tuple[dict, dict]:
+def _setup(farm: Farm) -> tuple[dict[str, Any], dict[str, Any]]:
     t2 = farm.tank("T2")
     b = farm.batch("B2", t2["id"], "2025-01-01", 1000, "10")
     farm.stock_in("FEED-32", "kg", "20", "40.0000", "2024-12-01")
@@ -17,11 +18,11 @@ def _setup(farm: Farm) -> tuple[dict, dict]:
 
 
 def _counts(farm: Farm) -> tuple[int, int, int, int]:
-    row = farm.sql.execute(
+    row = farm.one(
         """SELECT (SELECT count(*) FROM feedings) AS f, (SELECT count(*) FROM feeding_lines) AS l,
                   (SELECT count(*) FROM stock_ledger WHERE type = 'use') AS u,
                   (SELECT count(*) FROM stock_operations WHERE kind = 'feeding') AS o"""
-    ).fetchone()
+    )
     return row["f"], row["l"], row["u"], row["o"]
 
 
@@ -60,7 +61,7 @@ def test_atomic_feeding(farm: Farm) -> None:
     ).fetchall()
     assert {r["ref_line_id"] for r in ledger} == {feed32["id"], feedst["id"]}
     assert {(r["tank_id"], r["fish_batch_id"], r["module_key"]) for r in ledger} == {(t2["id"], b["id"], "biofloc")}
-    op = farm.sql.execute("SELECT kind, ref_id FROM stock_operations WHERE id = %s", (f["operation_id"],)).fetchone()
+    op = farm.one("SELECT kind, ref_id FROM stock_operations WHERE id = %s", (f["operation_id"],))
     assert op == {"kind": "feeding", "ref_id": f["id"]}
 
     again = farm.feed(t2["id"], "2025-01-10", 1, lines)
@@ -79,7 +80,7 @@ def test_feeding_rules(farm: Farm) -> None:
     r = farm.feed(t2["id"], "2025-01-10", 1, [("PROBIO-1", "1")])
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "not_weight_unit"
     # Duplicate item in one session (one by id, one by SKU).
-    item_id = farm.sql.execute("SELECT id FROM items WHERE sku = 'FEED-32'").fetchone()["id"]
+    item_id = farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"]
     r = farm.post(
         "/biofloc/feedings",
         {
@@ -136,7 +137,7 @@ def test_bulk_is_all_or_nothing(farm: Farm) -> None:
     t2, b = _setup(farm)
     farm.day("2025-01-10")
 
-    def session(d: str, n: int, kg: str, sku: str = "FEED-32") -> dict:
+    def session(d: str, n: int, kg: str, sku: str = "FEED-32") -> dict[str, Any]:
         return {"tank_id": t2["id"], "feeding_date": d, "session_number": n, "lines": [{"sku": sku, "quantity_kg": kg}]}
 
     r = farm.post(
@@ -180,3 +181,23 @@ def test_items_picker(farm: Farm) -> None:
     by_sku = {i["sku"]: i for i in items["items"]}
     assert by_sku["FEED-32"]["available_qty"] == "120.000" and by_sku["FEED-32"]["unit"] == "kg"
     assert by_sku["FEED-32"]["is_weight"] is True and by_sku["PROBIO-1"]["is_weight"] is False
+
+
+def test_bulk_is_one_stock_operation(farm: Farm) -> None:
+    t2, _ = _setup(farm)
+    farm.day("2025-01-10")
+    sessions = [
+        {
+            "tank_id": t2["id"],
+            "feeding_date": "2025-01-10",
+            "session_number": n,
+            "lines": [{"sku": "FEED-32", "quantity_kg": "15"}],
+        }
+        for n in (1, 2)
+    ]
+    out = farm.ok(farm.post("/biofloc/feedings/bulk", {"sessions": sessions}))
+    assert {f["operation_id"] for f in out["items"]} == {out["items"][0]["operation_id"]}
+    assert farm.one("SELECT count(*) AS n FROM stock_operations WHERE kind = 'feeding'")["n"] == 1
+    # The second session takes the rest of the first lot and starts the second one.
+    assert [len(f["lines"][0]["lots"]) for f in out["items"]] == [1, 2]
+    assert [f["total_cost"] for f in out["items"]] == ["600.00", "625.00"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.biofloc.conftest import Farm
 
 
@@ -15,7 +17,7 @@ def test_grading(farm: Farm) -> None:
     farm.ok(farm.feed(t5["id"], "2025-03-01", 1, [("FEED-32", "172")]))
     assert farm.batch_row(g1["id"])["costs"]["total_cost"] == "9600.00"
 
-    def grading(groups: list[dict]) -> dict:
+    def grading(groups: list[dict[str, Any]]) -> dict[str, Any]:
         return {"source_batch_id": g1["id"], "grading_date": "2025-03-15", "groups": groups}
 
     a = {"label": "a", "fish_count": 1000, "avg_weight_g": "60", "destination_tank_id": t5["id"]}
@@ -28,7 +30,7 @@ def test_grading(farm: Farm) -> None:
     assert farm.post("/biofloc/gradings", grading([a, {**b, "label": "A"}])).status_code == 422
     assert farm.post("/biofloc/gradings", grading([a, {**b, "destination_tank_id": t5["id"]}])).status_code == 422
     assert farm.post("/biofloc/gradings", {**grading([a, b]), "grading_date": "2025-03-16"}).status_code == 422
-    assert farm.sql.execute("SELECT count(*) AS n FROM batches").fetchone()["n"] == 1
+    assert farm.one("SELECT count(*) AS n FROM batches")["n"] == 1
 
     out = farm.ok(farm.post("/biofloc/gradings", grading([a, b])))
     children = {c["code"]: c for c in out["children"]}

@@ -84,7 +84,7 @@ def test_tank_rules(farm: Farm) -> None:
     p = farm.ok(farm.patch(f"/biofloc/batches/{b['id']}", {"species": "Catfish", "source": "Hatchery"}), 200)
     assert p["species"] == "Catfish"
     assert farm.patch(f"/biofloc/batches/{b['id']}", {"code": "X"}).status_code == 422
-    action = farm.sql.execute("SELECT action FROM activity_logs ORDER BY id DESC LIMIT 1").fetchone()["action"]
+    action = farm.one("SELECT action FROM activity_logs ORDER BY id DESC LIMIT 1")["action"]
     assert action == "biofloc.batch.update"
 
 
@@ -111,7 +111,7 @@ def test_transfer_and_terminate(farm: Farm) -> None:
     assert tanks["T1"] == "available" and tanks["T2"] == "in_use"
     hist = farm.ok(farm.get(f"/biofloc/tanks/{t1['id']}/history"), 200)["items"]
     assert [(h["batch_code"], h["end_reason"], h["days"]) for h in hist] == [("B1", "transfer", 4)]
-    rows = farm.sql.execute("SELECT count(*) AS n FROM tank_assignments WHERE batch_id = %s", (b1["id"],)).fetchone()
+    rows = farm.one("SELECT count(*) AS n FROM tank_assignments WHERE batch_id = %s", (b1["id"],))
     assert rows["n"] == 2
     t2_hist = farm.ok(farm.get(f"/biofloc/tanks/{t2['id']}/history"), 200)["items"]
     assert t2_hist[0]["days"] == 5 and t2_hist[0]["fish_count_at_start"] == 100
@@ -165,7 +165,7 @@ def test_tank_inputs_and_cost_entries(farm: Farm) -> None:
         },
     )
     assert short.status_code == 409 and short.json()["code"] == "insufficient_stock"
-    assert farm.sql.execute("SELECT count(*) AS n FROM tank_inputs").fetchone()["n"] == 0
+    assert farm.one("SELECT count(*) AS n FROM tank_inputs")["n"] == 0
     wrong_unit = farm.post(
         "/biofloc/tank-inputs",
         {
@@ -237,11 +237,11 @@ def test_tank_inputs_and_cost_entries(farm: Farm) -> None:
         ).status_code
         == 422
     )
-    sums = farm.sql.execute(
+    sums = farm.one(
         """SELECT c.fingerling, (SELECT sum(amount) FROM cost_entries WHERE batch_id = c.batch_id
                                   AND category = 'fingerling') AS entries FROM cycle_costs c WHERE batch_id = %s""",
         (b["id"],),
-    ).fetchone()
+    )
     assert sums["fingerling"] == sums["entries"]
 
 

@@ -51,7 +51,7 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
     )
     assert row["good_max"] == "8.700" and row["unit"] == "pH"
     tests = farm.ok(farm.get("/biofloc/water-tests", params={"tank_id": t1["id"]}), 200)
-    first = [t for t in tests["items"] if t["id"] == out["test"]["id"]][0]
+    first = next(t for t in tests["items"] if t["id"] == out["test"]["id"])
     assert first["evaluation"]["overall"] == "warning"
 
     bad = farm.put("/biofloc/water-thresholds/ph", {"good_min": "7.0", "good_max": "8.7", "warn_min": "7.1"})
@@ -71,7 +71,7 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
     assert len(listed) == 12 and listed["tds_mgl"]["is_configured"] is False
     assert listed["salinity_ppt"]["is_active"] is True
     again = farm.ok(farm.get("/biofloc/water-tests", params={"tank_id": t1["id"]}), 200)
-    first = [t for t in again["items"] if t["id"] == out["test"]["id"]][0]
+    first = next(t for t in again["items"] if t["id"] == out["test"]["id"])
     assert first["evaluation"]["parameters"]["salinity_ppt"]["band"] == "good"
     assert first["evaluation"]["parameters"]["dissolved_oxygen_mgl"]["band"] == "unrated"
 
@@ -137,3 +137,34 @@ def test_dashboard_and_water_status(farm: Farm) -> None:
     ]
     due = biofloc_figures.harvest_due(farm.sql, clock.today(), 1)
     assert len(due) == 1 and due[0]["days"] == 94 and due[0]["tank_code"] in ("T1", "T2")
+
+
+def test_sql_rating_agrees_with_the_api(farm: Farm) -> None:
+    """The dashboard rates in SQL, the API in Python: both give the same band for the same test."""
+    farm.ok(
+        farm.put("/biofloc/water-thresholds/temperature_c", {"good_min": "28", "good_max": "30", "warn_min": "26"}), 200
+    )
+    samples = [
+        {"ph": "7.5"},
+        {"ph": "8.5"},
+        {"ph": "8.51"},
+        {"dissolved_oxygen_mgl": "4"},
+        {"dissolved_oxygen_mgl": "3.999"},
+        {"ammonia_mgl": "0.5", "ph": "7.6"},
+        {"tds_mgl": "3"},
+        {"temperature_c": "30.5"},
+        {"temperature_c": "27"},
+        {"nitrite_mgl": "0.3", "alkalinity_mgl": "200"},
+    ]
+    for i, values in enumerate(samples):
+        t = farm.tank(f"Q{i}")
+        farm.ok(farm.post("/biofloc/water-tests", {"tank_id": t["id"], **values}))
+    api = {s["tank_id"]: s["evaluation"]["overall"] for s in farm.ok(farm.get("/biofloc/water-status"), 200)["items"]}
+    sql = {
+        r["tank_id"]: biofloc_figures.BANDS[r["severity"]]
+        for r in farm.sql.execute(biofloc_figures.LATEST_BANDS).fetchall()
+    }
+    assert api == sql
+    assert sorted(api.values()) == sorted(
+        ["good", "warning", "danger", "warning", "danger", "warning", "unrated", "danger", "warning", "warning"]
+    )

@@ -53,7 +53,8 @@ def create_feeding(conn: Connection, principal: Principal, body: FeedingCreate) 
     return with_lines(conn, q.feedings_by_id(conn, [_feed(conn, principal, body)]))[0]
 
 
-def _feed(conn: Connection, principal: Principal, body: FeedingCreate) -> int:
+def _feed(conn: Connection, principal: Principal, body: FeedingCreate, operation_id: int | None = None) -> int:
+    """One session; a bulk request passes its one stock operation (one per stock-changing request)."""
     tank_ref(conn, body.tank_id)
     tank = cq.lock_tanks(conn, [body.tank_id])[body.tank_id]
     assignment = cq.open_assignment_of_tank(conn, body.tank_id)
@@ -87,13 +88,15 @@ def _feed(conn: Connection, principal: Principal, body: FeedingCreate) -> int:
             "duplicate_session",
         )
 
-    operation_id = stock.new_operation(
-        conn,
-        "feeding",
-        MODULE,
-        user_id=principal.user_id,
-        purpose=f"Feeding {tank['code']} {body.feeding_date} session {body.session_number}",
-    )
+    single = operation_id is None
+    if operation_id is None:
+        operation_id = stock.new_operation(
+            conn,
+            "feeding",
+            MODULE,
+            user_id=principal.user_id,
+            purpose=f"Feeding {tank['code']} {body.feeding_date} session {body.session_number}",
+        )
     total_kg = sum((ln.quantity_kg for ln in body.lines), Decimal(0))
     feeding_id = q.insert_feeding(
         conn,
@@ -128,7 +131,8 @@ def _feed(conn: Connection, principal: Principal, body: FeedingCreate) -> int:
         q.set_line_cost(conn, line_id, consumption.total_cost)
     total_cost = sum((c.total_cost for c in used), Decimal(0))
     q.set_feeding_cost(conn, feeding_id, total_cost)
-    stock.set_operation_ref(conn, operation_id, feeding_id)
+    if single:
+        stock.set_operation_ref(conn, operation_id, feeding_id)
     bq.bump_batch(conn, batch_id, total_feed_kg=total_kg)
     bq.add_cost(conn, batch_id, "feed", total_cost)
     record(
@@ -150,10 +154,13 @@ def _feed(conn: Connection, principal: Principal, body: FeedingCreate) -> int:
 
 def create_bulk(conn: Connection, principal: Principal, body: FeedingBulk) -> dict[str, Any]:
     """All sessions or none; the first failure names its session (and line) index."""
+    operation_id = stock.new_operation(
+        conn, "feeding", MODULE, user_id=principal.user_id, purpose=f"Bulk feeding: {len(body.sessions)} sessions"
+    )
     ids = []
     for index, session in enumerate(body.sessions):
         try:
-            ids.append(_feed(conn, principal, session))
+            ids.append(_feed(conn, principal, session, operation_id))
         except AppError as exc:
             raise _in_session(exc, index) from None
     return {"items": with_lines(conn, q.feedings_by_id(conn, ids))}
