@@ -143,10 +143,11 @@ def feed32(inv: Inv) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def _pool(pg_server: Any, config: ApiConfig) -> Iterator[Gateway]:
     """Worker processes as Lambda containers (one DB connection each), shared by a module's tests: every test's
-    database has the same URL, and a container reconnects when it finds its connection dropped."""
+    database has the same URL, and a container reconnects when it finds its connection dropped. Four containers
+    per function keep four connections racing for the same rows while the spawn cost stays low on small CI hosts."""
     env = {k: v for k, v in os.environ.items() if k.isupper()}
     env["DATABASE_URL"] = embedded_db.url(pg_server, "farm_test")
-    invoker = ProcessPoolInvoker(max_containers=10, env=env)
+    invoker = ProcessPoolInvoker(max_containers=4, env=env)
     try:
         yield Gateway(config, invoker, authorizer_ttl=0)
     finally:
