@@ -20,11 +20,12 @@ EVENTS = Path(__file__).resolve().parents[3] / "events"
 
 def run(scheduled: str | None) -> dict[str, Any]:
     event = {} if scheduled is None else {"scheduled_time": scheduled}
-    return handler(event, LambdaContext("ReservationExpiryFunction"))
+    out: dict[str, Any] = handler(event, LambdaContext("ReservationExpiryFunction"))
+    return out
 
 
 @pytest.fixture
-def reserved(api: ApiClient, make_user: Any, sql: psycopg.Connection[dict[str, Any]]) -> dict[str, Any]:
+def reserved(api: ApiClient, make_user: Any, sql: Any) -> dict[str, Any]:
     """FEED-1 with 300 kg, and a 1 h reservation of 50 made at 10:00."""
     _, token = make_user("job@farm.test", grants={"inventory": "write"})
     clock.freeze(datetime(2025, 1, 20, 10, 0, tzinfo=UTC))
