@@ -90,8 +90,9 @@ def test_routes_are_503_with_detail_when_database_goes_down(
             body = _assert_clean_error(cached_api.get(path, token=admin_token), 503)
             assert body["code"] == "database_unavailable"
         # A mutation too: rolled back, 503, nothing half-written.
-        r = cached_api.post("/inventory/categories", token=admin_token, json={"name": "Down"},
-                            headers={"Idempotency-Key": "down-1"})
+        r = cached_api.post(
+            "/inventory/categories", token=admin_token, json={"name": "Down"}, headers={"Idempotency-Key": "down-1"}
+        )
         _assert_clean_error(r, 503)
     finally:
         monkeypatch.undo()
@@ -127,22 +128,26 @@ def test_statement_timeout_is_503_not_500(cached_api: ApiClient, admin_token: st
     assert r.status_code == 200, r
 
 
-def test_statement_timeout_on_a_write_rolls_back(cached_api: ApiClient, admin_token: str, sql: Sql, db_url: str) -> None:
+def test_statement_timeout_on_a_write_rolls_back(
+    cached_api: ApiClient, admin_token: str, sql: Sql, db_url: str
+) -> None:
     assert cached_api.get("/inventory/categories", token=admin_token).status_code == 200
     sql.execute("ALTER DATABASE farm_test SET statement_timeout = '300ms'")
     database.close()
     locker = psycopg.connect(db_url)
     try:
         locker.execute("LOCK TABLE categories IN ACCESS EXCLUSIVE MODE")
-        r = cached_api.post("/inventory/categories", token=admin_token, json={"name": "Slow"},
-                            headers={"Idempotency-Key": "slow-1"})
+        r = cached_api.post(
+            "/inventory/categories", token=admin_token, json={"name": "Slow"}, headers={"Idempotency-Key": "slow-1"}
+        )
         _assert_clean_error(r, 503)
     finally:
         locker.rollback()
         locker.close()
     assert sql.execute("SELECT count(*) AS n FROM categories WHERE name = 'Slow'").fetchone() == {"n": 0}
-    retry = cached_api.post("/inventory/categories", token=admin_token, json={"name": "Slow"},
-                            headers={"Idempotency-Key": "slow-1"})
+    retry = cached_api.post(
+        "/inventory/categories", token=admin_token, json={"name": "Slow"}, headers={"Idempotency-Key": "slow-1"}
+    )
     assert retry.status_code == 201, retry  # a 5xx is not stored: the retry runs for real
 
 

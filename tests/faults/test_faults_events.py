@@ -69,8 +69,17 @@ def test_malformed_authorizer_event_is_unauthorized(db_url: str, event: Any) -> 
 def test_minimal_event_without_optional_parts_is_served(db_url: str) -> None:
     """The parts API Gateway may send as null (headers, query, body, requestContext) do not break a handler."""
     handler = load_handler(_function(next(r.function.logical_id for r in CONFIG.routes if r.path == "/health")))
-    result = handler({"resource": "/health", "httpMethod": "GET", "path": "/health", "headers": None, "queryStringParameters": None,
-                      "multiValueHeaders": None, "body": None, "requestContext": {}}, LambdaContext("dashboard"))
+    event = {
+        "resource": "/health",
+        "httpMethod": "GET",
+        "path": "/health",
+        "headers": None,
+        "body": None,
+        "queryStringParameters": None,
+        "multiValueHeaders": None,
+        "requestContext": {},
+    }
+    result = handler(event, LambdaContext("dashboard"))
     assert result["statusCode"] == 200
 
 
@@ -145,6 +154,7 @@ def test_schedule_event_delivered_to_two_containers_at_once_runs_once(
 
 # --- bodies ---------------------------------------------------------------------------------------------------------
 
+
 def test_oversized_body_is_413_from_the_gateway(api: ApiClient, admin_token: str) -> None:
     big = b'{"name": "' + b"x" * (10 * 1024 * 1024) + b'"}'
     for path in ("/inventory/items", "/biofloc/tanks", "/admin/users", "/auth/login"):
@@ -161,15 +171,19 @@ def _body_operations() -> list[tuple[str, str, bool]]:
     for path, methods in sorted(doc["paths"].items()):
         for method, op in sorted(methods.items()):
             if method in ("post", "put", "patch"):
-                ops.append((method.upper(), path, "application/json" in (op.get("requestBody") or {}).get("content", {})))
+                content = (op.get("requestBody") or {}).get("content", {})
+                ops.append((method.upper(), path, "application/json" in content))
     return ops
 
 
 BODY_OPERATIONS = _body_operations()
 
 
-@pytest.mark.parametrize("malformed", [b'{"name": "unterminated', b"not json at all", b"[1, 2,]", b"\xff\xfe{}"],
-                         ids=["truncated", "text", "trailing-comma", "bad-utf8"])
+@pytest.mark.parametrize(
+    "malformed",
+    [b'{"name": "unterminated', b"not json at all", b"[1, 2,]", b"\xff\xfe{}"],
+    ids=["truncated", "text", "trailing-comma", "bad-utf8"],
+)
 def test_malformed_json_is_422_on_every_route_with_a_body(api: ApiClient, sql: Sql, malformed: bytes) -> None:
     admin = create_user(sql, "malformed@farm.test", role="admin")
     failures = []
