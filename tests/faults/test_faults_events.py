@@ -69,7 +69,7 @@ def test_malformed_authorizer_event_is_unauthorized(db_url: str, event: Any) -> 
 def test_minimal_event_without_optional_parts_is_served(db_url: str) -> None:
     """The parts API Gateway may send as null (headers, query, body, requestContext) do not break a handler."""
     handler = load_handler(_function(next(r.function.logical_id for r in CONFIG.routes if r.path == "/health")))
-    event = {
+    event: dict[str, Any] = {
         "resource": "/health",
         "httpMethod": "GET",
         "path": "/health",
