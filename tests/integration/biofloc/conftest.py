@@ -23,6 +23,7 @@ class Farm:
         self.sql = sql
         clock.freeze(datetime(2025, 1, 1, 9, 0, tzinfo=UTC))
         self.user_id = create_user(sql, "farmer@farm.test", grants={"biofloc": "write"})
+        self.admin_id = create_user(sql, "admin@farm.test", role="admin")
         self.token = token_for(sql, self.user_id)
 
     def day(self, d: date | str, hour: int = 9) -> None:
@@ -94,46 +95,28 @@ class Farm:
     def batch_row(self, batch_id: int) -> Any:
         return self.ok(self.get(f"/biofloc/batches/{batch_id}"), 200)
 
-    # --- stock, written the way the ledger writes it (on_hand = Σ lots = Σ ledger) ----------------------------------
+    # --- stock, received through the inventory API (admin) -------------------------------------------------------
 
     def stock_in(self, sku: str, unit: str, quantity: str, unit_cost: str, received: str = "2024-12-31") -> int:
-        """Receive a manual lot of `sku` (created, mapped to biofloc, on first use); returns the item id."""
+        """Receive a manual lot of `sku` (created and mapped to biofloc on first use); returns the item id."""
+        admin = token_for(self.sql, self.admin_id)
         row = self.sql.execute("SELECT id FROM items WHERE sku = %s", (sku,)).fetchone()
         if row is None:
-            row = self.sql.execute(
-                """INSERT INTO items (sku, name, unit_id)
-                   VALUES (%s, %s, (SELECT id FROM units WHERE abbreviation = %s)) RETURNING id""",
-                (sku, f"Item {sku}", unit),
-            ).fetchone()
-            assert row is not None
-            self.sql.execute(
-                "INSERT INTO item_module_mappings (item_id, module_key, is_primary) VALUES (%s, 'biofloc', true)",
-                (row["id"],),
+            unit_row = self.one("SELECT id FROM units WHERE abbreviation = %s", (unit,))
+            item = self.api.post(
+                "/inventory/items", json={"sku": sku, "name": f"Item {sku}", "unit_id": unit_row["id"]}, token=admin
             )
-        item_id = int(row["id"])
-        qty, cost = Decimal(quantity), Decimal(unit_cost)
-        with self.sql.transaction():
-            op = self.sql.execute(
-                "INSERT INTO stock_operations (kind, module_key) VALUES ('add', 'inventory') RETURNING id"
-            ).fetchone()
-            assert op is not None
-            lot = self.sql.execute(
-                """INSERT INTO lots (item_id, lot_number, source, received_date, quantity_received, remaining_qty,
-                                     unit_cost)
-                   VALUES (%s, %s, 'manual', %s, %s, %s, %s) RETURNING id""",
-                (item_id, f"L-{sku}-{received}-{quantity}", received, qty, qty, cost),
-            ).fetchone()
-            assert lot is not None
-            on_hand = self.sql.execute(
-                "UPDATE items SET on_hand_qty = on_hand_qty + %s WHERE id = %s RETURNING on_hand_qty", (qty, item_id)
-            ).fetchone()
-            assert on_hand is not None
-            self.sql.execute(
-                """INSERT INTO stock_ledger (operation_id, item_id, lot_id, type, qty_change, unit_cost, cost,
-                                             balance_after, module_key, occurred_at)
-                   VALUES (%s, %s, %s, 'add', %s, %s, round(%s * %s, 2), %s, 'inventory', %s)""",
-                (op["id"], item_id, lot["id"], qty, cost, qty, cost, on_hand["on_hand_qty"], clock.now()),
-            )
+            item_id = int(self.ok(item)["id"])
+            mapped = self.api.put(f"/inventory/items/{item_id}/modules/biofloc", json={"is_primary": True}, token=admin)
+            self.ok(mapped, 200)
+        else:
+            item_id = int(row["id"])
+        added = self.api.post(
+            "/inventory/stock/add",
+            json={"item_id": item_id, "quantity": quantity, "unit_cost": unit_cost, "received_date": received},
+            token=admin,
+        )
+        self.ok(added)
         return item_id
 
     def on_hand(self, sku: str) -> Decimal:
