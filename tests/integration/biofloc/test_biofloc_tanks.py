@@ -52,6 +52,7 @@ def test_tank_rules(farm: Farm) -> None:
 
     t2 = farm.tank("T2")
     assert farm.delete(f"/biofloc/tanks/{t2['id']}").status_code == 204
+    assert farm.patch(f"/biofloc/tanks/{t1['id']}", {"is_active": False}).status_code == 409
     assert farm.ok(farm.get("/biofloc/tanks", params={"is_active": "false"}), 200)["total"] == 1
     assert farm.ok(farm.get("/biofloc/tanks", params={"q": "renam"}), 200)["items"][0]["code"] == "T1"
     gone = farm.post(
@@ -66,6 +67,8 @@ def test_tank_rules(farm: Farm) -> None:
         },
     )
     assert gone.status_code == 422
+    back = farm.ok(farm.patch(f"/biofloc/tanks/{t2['id']}", {"is_active": True}), 200)
+    assert back["is_active"] is True
     assert farm.get("/biofloc/tanks/999").status_code == 404
     assert farm.get("/biofloc/batches/999").status_code == 404
     assert farm.ok(farm.get("/biofloc/batches", params={"tank_id": t1["id"]}), 200)["items"][0]["id"] == b["id"]

@@ -37,6 +37,7 @@ class TankUpdate(PatchModel):
     location: Text200 | None = None
     tank_type: TankType | None = None
     status: Literal["available", "maintenance", "decommissioned"] | None = None
+    is_active: bool | None = None
     notes: Notes | None = None
 
 

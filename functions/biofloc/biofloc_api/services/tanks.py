@@ -86,9 +86,11 @@ def update_tank(conn: Connection, principal: Principal, tank_id: int, body: Tank
     tank_or_404(conn, tank_id)
     tank = cq.lock_tanks(conn, [tank_id])[tank_id]
     changes = body.changes()
-    for field in ("name", "capacity_liters", "tank_type"):
+    for field in ("name", "capacity_liters", "tank_type", "is_active"):
         if field in changes and changes[field] is None:
             raise invalid(field, "must not be null")
+    if changes.get("is_active") is False and cq.open_assignment_of_tank(conn, tank_id) is not None:
+        raise Conflict("The tank holds a batch", "tank_in_use")
     if "status" in changes:
         if changes["status"] is None:
             raise invalid("status", "must not be null")
