@@ -63,9 +63,21 @@ def _worker_main(pipe: Pipe, fn: Function, env: dict[str, str]) -> None:
             pipe.send(("error", str(exc)))
 
 
+# Third-party packages every container imports; the fork server loads them once so a new container starts in
+# ~0.1 s instead of ~1 s. The project's own modules are imported in the container (after its environment is set),
+# so no state is shared. `make bench` measures real cold starts in fresh interpreters instead.
+PRELOAD = ["fastapi", "pydantic", "starlette", "psycopg", "mangum", "aws_lambda_powertools", "jwt", "bcrypt", "yaml"]
+
+
+def _context() -> Any:
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
 class _Worker:
     def __init__(self, fn: Function, env: dict[str, str]) -> None:
-        ctx = mp.get_context("spawn")
+        ctx = _context()
         self.pipe, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, fn, env), daemon=True)
         self.process.start()
@@ -89,8 +101,14 @@ class _Worker:
         return self.process.is_alive()
 
     def stop(self) -> None:
+        self.signal_stop()
+        self.wait()
+
+    def signal_stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.pipe.send(None)
+
+    def wait(self) -> None:
         self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.kill()
@@ -141,5 +159,7 @@ class ProcessPoolInvoker:
     def close(self) -> None:
         with self._lock:
             workers, self._all = self._all, []
+        for w in workers:  # all at once: containers shut down in parallel
+            w.signal_stop()
         for w in workers:
-            w.stop()
+            w.wait()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,9 +49,14 @@ TEST_DB = "farm_test"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One embedded PostgreSQL 16 per test run (its own data dir, so parallel runs never share it)."""
-    server = embedded_db.start(tmp_path_factory.mktemp("pg") / "data")
+def pg_server() -> Iterator[Any]:
+    """One embedded PostgreSQL 16 per test process, in a directory of its own.
+
+    Not under pytest's basetemp: pytest prunes old basetemp folders, which would delete the data directory of
+    another test run still going on the same machine.
+    """
+    root = Path(tempfile.mkdtemp(prefix="farm-erp-pg-"))
+    server = embedded_db.start(root / "data")
     url = embedded_db.ensure_database(server, TEMPLATE_DB)
     from farm_erp import migrate
 
@@ -58,6 +65,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield server
     database.close()
     server.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def _login(http: httpx.Client, email: str, password: str = DEFAULT_PASSWORD) -> 
 
 def test_login_me_and_errors_with_cors(live_gateway: LiveGateway, sql: Any) -> None:
     create_user(sql, "grower@farm.test", grants={"inventory": "read"}, full_name="Grower")
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         tokens = _login(http, "  Grower@Farm.test ")
         assert tokens["token_type"] == "Bearer"
         assert tokens["expires_in"] == 1800
@@ -66,7 +66,7 @@ def cached_gateway(pg_server: Any, config: ApiConfig) -> Iterator[LiveGateway]:
 
 def test_logout_takes_effect_once_the_cache_ttl_has_passed(cached_gateway: LiveGateway, sql: Any) -> None:
     create_user(sql, "keeper@farm.test")
-    with httpx.Client(base_url=cached_gateway.base_url) as http:
+    with httpx.Client(base_url=cached_gateway.base_url, timeout=60) as http:
         tokens = _login(http, "keeper@farm.test")
         auth = {"Authorization": f"Bearer {tokens['access_token']}"}
         assert http.get("/auth/me", headers=auth).status_code == 200

@@ -13,13 +13,13 @@ pytestmark = pytest.mark.gateway
 
 
 def test_ping_and_public_health(live_gateway: LiveGateway, db_url: str) -> None:
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         assert http.get("/ping").json() == {"message": "pong"}
         assert http.get("/health").json()["database"] == "ok"
 
 
 def test_missing_and_forged_tokens_are_401_with_cors(live_gateway: LiveGateway, db_url: str) -> None:
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         for headers in ({}, {"Authorization": "Bearer not.a.jwt"}, {"Authorization": "Basic abc"}):
             r = http.get("/dashboard/summary", headers=headers)
             assert r.status_code == 401
@@ -29,7 +29,7 @@ def test_missing_and_forged_tokens_are_401_with_cors(live_gateway: LiveGateway, 
 
 
 def test_preflight_skips_the_authorizer(live_gateway: LiveGateway, db_url: str) -> None:
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         r = http.options(
             "/inventory/items", headers={"Origin": "http://app.farm", "Access-Control-Request-Method": "POST"}
         )
@@ -38,14 +38,14 @@ def test_preflight_skips_the_authorizer(live_gateway: LiveGateway, db_url: str) 
 
 
 def test_unknown_route_outside_modules(live_gateway: LiveGateway, db_url: str) -> None:
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         r = http.get("/nowhere")
         assert r.status_code == 403
         assert r.json() == {"detail": "Missing Authentication Token"}
 
 
 def test_oversized_body_is_413(live_gateway: LiveGateway, db_url: str) -> None:
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         r = http.post(
             "/auth/login", content=b"x" * (10 * 1024 * 1024 + 1), headers={"Content-Type": "application/json"}
         )
@@ -54,7 +54,7 @@ def test_oversized_body_is_413(live_gateway: LiveGateway, db_url: str) -> None:
 
 
 def test_docs_merge_every_function(live_gateway: LiveGateway, db_url: str) -> None:
-    with httpx.Client(base_url=live_gateway.base_url) as http:
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         assert "swagger-ui" in http.get("/docs").text
         doc: dict[str, Any] = http.get("/openapi.json").json()
         assert "/ping" in doc["paths"] and "/health" in doc["paths"]

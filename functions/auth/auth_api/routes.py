@@ -22,7 +22,7 @@ from auth_api.schemas import (
     TokenPair,
 )
 from auth_api.services import account, passwords, signin
-from farm_erp.api import Conn, Info, SignedIn
+from farm_erp.api import Conn, Info, SignedIn, secret_fields
 from farm_erp.fields import Id
 from farm_erp.lists import Page, Paging
 
@@ -51,10 +51,12 @@ def refresh(body: RefreshIn, conn: Conn, info: Info) -> dict[str, Any]:
 
 @router.post("/auth/logout", status_code=204, response_model=None)
 def logout(
-    principal: SignedIn, conn: Conn, all: Annotated[bool, Query(description="End every session")] = False
+    principal: SignedIn,
+    conn: Conn,
+    all_sessions: Annotated[bool, Query(alias="all", description="End every session")] = False,
 ) -> None:
     """End the current session, or all of them."""
-    signin.logout(conn, principal, all)
+    signin.logout(conn, principal, all_sessions)
 
 
 @router.get("/auth/me", response_model=MeOut)
@@ -69,7 +71,11 @@ def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
     return account.update_me(conn, principal, body.changes())
 
 
-@router.post("/auth/change-password", response_model=TokenPair)
+@router.post(
+    "/auth/change-password",
+    response_model=TokenPair,
+    dependencies=[Depends(secret_fields("access_token", "refresh_token"))],
+)
 def change_password(body: ChangePasswordIn, principal: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Change own password; returns a new token pair for this session."""
     return passwords.change_password(conn, principal, body.current_password, body.new_password, info)

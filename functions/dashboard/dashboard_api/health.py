@@ -59,7 +59,7 @@ def ping() -> dict[str, str]:
 def health() -> Any:
     """Database reachability (SELECT 1, 2 s timeout) and the freshness of the scheduled job."""
     try:
-        conn = database.connection()
+        conn = database.connection(connect_timeout=2)
         # statement_timeout as a query parameter of this one transaction (SET LOCAL pins nothing after commit).
         conn.execute("SELECT set_config('statement_timeout', '2000', true)")
         conn.execute("SELECT 1")

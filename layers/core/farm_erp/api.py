@@ -130,6 +130,18 @@ def module_guard(module: str) -> Callable[[Request, Principal], Principal]:
     return guard
 
 
+def secret_fields(*names: str) -> Callable[[Request], None]:
+    """Dependency factory: these top-level response fields are one-time secrets (temporary passwords, tokens).
+
+    An idempotent replay stores the response for 24 h; the secrets are stored as null rather than in clear text.
+    """
+
+    def mark(request: Request) -> None:
+        request.state.secret_fields = names
+
+    return mark
+
+
 def get_conn() -> Connection:
     """The container's connection, inside the request's transaction."""
     return database.connection()
@@ -240,7 +252,8 @@ class RequestCycle:
         commit = status < 400 or bool(scope["state"].get("commit"))
         try:
             if idem and commit and status < 500:
-                idempotency.store(database.connection(), user_id, key, status, b"".join(chunks).decode())  # type: ignore[arg-type]
+                stored = _storable(b"".join(chunks), scope["state"].get("secret_fields", ()))
+                idempotency.store(database.connection(), user_id, key, status, stored)  # type: ignore[arg-type]
             if database.used:
                 database.finish(commit=commit)
             if idem and not commit:
@@ -311,6 +324,16 @@ class RequestCycle:
             logger.exception("unhandled error")
             return _plain(500, INTERNAL_ERROR)
         return status, headers, chunks
+
+
+def _storable(body: bytes, secrets: Sequence[str]) -> str:
+    """The response body as kept for replays, one-time secrets nulled."""
+    if not secrets:
+        return body.decode()
+    data = json.loads(body)
+    if isinstance(data, dict):
+        data.update({name: None for name in secrets if name in data})
+    return json.dumps(data)
 
 
 def _error_triplet(exc: psycopg.Error) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:

@@ -46,7 +46,7 @@ def conninfo() -> dict[str, Any]:
     return {"conninfo": s.database_url}
 
 
-def connect() -> Connection:
+def connect(timeout: int | None = None) -> Connection:
     """A new connection; prepare_threshold=None because RDS Proxy cannot pin prepared statements."""
     params = conninfo()
     return psycopg.connect(
@@ -54,7 +54,7 @@ def connect() -> Connection:
         autocommit=False,
         prepare_threshold=None,
         row_factory=dict_row,
-        connect_timeout=get_settings().db_connect_timeout,
+        connect_timeout=timeout or get_settings().db_connect_timeout,
         application_name=get_settings().service_name,
     )
 
@@ -66,14 +66,17 @@ class Database:
         self._conn: Connection | None = None
         self.used = False
 
-    def connection(self) -> Connection:
-        """The live connection, opened or reopened as needed; marks the request as using the database."""
+    def connection(self, connect_timeout: int | None = None) -> Connection:
+        """The live connection, opened or reopened as needed; marks the request as using the database.
+
+        `connect_timeout` shortens the wait for a new connection (the health check answers within 2 s).
+        """
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
             if conn is not None:
                 log.warning("database connection lost; reconnecting")
                 self._discard()
-            conn = self._conn = connect()
+            conn = self._conn = connect(connect_timeout)
         elif not self.used and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             # A connection idle since the last invocation may have been cut by the proxy or a restart:
             # find out now, while reconnecting is still harmless, rather than in the middle of the work.
@@ -82,7 +85,7 @@ class Database:
             except psycopg.OperationalError:
                 log.warning("database connection dropped while idle; reconnecting")
                 self._discard()
-                conn = self._conn = connect()
+                conn = self._conn = connect(connect_timeout)
         self.used = True
         return conn
 

@@ -251,12 +251,16 @@ def test_non_admin_is_refused(api: ApiClient, make_user: UserFactory) -> None:
 
 
 def test_idempotent_create(api: ApiClient, admin_token: str, sql: Sql) -> None:
-    """Scenario 11 on an admin POST: same key and body twice give one user and identical 201 bodies."""
+    """Scenario 11 on an admin POST: same key and body twice give one user and the same 201 body, except that the
+    one-time temporary password is not kept for replays (it is stored as null, never in clear text)."""
     body = {"email": "idem@farm.test", "full_name": "Idem Potent"}
     first = api.post("/admin/users", json=body, token=admin_token, headers={"Idempotency-Key": "k1"})
     second = api.post("/admin/users", json=body, token=admin_token, headers={"Idempotency-Key": "k1"})
     assert first.status_code == 201 and second.status_code == 201
-    assert first.content == second.content
+    assert first.json()["temporary_password"]
+    assert second.json() == {**first.json(), "temporary_password": None}
+    stored = sql.execute("SELECT response FROM idempotency_keys WHERE key = 'k1'").fetchone()
+    assert stored is not None and first.json()["temporary_password"] not in stored["response"]
     assert second.headers.get("idempotent-replayed") == "true"
     assert "idempotent-replayed" not in first.headers
     count = sql.execute("SELECT count(*) AS n FROM users WHERE email = 'idem@farm.test'").fetchone()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import Revoked, UserId
 from admin_api.schemas.users import TemporaryPassword, UserCreate, UserCreated, UserOut, UserUpdate
 from admin_api.services import users as service
 from farm_erp import clock
-from farm_erp.api import Conn
+from farm_erp.api import Conn, secret_fields
 from farm_erp.lists import Page, Paging, page_of
 
 router = APIRouter(tags=["admin: users"], dependencies=GUARD)
@@ -31,7 +31,12 @@ def list_users(
     return page_of(rows, total, paging)
 
 
-@router.post("/admin/users", response_model=UserCreated, status_code=201)
+@router.post(
+    "/admin/users",
+    response_model=UserCreated,
+    status_code=201,
+    dependencies=[Depends(secret_fields("temporary_password"))],
+)
 def create_user(conn: Conn, admin: Admin, body: UserCreate) -> dict[str, Any]:
     """Create a user with a temporary password, shown once."""
     return service.create_user(conn, admin.actor, body, clock.now())
@@ -62,7 +67,11 @@ def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
     return service.unlock_user(conn, admin.actor, user_id, clock.now())
 
 
-@router.post("/admin/users/{user_id}/reset-password", response_model=TemporaryPassword)
+@router.post(
+    "/admin/users/{user_id}/reset-password",
+    response_model=TemporaryPassword,
+    dependencies=[Depends(secret_fields("temporary_password"))],
+)
 def reset_password(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, str]:
     """Give the user a new temporary password and sign them out everywhere."""
     return {"temporary_password": service.reset_password(conn, admin.actor, user_id, clock.now())}
