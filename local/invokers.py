@@ -98,7 +98,7 @@ class _Worker:
         return result
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return bool(self.process.is_alive())
 
     def stop(self) -> None:
         self.signal_stop()

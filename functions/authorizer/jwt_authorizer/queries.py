@@ -21,7 +21,9 @@ SELECT u.id AS user_id, u.email, u.must_change_password, r.key AS role, r.is_adm
 """
 
 
-def live_principal(conn: Connection, user_id: int, session_id: int, now: datetime, idle_minutes: int) -> dict[str, Any] | None:
+def live_principal(
+    conn: Connection, user_id: int, session_id: int, now: datetime, idle_minutes: int
+) -> dict[str, Any] | None:
     """The caller if their session is live and they are active, else None."""
     return conn.execute(
         _PRINCIPAL,

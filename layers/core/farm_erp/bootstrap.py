@@ -32,6 +32,13 @@ def ensure_admin(conn: Connection, email: str, password: str | None) -> str | No
         (email, hash_password(password)),
     ).fetchone()
     assert row is not None
-    audit.record(conn, audit.SYSTEM, "admin.user.bootstrap", module_key="admin", entity_type="user",
-                 entity_id=row["id"], description=f"bootstrap admin {email}")
+    audit.record(
+        conn,
+        audit.SYSTEM,
+        "admin.user.bootstrap",
+        module_key="admin",
+        entity_type="user",
+        entity_id=row["id"],
+        description=f"bootstrap admin {email}",
+    )
     return generated

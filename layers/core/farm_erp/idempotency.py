@@ -61,7 +61,5 @@ def store(conn: Connection, user_id: int, key: str, status_code: int, body: str)
 
 def release(conn: Connection, user_id: int, key: str) -> None:
     """Forget a key whose request failed with a 5xx, so that a retry runs again."""
-    conn.execute(
-        "DELETE FROM idempotency_keys WHERE user_id = %s AND key = %s AND status_code IS NULL", (user_id, key)
-    )
+    conn.execute("DELETE FROM idempotency_keys WHERE user_id = %s AND key = %s AND status_code IS NULL", (user_id, key))
     conn.commit()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 from importlib import resources
+from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
@@ -51,7 +51,9 @@ def apply(conn: psycopg.Connection[Any]) -> list[str]:
         )
         conn.commit()
         with conn.cursor(row_factory=tuple_row) as cur:
-            done: dict[str, str] = {str(v): str(c) for v, c in cur.execute("SELECT version, checksum FROM schema_migrations")}
+            done: dict[str, str] = {
+                str(v): str(c) for v, c in cur.execute("SELECT version, checksum FROM schema_migrations")
+            }
         applied: list[str] = []
         for m in available():
             if m.version in done:
