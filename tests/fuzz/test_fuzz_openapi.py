@@ -34,7 +34,7 @@ MAX_EXAMPLES = 5
 CHECKS = [not_a_server_error, response_schema_conformance]
 CONFIG = api_config()
 FUNCTIONS = sorted({r.function.logical_id for r in CONFIG.routes})
-ROLES = {
+ROLES: dict[str, dict[str, Any]] = {
     "admin": {"role": "admin"},
     "reader": {"role": "user", "grants": {"inventory": "read", "biofloc": "read"}},
 }
