@@ -152,7 +152,7 @@ class Gateway:
         for k, v in parse_qsl(req.query, keep_blank_values=True):
             multi_query.setdefault(k, []).append(v)
         original = {k.title(): v for k, v in req.headers.items()}
-        is_text = _is_text(headers.get("content-type", ""))
+        is_text = _is_text(headers.get("content-type", "")) and _is_utf8(req.body)
         now = datetime.now(UTC)
         return {
             "resource": resource,
@@ -202,6 +202,14 @@ class Gateway:
         if status >= 500 and not body:
             return self._gateway_response(status, "Internal server error")
         return Response(status, headers, body)
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_text(content_type: str) -> bool:

@@ -195,6 +195,9 @@ async def _db_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, psycopg.errors.QueryCanceled):
         logger.warning("statement timeout", extra={"path": request.url.path})
         return _json(503, {"detail": "The database took too long to answer", "code": "database_timeout"})
+    if isinstance(exc, psycopg.DataError):
+        # Class 22 (data exception): a value the database cannot take, e.g. a NUL byte in text.
+        return _json(422, {"detail": [{"loc": ["body"], "msg": "Invalid value", "type": "value_error"}]})
     if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
         return _json(409, {"detail": "The record is busy; try again", "code": "busy"})
     if isinstance(exc, psycopg.OperationalError):
@@ -413,6 +416,17 @@ def _version() -> str:
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+def _is_rest_proxy_event(event: Any) -> bool:
+    """The shape Mangum needs to recognise an API Gateway REST proxy event."""
+    return (
+        isinstance(event, dict)
+        and isinstance(event.get("httpMethod"), str)
+        and isinstance(event.get("path"), str)
+        and "resource" in event
+        and isinstance(event.get("requestContext"), dict)
+    )
+
+
 def lambda_handler(app: FastAPI) -> LambdaHandler:
     """Mangum around the app (lifespan off: it would run on every invocation), under the Powertools decorators."""
     from aws_lambda_powertools.logging import correlation_paths
@@ -425,7 +439,7 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str) or "path" not in event:
+        if not _is_rest_proxy_event(event):
             logger.warning("malformed event")
             return {
                 "statusCode": 400,
