@@ -151,7 +151,20 @@ def test_garbage_is_rejected(garbage: str) -> None:
         verify_access_token(garbage)
 
 
-@pytest.mark.parametrize("key", ["x" * 31, "changeme", "secret", "test", "  placeholder "])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x" * 31,
+        "changeme",
+        "secret",
+        "test",
+        "  placeholder ",
+        "x" * 64,
+        "changeme-changeme-changeme-changeme",
+        "please-replace-me-with-a-real-secret-key-0123456789",
+        "abcabcabcabcabcabcabcabcabcabcabcabc",
+    ],
+)
 def test_short_or_placeholder_key_refuses_to_start(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     monkeypatch.setenv("JWT_SECRET", key)
     settings.reset_caches()
@@ -169,7 +182,7 @@ def test_short_previous_key_refuses_to_start(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_32_byte_key_is_enough(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JWT_SECRET", "k" * 32)
+    monkeypatch.setenv("JWT_SECRET", "0123456789abcdefghijKLMNOPQRSTUV")
     monkeypatch.delenv("JWT_PREVIOUS_SECRET")
     settings.reset_caches()
     token, _ = issue_access_token(1, 2, "user")

@@ -13,8 +13,23 @@ from functools import lru_cache
 from typing import Any
 
 # Keys that look like documentation values are refused: a deploy that forgot its secret must not start.
-_PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "placeholder", "your-secret-key", "dev", "test"}
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "placeholder",
+    "your-secret",
+    "your_secret",
+    "example",
+    "replace-me",
+    "replace_me",
+    "secret-key",
+    "secret_key",
+    "dummy",
+    "insecure",
+)
 MIN_KEY_BYTES = 32
+MIN_DISTINCT_CHARS = 10  # "xxxx…" or "abcabc…" is not a key
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -100,7 +115,12 @@ def get_settings() -> Settings:
 
 
 def _check_key(kid: str, key: str) -> None:
-    if len(key.encode()) < MIN_KEY_BYTES or key.strip().lower() in _PLACEHOLDER_KEYS:
+    lowered = key.strip().lower()
+    if (
+        len(key.encode()) < MIN_KEY_BYTES
+        or len(set(key)) < MIN_DISTINCT_CHARS
+        or any(word in lowered for word in _PLACEHOLDER_WORDS)
+    ):
         raise RuntimeError(f"JWT key {kid!r} is too short or a placeholder: refusing to start")
 
 
