@@ -134,6 +134,9 @@ def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any
             if target is not None:
                 row["target_ms"] = target
                 row["verdict"] = "ok" if lat.p50_ms <= target else "MISS"
+            if statements and (row.get("verdict") == "MISS" or lat.p50_ms > WARM_LIST_MS):
+                slowest = max(statements)  # "  12.34 ms  SELECT ..." sorts by its time
+                row["note"] = "slowest SQL " + " ".join(slowest.split())
             if case.kind == "list":
                 n5 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 5))[0]
                 n50 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 50))[0]

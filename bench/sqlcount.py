@@ -4,6 +4,7 @@ touched). A list route must run the same number of statements for limit=5 and li
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from local.lambda_context import LambdaContext
 @dataclass
 class Counter:
     statements: list[str] = field(default_factory=list)
+    ms: list[float] = field(default_factory=list)  # each statement's execute time (fetch excluded)
 
 
 @contextmanager
@@ -28,7 +30,11 @@ def counting() -> Iterator[Counter]:
 
     def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
         counter.statements.append(_text(query))
-        return original_execute(self, query, *args, **kwargs)
+        started = time.perf_counter()
+        try:
+            return original_execute(self, query, *args, **kwargs)
+        finally:
+            counter.ms.append(round((time.perf_counter() - started) * 1000, 3))
 
     def executemany(self: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
         rows = list(params_seq)
@@ -58,8 +64,9 @@ def with_limit(event: dict[str, Any], limit: int) -> dict[str, Any]:
 
 
 def count(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> tuple[int, list[str], int]:
-    """(statements, their text, status) of one warm invocation."""
+    """(statements, "ms  text" of each, status) of one warm invocation."""
     handler(event, LambdaContext("bench"))  # warm: the connection is open and checked before counting
     with counting() as counter:
         result = handler(event, LambdaContext("bench"))
-    return len(counter.statements), counter.statements, int(result.get("statusCode", 0))
+    timed = [f"{ms:7.2f} ms  {text}" for ms, text in zip(counter.ms, counter.statements, strict=True)]
+    return len(counter.statements), timed, int(result.get("statusCode", 0))
