@@ -1,35 +1,22 @@
 """Home page figures, sidebar and widgets: every module part is present only if the caller may GET that module,
 decided by farm_erp.access.can_access (the single access rule) over the database's module flags and grants.
 
-The inventory and biofloc parts come from their modules' own figure definitions in the layer, imported lazily:
-while a module's figures file does not exist yet, its part is left out (spec core §3.6: "until a module exists").
+The inventory and biofloc parts come from their modules' own figure definitions in the layer, so the home page
+and the module dashboards share one definition of each figure.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, datetime
-from types import ModuleType
 from typing import Any
 
 from dashboard_api import queries
-from farm_erp import admin_figures
+from farm_erp import admin_figures, biofloc_figures, inventory_figures
 from farm_erp.access import Subject, can_access
 from farm_erp.db import Connection
 
 WIDGET_SIZE = 5
 EXPIRY_WINDOW_DAYS = 30  # the same window as the summary's expiring_lots_30d
-
-
-def _figures(name: str) -> ModuleType | None:
-    """`farm_erp.<name>`, or None while that file does not exist (a missing import inside it still fails)."""
-    qualified = f"farm_erp.{name}"
-    try:
-        return importlib.import_module(qualified)
-    except ModuleNotFoundError as exc:
-        if exc.name == qualified:
-            return None
-        raise
 
 
 def readable_modules(conn: Connection, user_id: int) -> list[dict[str, Any]]:
@@ -50,10 +37,10 @@ def summary(conn: Connection, user_id: int, now: datetime, today: date) -> dict[
     """Figures per readable module: inventory, biofloc and admin."""
     keys = {m["key"] for m in readable_modules(conn, user_id)}
     out: dict[str, Any] = {}
-    if "inventory" in keys and (inventory := _figures("inventory_figures")) is not None:
-        out["inventory"] = inventory.dashboard_figures(conn, today)
-    if "biofloc" in keys and (biofloc := _figures("biofloc_figures")) is not None:
-        figures = biofloc.dashboard_figures(conn, today)
+    if "inventory" in keys:
+        out["inventory"] = inventory_figures.dashboard_figures(conn, today)
+    if "biofloc" in keys:
+        figures = biofloc_figures.dashboard_figures(conn, today)
         out["biofloc"] = {
             "active_batches": figures["batches"]["active"],
             "total_fish": figures["batches"]["total_fish"],
@@ -69,14 +56,14 @@ def widgets(conn: Connection, user_id: int, today: date) -> dict[str, Any]:
     """Short alert lists per readable module."""
     keys = {m["key"] for m in readable_modules(conn, user_id)}
     out: dict[str, Any] = {}
-    if "inventory" in keys and (inventory := _figures("inventory_figures")) is not None:
-        low_stock, _ = inventory.low_stock(conn, WIDGET_SIZE, 0)
-        expiring, _ = inventory.expiring_lots(conn, today, EXPIRY_WINDOW_DAYS, WIDGET_SIZE, 0)
+    if "inventory" in keys:
+        low_stock, _ = inventory_figures.low_stock(conn, WIDGET_SIZE, 0)
+        expiring, _ = inventory_figures.expiring_lots(conn, today, EXPIRY_WINDOW_DAYS, WIDGET_SIZE, 0)
         out["inventory"] = {"low_stock": low_stock, "expiring": expiring}
-    if "biofloc" in keys and (biofloc := _figures("biofloc_figures")) is not None:
+    if "biofloc" in keys:
         out["biofloc"] = {
-            "water_alerts": biofloc.water_alerts(conn, WIDGET_SIZE),
-            "harvest_due": biofloc.harvest_due(conn, today, WIDGET_SIZE),
+            "water_alerts": biofloc_figures.water_alerts(conn, WIDGET_SIZE),
+            "harvest_due": biofloc_figures.harvest_due(conn, today, WIDGET_SIZE),
         }
     if "admin" in keys:
         out["admin"] = {"recent_activity": admin_figures.recent_activity(conn, WIDGET_SIZE)}

@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-import pytest
 
-from tests.conftest import ROOT, UserFactory
+from tests.conftest import UserFactory
 from tests.support.client import ApiClient
 
 Sql = psycopg.Connection[dict[str, Any]]
-
-
-def needs_function(module: str) -> pytest.MarkDecorator:
-    """Scenarios that go through another module's function run once that function exists in the tree."""
-    missing = not (ROOT / "functions" / module / f"{module}_api" / "main.py").exists()
-    return pytest.mark.skipif(missing, reason=f"the {module} function is not in this tree yet")
 
 
 def _grants(sql: Sql, user_id: int) -> dict[str, str]:
@@ -77,7 +70,6 @@ def test_patch_module_and_protected_modules(api: ApiClient, admin_token: str, sq
     assert api.patch("/admin/modules/nope", json={"icon": "x"}, token=admin_token).status_code == 404
 
 
-@needs_function("biofloc")
 def test_scenario_5_disabled_module(api: ApiClient, admin_token: str, make_user: UserFactory, sql: Sql) -> None:
     """With biofloc disabled, an admin's GET /biofloc/tanks is 403 module_disabled. U's grant survives, and after
     re-enabling U gets 200."""
@@ -94,7 +86,6 @@ def test_scenario_5_disabled_module(api: ApiClient, admin_token: str, make_user:
     assert api.get("/biofloc/tanks", token=u_tok).status_code == 200
 
 
-@needs_function("inventory")
 def test_scenario_4_read_grant(api: ApiClient, admin_token: str, make_user: UserFactory) -> None:
     """With inventory:read, GET /inventory/items is 200 and POST is 403."""
     uid, tok = make_user("u@farm.test")
@@ -198,7 +189,6 @@ def test_admin_target_is_409(api: ApiClient, admin_token: str, make_user: UserFa
     assert r.status_code == 409 and r.json()["code"] == "target_is_admin"
 
 
-@needs_function("inventory")
 def test_scenario_11_idempotent_category(api: ApiClient, make_user: UserFactory, sql: Sql) -> None:
     """The same key and body twice on POST /inventory/categories give one row and identical 201 bodies.
     The same key with another body is 422."""
