@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from farm_erp.db import Connection
+from farm_erp.sessions import LIVE_SQL, live_params
 
 Row = dict[str, Any]
 
@@ -15,9 +16,6 @@ SELECT u.id, u.email, u.full_name, u.is_active, u.password_hash, u.must_change_p
        r.key AS role, r.is_admin, r.max_sessions
   FROM users u JOIN roles r ON r.id = u.role_id
 """
-
-# A session is live when not revoked, not expired and active within the idle window (spec core §1).
-_LIVE = "s.revoked_at IS NULL AND s.expires_at > %(now)s AND s.last_activity_at > %(idle_since)s"
 
 
 # --- users ------------------------------------------------------------------------------------------------------
@@ -142,52 +140,6 @@ def touch_session(conn: Connection, session_id: int, now: datetime) -> None:
     conn.execute("UPDATE sessions SET last_activity_at = %s WHERE id = %s", (now, session_id))
 
 
-def revoke_beyond(
-    conn: Connection, user_id: int, keep: int, reason: str, now: datetime, idle_since: datetime
-) -> list[int]:
-    """Revoke the user's live sessions past the `keep` most recently active ones."""
-    rows = conn.execute(
-        f"""UPDATE sessions SET revoked_at = %(now)s, revoked_reason = %(reason)s
-             WHERE id IN (SELECT s.id FROM sessions s WHERE s.user_id = %(uid)s AND {_LIVE}
-                           ORDER BY s.last_activity_at DESC, s.id DESC OFFSET %(keep)s)
-            RETURNING id""",
-        {"now": now, "idle_since": idle_since, "uid": user_id, "keep": keep, "reason": reason},
-    ).fetchall()
-    return sorted(int(r["id"]) for r in rows)
-
-
-def revoke_live(
-    conn: Connection,
-    user_id: int,
-    reason: str,
-    now: datetime,
-    idle_since: datetime,
-    *,
-    only: int | None = None,
-    keep: int | None = None,
-) -> list[int]:
-    """Revoke the user's live sessions: all of them, only one (`only`), or all but one (`keep`)."""
-    rows = conn.execute(
-        f"""UPDATE sessions s SET revoked_at = %(now)s, revoked_reason = %(reason)s
-             WHERE s.user_id = %(uid)s AND {_LIVE}
-               AND (%(only)s::bigint IS NULL OR s.id = %(only)s)
-               AND (%(keep)s::bigint IS NULL OR s.id <> %(keep)s)
-            RETURNING s.id""",
-        {"now": now, "idle_since": idle_since, "uid": user_id, "reason": reason, "only": only, "keep": keep},
-    ).fetchall()
-    return sorted(int(r["id"]) for r in rows)
-
-
-def revoke_session(conn: Connection, session_id: int, reason: str, now: datetime) -> bool:
-    """Revoke one session whatever its state (refresh reuse); False if it was already revoked."""
-    row = conn.execute(
-        """UPDATE sessions SET revoked_at = %s, revoked_reason = %s
-            WHERE id = %s AND revoked_at IS NULL RETURNING id""",
-        (now, reason, session_id),
-    ).fetchone()
-    return row is not None
-
-
 def own_session(conn: Connection, user_id: int, session_id: int) -> Row | None:
     return conn.execute(
         "SELECT id, revoked_at, expires_at FROM sessions WHERE id = %s AND user_id = %s FOR UPDATE",
@@ -196,10 +148,10 @@ def own_session(conn: Connection, user_id: int, session_id: int) -> Row | None:
 
 
 def sessions_page(
-    conn: Connection, user_id: int, now: datetime, idle_since: datetime, live_only: bool, limit: int, offset: int
+    conn: Connection, user_id: int, now: datetime, live_only: bool, limit: int, offset: int
 ) -> tuple[list[Row], int]:
-    params = {"uid": user_id, "now": now, "idle_since": idle_since, "live_only": live_only}
-    where = f"s.user_id = %(uid)s AND (NOT %(live_only)s OR ({_LIVE}))"
+    params = {**live_params(now), "uid": user_id, "live_only": live_only}
+    where = f"s.user_id = %(uid)s AND (NOT %(live_only)s OR {LIVE_SQL})"
     rows = conn.execute(
         f"""SELECT s.id, s.created_at, s.last_activity_at, s.expires_at, s.ip, s.user_agent, s.revoked_at,
                    s.revoked_reason,

@@ -8,7 +8,6 @@ from farm_erp import clock
 from farm_erp.access import Subject, build_policy, effective_modules, format_modules
 from farm_erp.db import database
 from farm_erp.observability import logger
-from farm_erp.settings import get_settings
 from farm_erp.tokens import InvalidToken, verify_access_token
 from jwt_authorizer.queries import live_principal
 
@@ -32,9 +31,7 @@ def authorize(token: str | None, method_arn: str) -> dict[str, Any]:
         logger.info("token rejected", extra={"reason": str(exc)})
         raise Unauthorized() from None
     try:
-        row = live_principal(
-            database.connection(), claims.user_id, claims.session_id, clock.now(), get_settings().session_idle_minutes
-        )
+        row = live_principal(database.connection(), claims.user_id, claims.session_id, clock.now())
     finally:
         database.finish(commit=False)
     if row is None:

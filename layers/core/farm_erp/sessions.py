@@ -1,4 +1,5 @@
-"""Session liveness and revocation (spec core §1 sessions, §3.1.4), shared by the auth and admin functions."""
+"""Session liveness and revocation (spec core §1 sessions, §3.1.4): the one definition, used by the authorizer,
+the auth function and the admin function."""
 
 from __future__ import annotations
 
@@ -24,28 +25,58 @@ RevokeReason = Literal[
 LIVE_SQL = "(s.revoked_at IS NULL AND s.expires_at > %(now)s AND s.last_activity_at > %(idle_since)s)"
 
 
+def idle_since(now: datetime) -> datetime:
+    """Sessions whose last activity is not after this instant are idle, hence not live."""
+    return now - timedelta(minutes=get_settings().session_idle_minutes)
+
+
 def live_params(now: datetime) -> dict[str, Any]:
-    """The parameters LIVE_SQL needs: now, and the idle cut-off (SESSION_IDLE_MINUTES before now)."""
-    return {"now": now, "idle_since": now - timedelta(minutes=get_settings().session_idle_minutes)}
+    """The parameters LIVE_SQL needs: now, and the idle cut-off."""
+    return {"now": now, "idle_since": idle_since(now)}
 
 
-def revoke_user_sessions(
-    conn: Connection, user_id: int, reason: RevokeReason, now: datetime, except_session_id: int | None = None
-) -> int:
-    """Revoke every live session of a user (but `except_session_id`); returns how many were revoked."""
-    cur = conn.execute(
+def is_live(revoked_at: datetime | None, expires_at: datetime, last_activity_at: datetime, now: datetime) -> bool:
+    """LIVE_SQL for a row already read."""
+    return revoked_at is None and expires_at > now and last_activity_at > idle_since(now)
+
+
+def revoke_live(
+    conn: Connection,
+    user_id: int,
+    reason: RevokeReason,
+    now: datetime,
+    *,
+    only: int | None = None,
+    keep: int | None = None,
+) -> list[int]:
+    """Revoke the user's live sessions: all of them, only one (`only`), or all but one (`keep`); returns their ids."""
+    rows = conn.execute(
         f"""UPDATE sessions s SET revoked_at = %(now)s, revoked_reason = %(reason)s
-             WHERE s.user_id = %(user_id)s AND {LIVE_SQL}
-               AND (%(keep)s::bigint IS NULL OR s.id <> %(keep)s::bigint)""",
-        {**live_params(now), "user_id": user_id, "reason": reason, "keep": except_session_id},
-    )
-    return cur.rowcount
+             WHERE s.user_id = %(uid)s AND {LIVE_SQL}
+               AND (%(only)s::bigint IS NULL OR s.id = %(only)s)
+               AND (%(keep)s::bigint IS NULL OR s.id <> %(keep)s)
+            RETURNING s.id""",
+        {**live_params(now), "uid": user_id, "reason": reason, "only": only, "keep": keep},
+    ).fetchall()
+    return sorted(int(r["id"]) for r in rows)
+
+
+def revoke_beyond(conn: Connection, user_id: int, keep: int, reason: RevokeReason, now: datetime) -> list[int]:
+    """Revoke the user's live sessions past the `keep` most recently active ones (the session limit)."""
+    rows = conn.execute(
+        f"""UPDATE sessions SET revoked_at = %(now)s, revoked_reason = %(reason)s
+             WHERE id IN (SELECT s.id FROM sessions s WHERE s.user_id = %(uid)s AND {LIVE_SQL}
+                           ORDER BY s.last_activity_at DESC, s.id DESC OFFSET %(keep)s)
+            RETURNING id""",
+        {**live_params(now), "uid": user_id, "keep": keep, "reason": reason},
+    ).fetchall()
+    return sorted(int(r["id"]) for r in rows)
 
 
 def revoke_session(conn: Connection, session_id: int, reason: RevokeReason, now: datetime) -> bool:
-    """Revoke one session unless it is already revoked; True when this call revoked it."""
+    """Revoke one session whatever its state, unless already revoked; True when this call revoked it."""
     cur = conn.execute(
-        """UPDATE sessions SET revoked_at = %s, revoked_reason = %s WHERE id = %s AND revoked_at IS NULL""",
+        "UPDATE sessions SET revoked_at = %s, revoked_reason = %s WHERE id = %s AND revoked_at IS NULL",
         (now, reason, session_id),
     )
     return cur.rowcount > 0

@@ -14,7 +14,7 @@ from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
 from farm_erp.passwords import hash_password, temporary_password
-from farm_erp.sessions import RevokeReason, revoke_user_sessions
+from farm_erp.sessions import RevokeReason, revoke_live
 
 MODULE = "admin"
 # What an update's {before, after} audit metadata shows (never the password hash).
@@ -114,7 +114,7 @@ def update_user(
     q.update_user(conn, user_id, values)
 
     reason: RevokeReason | None = "user_deactivated" if deactivating else "role_changed" if role_changes else None
-    revoked = revoke_user_sessions(conn, user_id, reason, now) if reason else 0
+    revoked = len(revoke_live(conn, user_id, reason, now)) if reason else 0
     after = get_user(conn, user_id, now)
     metadata = audit.changes(_audited(before), _audited(after))
     if reason:
@@ -170,7 +170,7 @@ def reset_password(conn: Connection, actor: Actor, user_id: int, now: datetime) 
             "last_password_change": now,
         },
     )
-    revoked = revoke_user_sessions(conn, user_id, "password_reset", now)
+    revoked = len(revoke_live(conn, user_id, "password_reset", now))
     after = get_user(conn, user_id, now)
     metadata = {**audit.changes(_audited(before), _audited(after)), "sessions_revoked": revoked}
     audit.record(
@@ -189,7 +189,7 @@ def reset_password(conn: Connection, actor: Actor, user_id: int, now: datetime) 
 def revoke_sessions(conn: Connection, actor: Actor, user_id: int, now: datetime) -> int:
     """Force sign-out: every live session of the user."""
     user = _locked_user(conn, user_id, now)
-    revoked = revoke_user_sessions(conn, user_id, "admin_revoked", now)
+    revoked = len(revoke_live(conn, user_id, "admin_revoked", now))
     audit.record(
         conn,
         actor,

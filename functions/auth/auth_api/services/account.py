@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from auth_api import queries as q
-from auth_api.services.common import MODULE_KEY, idle_since, revoke_logged
+from auth_api.services.common import MODULE_KEY, revoke_logged
 from farm_erp import audit, clock
+from farm_erp import sessions as session_store
 from farm_erp.access import Subject, effective_modules
 from farm_erp.api import Principal
 from farm_erp.db import Connection
@@ -49,7 +50,7 @@ def update_me(conn: Connection, principal: Principal, changes: dict[str, Any]) -
 def sessions(conn: Connection, principal: Principal, live_only: bool, paging: PageParams) -> dict[str, Any]:
     """Own sessions, newest first; `status` tells live ones from revoked, expired and idle ones."""
     now = clock.now()
-    rows, total = q.sessions_page(conn, principal.user_id, now, idle_since(now), live_only, paging.limit, paging.offset)
+    rows, total = q.sessions_page(conn, principal.user_id, now, live_only, paging.limit, paging.offset)
     items = [{**r, "is_current": r["id"] == principal.session_id} for r in rows]
     return page_of(items, total, paging)
 
@@ -59,14 +60,14 @@ def revoke_session(conn: Connection, principal: Principal, session_id: int) -> N
     row = q.own_session(conn, principal.user_id, session_id)
     if row is None:
         raise NotFound("Session not found")
-    if row["revoked_at"] is None and q.revoke_session(conn, session_id, "self_revoked", clock.now()):
+    if row["revoked_at"] is None and session_store.revoke_session(conn, session_id, "self_revoked", clock.now()):
         revoke_logged(conn, principal.actor, [session_id], "self_revoked", principal.user_id, "Session revoked")
 
 
 def revoke_other_sessions(conn: Connection, principal: Principal) -> dict[str, int]:
     """Sign out everywhere else; the current session stays."""
     now = clock.now()
-    ids = q.revoke_live(conn, principal.user_id, "self_revoked", now, idle_since(now), keep=principal.session_id)
+    ids = session_store.revoke_live(conn, principal.user_id, "self_revoked", now, keep=principal.session_id)
     revoke_logged(conn, principal.actor, ids, "self_revoked", principal.user_id, "Other sessions revoked")
     return {"revoked": len(ids)}
 

@@ -23,11 +23,6 @@ SESSION_LIFETIME = timedelta(days=7)
 MODULE_KEY = None
 
 
-def idle_since(now: datetime) -> datetime:
-    """Sessions whose last activity is not after this instant are idle, hence not live."""
-    return now - timedelta(minutes=get_settings().session_idle_minutes)
-
-
 def is_locked(user: dict[str, Any], now: datetime) -> bool:
     locked_until: datetime | None = user["locked_until"]
     return locked_until is not None and locked_until > now

@@ -11,7 +11,6 @@ from auth_api import mail
 from auth_api import queries as q
 from auth_api.services.common import (
     MODULE_KEY,
-    idle_since,
     is_locked,
     password_matches,
     register_failure,
@@ -19,7 +18,7 @@ from auth_api.services.common import (
     token_pair,
     user_actor,
 )
-from farm_erp import audit, clock, ratelimit
+from farm_erp import audit, clock, ratelimit, sessions
 from farm_erp.api import Principal, RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
@@ -65,7 +64,7 @@ def change_password(
     locked = is_locked(user, now)
     if locked or not matches:
         if not locked and register_failure(conn, user, now, actor):
-            ids = q.revoke_live(conn, principal.user_id, "password_change", now, idle_since(now))
+            ids = sessions.revoke_live(conn, principal.user_id, "password_change", now)
             revoke_logged(conn, actor, ids, "password_change", principal.user_id, "Account locked")
         audit.record(
             conn,
@@ -84,7 +83,7 @@ def change_password(
     _policy(new, str(user["email"]))
 
     q.set_password(conn, principal.user_id, hash_password(new), now)
-    others = q.revoke_live(conn, principal.user_id, "password_change", now, idle_since(now), keep=principal.session_id)
+    others = sessions.revoke_live(conn, principal.user_id, "password_change", now, keep=principal.session_id)
     # The current session continues with a fresh pair; refresh tokens issued before the change stop working.
     q.lapse_refresh_tokens(conn, principal.session_id, now)
     q.touch_session(conn, principal.session_id, now)
@@ -155,7 +154,7 @@ def reset_password(conn: Connection, raw_token: str, new: str, info: RequestInfo
     q.set_password(conn, user_id, hash_password(new), now)
     q.lapse_reset_tokens(conn, user_id, now)
     actor = Actor(user_id, str(row["email"]), str(row["role"]), None, info.ip, info.user_agent)
-    ids = q.revoke_live(conn, user_id, "password_reset", now, idle_since(now))
+    ids = sessions.revoke_live(conn, user_id, "password_reset", now)
     audit.record(
         conn,
         actor,

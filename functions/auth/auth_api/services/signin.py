@@ -8,7 +8,6 @@ from auth_api import queries as q
 from auth_api.services.common import (
     MODULE_KEY,
     SESSION_LIFETIME,
-    idle_since,
     is_locked,
     password_matches,
     register_failure,
@@ -16,7 +15,7 @@ from auth_api.services.common import (
     token_pair,
     user_actor,
 )
-from farm_erp import audit, clock, ratelimit
+from farm_erp import audit, clock, ratelimit, sessions
 from farm_erp.api import Principal, RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
@@ -90,7 +89,7 @@ def login(conn: Connection, email: str, password: str, info: RequestInfo) -> dic
     user_id = int(user["id"])
     q.mark_login(conn, user_id, now)
     # Room for the new session: the least recently active live ones go first.
-    limited = q.revoke_beyond(conn, user_id, int(user["max_sessions"]) - 1, "session_limit", now, idle_since(now))
+    limited = sessions.revoke_beyond(conn, user_id, int(user["max_sessions"]) - 1, "session_limit", now)
     revoke_logged(conn, user_actor(user, info), limited, "session_limit", user_id, "Session limit reached")
     expires_at = now + SESSION_LIFETIME
     session_id = q.create_session(conn, user_id, now, expires_at, info.ip, info.user_agent)
@@ -133,7 +132,7 @@ def refresh(conn: Connection, raw_token: str, info: RequestInfo) -> dict[str, An
     user = {**row, "id": row["user_id"]}
     session_id = int(row["session_id"])
     if row["used_at"] is not None:
-        if q.revoke_session(conn, session_id, "refresh_reuse", now):
+        if sessions.revoke_session(conn, session_id, "refresh_reuse", now):
             revoke_logged(
                 conn,
                 user_actor(user, info, session_id),
@@ -143,7 +142,7 @@ def refresh(conn: Connection, raw_token: str, info: RequestInfo) -> dict[str, An
                 "A used refresh token was presented again",
             )
         raise Unauthorized(INVALID_REFRESH, "invalid_refresh_token", commit=True)
-    live = row["revoked_at"] is None and row["session_expires_at"] > now and row["last_activity_at"] > idle_since(now)
+    live = sessions.is_live(row["revoked_at"], row["session_expires_at"], row["last_activity_at"], now)
     if row["expires_at"] <= now or not live or not row["is_active"]:
         raise Unauthorized(INVALID_REFRESH, "invalid_refresh_token")
     q.mark_refresh_used(conn, int(row["id"]), now)
@@ -165,7 +164,7 @@ def logout(conn: Connection, principal: Principal, all_sessions: bool) -> None:
     """Revoke the current session, or every live session of the caller."""
     now = clock.now()
     only = None if all_sessions else principal.session_id
-    ids = q.revoke_live(conn, principal.user_id, "logout", now, idle_since(now), only=only)
+    ids = sessions.revoke_live(conn, principal.user_id, "logout", now, only=only)
     audit.record(
         conn,
         principal.actor,
