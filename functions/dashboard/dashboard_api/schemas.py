@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
-from farm_erp.fields import GramsOut, KgOut, MoneyOut, QtyOut, UnitCostOut
+from farm_erp.fields import GramsOut, KgOut, MoneyOut
+from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 
 
 class InventorySummary(BaseModel):
@@ -49,34 +50,6 @@ class SidebarModule(BaseModel):
     access: Literal["read", "write"]
 
 
-class LowStockItem(BaseModel):
-    item_id: int
-    sku: str
-    name: str
-    unit: str
-    on_hand_qty: QtyOut
-    reserved_qty: QtyOut
-    available_qty: QtyOut
-    reorder_threshold: QtyOut
-    deficit: QtyOut
-
-
-class ExpiringLot(BaseModel):
-    lot_id: int
-    lot_number: str
-    item_id: int
-    sku: str
-    name: str
-    unit: str
-    received_date: date
-    expiry_date: date
-    remaining_qty: QtyOut
-    unit_cost: UnitCostOut
-    value: MoneyOut
-    days_until_expiry: int
-    state: str
-
-
 class WaterAlert(BaseModel):
     tank_id: int
     tank_code: str
@@ -115,8 +88,8 @@ class RecentActivity(BaseModel):
 
 
 class InventoryWidgets(BaseModel):
-    low_stock: list[LowStockItem]
-    expiring: list[ExpiringLot]
+    low_stock: list[LowStockRow]
+    expiring: list[ExpiringLotRow]
 
 
 class BioflocWidgets(BaseModel):

@@ -6,10 +6,46 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from farm_erp import clock
 from farm_erp.db import Connection
+from farm_erp.fields import MoneyOut, QtyOut, UnitCostOut
 
 OPEN_PO_STATUSES = ("pending", "approved", "ordered", "partially_received")
+
+
+class LowStockRow(BaseModel):
+    """One row of low_stock(): the alert list and the dashboard widget."""
+
+    item_id: int
+    sku: str
+    name: str
+    unit: str
+    on_hand_qty: QtyOut
+    reserved_qty: QtyOut
+    available_qty: QtyOut
+    reorder_threshold: QtyOut
+    deficit: QtyOut
+
+
+class ExpiringLotRow(BaseModel):
+    """One row of expiring_lots(): the expiry alert list and the dashboard widget."""
+
+    lot_id: int
+    lot_number: str
+    item_id: int
+    sku: str
+    name: str
+    unit: str
+    received_date: date
+    expiry_date: date
+    remaining_qty: QtyOut
+    unit_cost: UnitCostOut
+    value: MoneyOut
+    days_until_expiry: int
+    state: str
+
 
 # Active items with a reorder threshold and their live reservations at %(now)s.
 _LOW_STOCK_BASE = """

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query, Response
 from farm_erp import clock, inventory_figures
 from farm_erp.api import Conn
 from farm_erp.errors import invalid
+from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 from farm_erp.lists import Dates, Page, Paging, page_of
 from inventory_api.queries import alerts as queries
 from inventory_api.queries import items as item_queries
 from inventory_api.routes.deps import Caller
-from inventory_api.schemas.alerts import ConsumptionPage, DashboardOut, ExpiringLotOut, LowStockOut
+from inventory_api.schemas.alerts import ConsumptionPage, DashboardOut
 from inventory_api.schemas.common import ModuleKey, PathId
 from inventory_api.schemas.items import MappingIn, MappingOut, ModuleItemOut
 from inventory_api.services import items as item_service
@@ -23,14 +24,14 @@ router = APIRouter(tags=["inventory: alerts and mappings"])
 CONSUMPTION_DAYS = 30
 
 
-@router.get("/inventory/alerts/low-stock", response_model=Page[LowStockOut])
+@router.get("/inventory/alerts/low-stock", response_model=Page[LowStockRow])
 def low_stock(conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
     """Active items at or below their reorder threshold, largest deficit first."""
     rows, total = inventory_figures.low_stock(conn, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
-@router.get("/inventory/alerts/expiry", response_model=Page[ExpiringLotOut])
+@router.get("/inventory/alerts/expiry", response_model=Page[ExpiringLotRow])
 def expiry(conn: Conn, who: Caller, paging: Paging, days: Annotated[int, Query(ge=0, le=365)] = 30) -> dict[str, Any]:
     """Lots with stock that expire within `days` (expired ones included), soonest first."""
     rows, total = inventory_figures.expiring_lots(conn, clock.today(), days, paging.limit, paging.offset)

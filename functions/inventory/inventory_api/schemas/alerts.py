@@ -6,35 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from farm_erp.fields import MoneyOut, OutModel, QtyOut, UnitCostOut
-
-
-class LowStockOut(OutModel):
-    item_id: int
-    sku: str
-    name: str
-    unit: str
-    on_hand_qty: QtyOut
-    reserved_qty: QtyOut
-    available_qty: QtyOut
-    reorder_threshold: QtyOut
-    deficit: QtyOut
-
-
-class ExpiringLotOut(OutModel):
-    lot_id: int
-    lot_number: str
-    item_id: int
-    sku: str
-    name: str
-    unit: str
-    received_date: date
-    expiry_date: date
-    remaining_qty: QtyOut
-    unit_cost: UnitCostOut
-    value: MoneyOut
-    days_until_expiry: int
-    state: str
+from farm_erp.fields import MoneyOut, OutModel, QtyOut
 
 
 class DashboardOut(OutModel):
