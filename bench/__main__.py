@@ -91,6 +91,7 @@ def main() -> None:
             )
         )
     results["cold_start"] = [_cold_dict(c, report) for c in colds]
+    results["cold_samples"] = args.samples
 
     if not args.skip_load:
         results["gateway_load"] = _load(cases, admin_token, args.load_seconds, gateway_load)

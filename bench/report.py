@@ -15,7 +15,7 @@ WARM_LIST_MS = 5.0
 REMEDIES = {
     "aws_lambda_powertools": "import Logger/Metrics lazily or use stdlib logging+EMF print in the authorizer",
     "pydantic_settings": "read the few settings with os.environ in the authorizer (pydantic-settings pulls pydantic)",
-    "pydantic": "keep pydantic out of the authorizer's import graph (settings, access)",
+    "pydantic": "defer_build=True on the layer's base models; fewer models and routes per function",
     "fastapi": "unavoidable per FastAPI function; trim with fewer routers/models imported at start",
     "psycopg": "psycopg[binary] loads libpq at import; the c extension is already the fastest option",
     "jwt": "pyjwt: keep cryptography out of the layer (it is blocked here as in Lambda)",
