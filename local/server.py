@@ -48,7 +48,7 @@ def merged_openapi(config: ApiConfig) -> dict[str, Any]:
             app = importlib.import_module(fn.module).app
         except (ImportError, AttributeError):
             continue
-        doc = app.openapi()
+        doc = _namespaced(app.openapi(), fn.module.split(".")[0].removesuffix("_api"))
         merged["paths"].update(doc.get("paths", {}))
         merged["components"]["schemas"].update(doc.get("components", {}).get("schemas", {}))
     public = {(r.method, r.path) for r in config.routes if r.public}
@@ -57,6 +57,19 @@ def merged_openapi(config: ApiConfig) -> dict[str, Any]:
             if (method.upper(), path) in public:
                 op["security"] = []
     return merged
+
+
+def _namespaced(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Prefix a function's schema names (auth's SessionOut and admin's SessionOut are different models)."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    if not schemas:
+        return doc
+    text = json.dumps(doc)
+    for name in sorted(schemas, key=len, reverse=True):
+        text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{prefix}__{name}"')
+    out: dict[str, Any] = json.loads(text)
+    out["components"]["schemas"] = {f"{prefix}__{k}": v for k, v in out["components"]["schemas"].items()}
+    return out
 
 
 class LocalApi:

@@ -28,9 +28,10 @@ Sql = psycopg.Connection[dict[str, Any]]
 
 
 def _terminate_app_backends(sql: Sql) -> int:
-    """Cut every server connection to the test database except this fixture's own, as a proxy restart would."""
+    """Cut every server connection to the test database except this fixture's own, as a proxy restart would,
+    and wait until those server processes are gone (pg_terminate_backend's timeout, in ms)."""
     rows = sql.execute(
-        """SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+        """SELECT pg_terminate_backend(pid, 5000) AS ok FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"""
     ).fetchall()
     return len(rows)

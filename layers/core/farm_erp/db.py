@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +25,7 @@ from farm_erp.settings import get_settings
 log = logging.getLogger(__name__)
 
 Connection = psycopg.Connection[dict[str, Any]]
+IDLE_CHECK_SECONDS = 30.0
 
 
 def conninfo() -> dict[str, Any]:
@@ -65,6 +68,7 @@ class Database:
     def __init__(self) -> None:
         self._conn: Connection | None = None
         self.used = False
+        self._last_used = 0.0
 
     def connection(self, connect_timeout: int | None = None) -> Connection:
         """The live connection, opened or reopened as needed; marks the request as using the database.
@@ -77,7 +81,7 @@ class Database:
                 log.warning("database connection lost; reconnecting")
                 self._discard()
             conn = self._conn = connect(connect_timeout)
-        elif not self.used and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        elif not self.used and self._may_be_dead(conn):
             # A connection idle since the last invocation may have been cut by the proxy or a restart:
             # find out now, while reconnecting is still harmless, rather than in the middle of the work.
             try:
@@ -89,9 +93,25 @@ class Database:
         self.used = True
         return conn
 
+    def _may_be_dead(self, conn: Connection) -> bool:
+        """Whether to spend a round trip on `SELECT 1` before the request uses the connection.
+
+        A server that ends a connection (restart, pg_terminate_backend, the proxy's idle timeout) sends a notice
+        or closes the socket, which makes it readable while we are idle: checking that costs no round trip. A
+        connection idle for long may have been dropped without a word (a NAT or a frozen container), so after
+        IDLE_CHECK_SECONDS it is checked anyway.
+        """
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return False
+        if time.monotonic() - self._last_used > IDLE_CHECK_SECONDS:
+            return True
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        return bool(readable)
+
     def finish(self, commit: bool) -> None:
         """End the request's transaction."""
         conn, self.used = self._conn, False
+        self._last_used = time.monotonic()
         if conn is None or conn.closed:
             return
         try:
