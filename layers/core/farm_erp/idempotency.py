@@ -10,6 +10,9 @@ from farm_erp import clock
 from farm_erp.db import Connection
 
 RETENTION = timedelta(hours=24)
+# A claim still "in flight" after this long belongs to an invocation that died (the function timeout is 29 s):
+# a retry may take it over instead of getting 409 for a day.
+ABANDONED_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,9 @@ def claim(conn: Connection, user_id: int, key: str, req_hash: str) -> Stored | N
                SET request_hash = EXCLUDED.request_hash, status_code = NULL, response = NULL,
                    created_at = EXCLUDED.created_at
                WHERE idempotency_keys.created_at <= %s
+                  OR (idempotency_keys.status_code IS NULL AND idempotency_keys.created_at <= %s)
            RETURNING status_code""",
-        (user_id, key, req_hash, now, now - RETENTION),
+        (user_id, key, req_hash, now, now - RETENTION, now - ABANDONED_AFTER),
     ).fetchone()
     if row is not None:
         conn.commit()
