@@ -29,7 +29,7 @@ from farm_erp.lists import Page, Paging
 router = APIRouter(tags=["auth"])
 
 
-def arrival() -> float:
+async def arrival() -> float:
     """When the request reached the route (time.monotonic()); declared first, before the connection."""
     return time.monotonic()
 
@@ -38,19 +38,19 @@ Arrival = Annotated[float, Depends(arrival)]
 
 
 @router.post("/auth/login", response_model=TokenPair)
-def login(body: LoginIn, conn: Conn, info: Info) -> dict[str, Any]:
+async def login(body: LoginIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Sign in with email and password."""
     return signin.login(conn, body.email, body.password, info)
 
 
 @router.post("/auth/refresh", response_model=TokenPair)
-def refresh(body: RefreshIn, conn: Conn, info: Info) -> dict[str, Any]:
+async def refresh(body: RefreshIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Exchange a refresh token for a new token pair."""
     return signin.refresh(conn, body.refresh_token, info)
 
 
 @router.post("/auth/logout", status_code=204, response_model=None)
-def logout(
+async def logout(
     principal: SignedIn,
     conn: Conn,
     all_sessions: Annotated[bool, Query(alias="all", description="End every session")] = False,
@@ -60,13 +60,13 @@ def logout(
 
 
 @router.get("/auth/me", response_model=MeOut)
-def get_me(principal: SignedIn, conn: Conn) -> dict[str, Any]:
+async def get_me(principal: SignedIn, conn: Conn) -> dict[str, Any]:
     """Own profile and module access."""
     return account.me(conn, principal.user_id)
 
 
 @router.patch("/auth/me", response_model=MeOut)
-def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
+async def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
     """Edit own profile."""
     return account.update_me(conn, principal, body.changes())
 
@@ -76,25 +76,25 @@ def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
     response_model=TokenPair,
     dependencies=[Depends(secret_fields("access_token", "refresh_token"))],
 )
-def change_password(body: ChangePasswordIn, principal: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
+async def change_password(body: ChangePasswordIn, principal: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Change own password; returns a new token pair for this session."""
     return passwords.change_password(conn, principal, body.current_password, body.new_password, info)
 
 
 @router.post("/auth/forgot-password", status_code=202, response_model=Accepted)
-def forgot_password(arrived: Arrival, body: ForgotPasswordIn, conn: Conn, info: Info) -> dict[str, str]:
+async def forgot_password(arrived: Arrival, body: ForgotPasswordIn, conn: Conn, info: Info) -> dict[str, str]:
     """Request a password-reset mail."""
     return passwords.forgot_password(conn, body.email, info, arrived)
 
 
 @router.post("/auth/reset-password", status_code=204, response_model=None)
-def reset_password(body: ResetPasswordIn, conn: Conn, info: Info) -> None:
+async def reset_password(body: ResetPasswordIn, conn: Conn, info: Info) -> None:
     """Set a new password with a reset token."""
     passwords.reset_password(conn, body.token, body.new_password, info)
 
 
 @router.get("/auth/sessions", response_model=Page[SessionOut])
-def list_sessions(
+async def list_sessions(
     principal: SignedIn,
     conn: Conn,
     paging: Paging,
@@ -105,18 +105,18 @@ def list_sessions(
 
 
 @router.delete("/auth/sessions/{session_id}", status_code=204, response_model=None)
-def delete_session(session_id: Id, principal: SignedIn, conn: Conn) -> None:
+async def delete_session(session_id: Id, principal: SignedIn, conn: Conn) -> None:
     """Revoke one of own sessions."""
     account.revoke_session(conn, principal, session_id)
 
 
 @router.delete("/auth/sessions", response_model=Revoked)
-def delete_other_sessions(principal: SignedIn, conn: Conn) -> dict[str, int]:
+async def delete_other_sessions(principal: SignedIn, conn: Conn) -> dict[str, int]:
     """Revoke every own session except the current one."""
     return account.revoke_other_sessions(conn, principal)
 
 
 @router.get("/auth/login-history", response_model=Page[LoginAttemptOut])
-def login_history(principal: SignedIn, conn: Conn, paging: Paging) -> dict[str, Any]:
+async def login_history(principal: SignedIn, conn: Conn, paging: Paging) -> dict[str, Any]:
     """Own sign-in attempts, newest first."""
     return account.login_history(conn, principal, paging)

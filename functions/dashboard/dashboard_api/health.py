@@ -44,19 +44,19 @@ class Pong(BaseModel):
 
 
 @router.get("/", response_model=ServiceInfo)
-def service_info() -> dict[str, str]:
+async def service_info() -> dict[str, str]:
     """Service name and version."""
     return {"name": "Farm ERP API", "version": __version__, "health": "/health"}
 
 
 @router.get("/ping", response_model=Pong)
-def ping() -> dict[str, str]:
+async def ping() -> dict[str, str]:
     """Liveness: answers without touching the database."""
     return {"message": "pong"}
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health() -> Any:
+async def health() -> Any:
     """Database reachability (SELECT 1, 2 s timeout) and the freshness of the scheduled job."""
     try:
         conn = database.connection(connect_timeout=2)

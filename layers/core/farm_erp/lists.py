@@ -17,11 +17,7 @@ MAX_LIMIT = 200
 class PageParams:
     """`?page≥1&limit=1..200` (default 50)."""
 
-    def __init__(
-        self,
-        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    ) -> None:
+    def __init__(self, page: int = 1, limit: int = 50) -> None:
         self.page = page
         self.limit = limit
 
@@ -30,7 +26,15 @@ class PageParams:
         return (self.page - 1) * self.limit
 
 
-Paging = Annotated[PageParams, Depends()]
+async def _paging(
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> PageParams:
+    # async: FastAPI would run a class or sync dependency in a worker thread
+    return PageParams(page, limit)
+
+
+Paging = Annotated[PageParams, Depends(_paging)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -49,15 +53,18 @@ def page_of(items: list[Any], total: int, params: PageParams) -> dict[str, Any]:
 class DateRange:
     """Inclusive `from` and `to` dates; `from` after `to` is 422."""
 
-    def __init__(
-        self,
-        from_: Annotated[date | None, Query(alias="from")] = None,
-        to: Annotated[date | None, Query()] = None,
-    ) -> None:
+    def __init__(self, from_: date | None = None, to: date | None = None) -> None:
         if from_ is not None and to is not None and from_ > to:
             raise invalid("from", "from must not be after to", where="query")
         self.from_ = from_
         self.to = to
 
 
-Dates = Annotated[DateRange, Depends()]
+async def _dates(
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+) -> DateRange:
+    return DateRange(from_, to)
+
+
+Dates = Annotated[DateRange, Depends(_dates)]

@@ -17,7 +17,7 @@ router = APIRouter(tags=["admin: activity"], dependencies=GUARD)
 
 
 @router.get("/admin/activity-logs", response_model=Page[ActivityOut])
-def search_activity(
+async def search_activity(
     conn: Conn,
     admin: Admin,
     paging: Paging,
@@ -35,6 +35,6 @@ def search_activity(
 
 
 @router.get("/admin/statistics", response_model=StatisticsOut)
-def statistics(conn: Conn, admin: Admin) -> dict[str, int]:
+async def statistics(conn: Conn, admin: Admin) -> dict[str, int]:
     """User, login and activity figures."""
     return service.statistics(conn)

@@ -16,12 +16,12 @@ router = APIRouter(tags=["admin: permissions"], dependencies=GUARD)
 
 
 @router.get("/admin/permissions/{user_id}", response_model=PermissionsOut)
-def get_permissions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+async def get_permissions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
     """The user's access to each grantable module (null when none)."""
     return service.get_permissions(conn, user_id)
 
 
 @router.put("/admin/permissions/{user_id}", response_model=PermissionsOut)
-def replace_permissions(conn: Conn, admin: Admin, user_id: UserId, body: PermissionsReplace) -> dict[str, Any]:
+async def replace_permissions(conn: Conn, admin: Admin, user_id: UserId, body: PermissionsReplace) -> dict[str, Any]:
     """Replace all of the user's grants at once (all or nothing)."""
     return service.replace_permissions(conn, admin.actor, user_id, body.grants)

@@ -18,7 +18,7 @@ UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.get("/admin/security/sessions", response_model=Page[SessionOut])
-def list_sessions(
+async def list_sessions(
     conn: Conn, admin: Admin, paging: Paging, user_id: UserFilter = None, live_only: bool = False
 ) -> dict[str, Any]:
     """Sessions of every user, newest first, with the user's email and name."""
@@ -27,14 +27,14 @@ def list_sessions(
 
 
 @router.delete("/admin/security/sessions/{session_id}", status_code=204, response_class=Response, response_model=None)
-def revoke_session(conn: Conn, admin: Admin, session_id: SessionId) -> Response:
+async def revoke_session(conn: Conn, admin: Admin, session_id: SessionId) -> Response:
     """Revoke one session of any user."""
     service.revoke(conn, admin.actor, session_id)
     return Response(status_code=204)
 
 
 @router.get("/admin/security/login-history", response_model=Page[LoginOut])
-def login_history(
+async def login_history(
     conn: Conn,
     admin: Admin,
     paging: Paging,
@@ -51,6 +51,6 @@ def login_history(
 
 
 @router.get("/admin/security/stats", response_model=SecurityStatsOut)
-def security_stats(conn: Conn, admin: Admin) -> dict[str, int]:
+async def security_stats(conn: Conn, admin: Admin) -> dict[str, int]:
     """Live sessions, logins, failures and lockouts of the last 24 h."""
     return service.stats(conn)

@@ -18,7 +18,7 @@ router = APIRouter(tags=["admin: users"], dependencies=GUARD)
 
 
 @router.get("/admin/users", response_model=Page[UserOut])
-def list_users(
+async def list_users(
     conn: Conn,
     admin: Admin,
     paging: Paging,
@@ -37,32 +37,32 @@ def list_users(
     status_code=201,
     dependencies=[Depends(secret_fields("temporary_password"))],
 )
-def create_user(conn: Conn, admin: Admin, body: UserCreate) -> dict[str, Any]:
+async def create_user(conn: Conn, admin: Admin, body: UserCreate) -> dict[str, Any]:
     """Create a user with a temporary password, shown once."""
     return service.create_user(conn, admin.actor, body, clock.now())
 
 
 @router.get("/admin/users/{user_id}", response_model=UserOut)
-def get_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+async def get_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
     """One user."""
     return service.get_user(conn, user_id, clock.now())
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut)
-def update_user(conn: Conn, admin: Admin, user_id: UserId, body: UserUpdate) -> dict[str, Any]:
+async def update_user(conn: Conn, admin: Admin, user_id: UserId, body: UserUpdate) -> dict[str, Any]:
     """Edit name, role or active flag; deactivation and role changes sign the user out."""
     return service.update_user(conn, admin.actor, user_id, body.changes(), clock.now())
 
 
 @router.delete("/admin/users/{user_id}", status_code=204, response_class=Response, response_model=None)
-def deactivate_user(conn: Conn, admin: Admin, user_id: UserId) -> Response:
+async def deactivate_user(conn: Conn, admin: Admin, user_id: UserId) -> Response:
     """Deactivate a user (users are never deleted)."""
     service.deactivate_user(conn, admin.actor, user_id, clock.now())
     return Response(status_code=204)
 
 
 @router.post("/admin/users/{user_id}/unlock", response_model=UserOut)
-def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+async def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
     """Clear a lockout and the failed-login counter."""
     return service.unlock_user(conn, admin.actor, user_id, clock.now())
 
@@ -72,12 +72,12 @@ def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
     response_model=TemporaryPassword,
     dependencies=[Depends(secret_fields("temporary_password"))],
 )
-def reset_password(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, str]:
+async def reset_password(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, str]:
     """Give the user a new temporary password and sign them out everywhere."""
     return {"temporary_password": service.reset_password(conn, admin.actor, user_id, clock.now())}
 
 
 @router.delete("/admin/users/{user_id}/sessions", response_model=Revoked)
-def revoke_sessions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, int]:
+async def revoke_sessions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, int]:
     """Force sign-out: revoke every live session of the user."""
     return {"revoked": service.revoke_sessions(conn, admin.actor, user_id, clock.now())}

@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/biofloc/batches", response_model=Page[BatchOut])
-def list_batches(
+async def list_batches(
     conn: Conn,
     _: Biofloc,
     paging: Paging,
@@ -43,55 +43,55 @@ def list_batches(
 
 
 @router.post("/biofloc/batches", response_model=BatchOut, status_code=201)
-def create_batch(body: BatchCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_batch(body: BatchCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Stock a batch into an available tank."""
     return service.create_batch(conn, principal, body)
 
 
 @router.get("/biofloc/batches/{batch_id}", response_model=BatchOut)
-def get_batch(batch_id: BatchId, conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def get_batch(batch_id: BatchId, conn: Conn, _: Biofloc) -> dict[str, Any]:
     """One batch."""
     return service.get_batch(conn, batch_id)
 
 
 @router.patch("/biofloc/batches/{batch_id}", response_model=BatchOut)
-def update_batch(batch_id: BatchId, body: BatchUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def update_batch(batch_id: BatchId, body: BatchUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Edit a batch's species, source or notes."""
     return service.update_batch(conn, principal, batch_id, body)
 
 
 @router.post("/biofloc/batches/{batch_id}/transfer", response_model=BatchOut)
-def transfer_batch(batch_id: BatchId, body: TransferIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def transfer_batch(batch_id: BatchId, body: TransferIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Move the whole batch to another available tank."""
     return service.transfer(conn, principal, batch_id, body)
 
 
 @router.post("/biofloc/batches/{batch_id}/terminate", response_model=BatchOut)
-def terminate_batch(batch_id: BatchId, body: TerminateIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def terminate_batch(batch_id: BatchId, body: TerminateIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Write the batch off and free its tank."""
     return service.terminate(conn, principal, batch_id, body)
 
 
 @router.get("/biofloc/batches/{batch_id}/performance", response_model=PerformanceOut)
-def batch_performance(batch_id: BatchId, conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def batch_performance(batch_id: BatchId, conn: Conn, _: Biofloc) -> dict[str, Any]:
     """The performance report: every cycle metric, counts, biomass, costs and revenue."""
     return service.performance(conn, batch_id)
 
 
 @router.get("/biofloc/batches/{batch_id}/costs", response_model=CostList)
-def list_costs(batch_id: BatchId, conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+async def list_costs(batch_id: BatchId, conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """Manual cost entries, newest first, and the cycle cost breakdown."""
     return costs.list_costs(conn, batch_id, paging)
 
 
 @router.post("/biofloc/batches/{batch_id}/costs", response_model=CostEntryCreated, status_code=201)
-def add_cost(batch_id: BatchId, body: CostEntryIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def add_cost(batch_id: BatchId, body: CostEntryIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Add a cost entry (a negative amount corrects its category)."""
     return costs.add_entry(conn, principal, batch_id, body)
 
 
 @router.get("/biofloc/batches/{batch_id}/report.xlsx", response_model=None, response_class=Response)
-def batch_report_xlsx(batch_id: BatchId, conn: Conn, _: Biofloc) -> Response:
+async def batch_report_xlsx(batch_id: BatchId, conn: Conn, _: Biofloc) -> Response:
     """The batch report as an Excel workbook."""
     name, content = batch_report(conn, batch_id)
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -15,6 +15,6 @@ router = APIRouter(tags=["biofloc: dashboard"])
 
 
 @router.get("/biofloc/dashboard", response_model=DashboardOut)
-def dashboard(conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def dashboard(conn: Conn, _: Biofloc) -> dict[str, Any]:
     """Tanks, batches, water, recent mortality and batches due for harvest."""
     return biofloc_figures.dashboard_figures(conn, clock.today())

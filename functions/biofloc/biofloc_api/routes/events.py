@@ -25,36 +25,40 @@ router = APIRouter(tags=["biofloc: growth and harvest"])
 
 
 @router.get("/biofloc/samplings", response_model=Page[SamplingOut])
-def list_samplings(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, batch_id: RefId = None) -> dict[str, Any]:
+async def list_samplings(
+    conn: Conn, _: Biofloc, paging: Paging, dates: Dates, batch_id: RefId = None
+) -> dict[str, Any]:
     """Growth samples, newest first."""
     return service.list_events(conn, "samplings", batch_id, dates, paging)
 
 
 @router.post("/biofloc/samplings", response_model=SamplingCreated, status_code=201)
-def create_sampling(body: SamplingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_sampling(body: SamplingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a growth sample; the latest one sets the batch's average weight."""
     return service.create_sampling(conn, principal, body)
 
 
 @router.get("/biofloc/mortalities", response_model=Page[MortalityOut])
-def list_mortalities(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, batch_id: RefId = None) -> dict[str, Any]:
+async def list_mortalities(
+    conn: Conn, _: Biofloc, paging: Paging, dates: Dates, batch_id: RefId = None
+) -> dict[str, Any]:
     """Deaths, newest first."""
     return service.list_events(conn, "mortalities", batch_id, dates, paging)
 
 
 @router.post("/biofloc/mortalities", response_model=MortalityOut, status_code=201)
-def create_mortality(body: MortalityCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_mortality(body: MortalityCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record deaths."""
     return service.create_mortality(conn, principal, body)
 
 
 @router.get("/biofloc/harvests", response_model=Page[HarvestOut])
-def list_harvests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, batch_id: RefId = None) -> dict[str, Any]:
+async def list_harvests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, batch_id: RefId = None) -> dict[str, Any]:
     """Harvests, newest first."""
     return service.list_events(conn, "harvests", batch_id, dates, paging)
 
 
 @router.post("/biofloc/harvests", response_model=HarvestCreated, status_code=201)
-def create_harvest(body: HarvestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_harvest(body: HarvestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a partial or complete harvest."""
     return service.create_harvest(conn, principal, body)

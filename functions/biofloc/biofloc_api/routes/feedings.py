@@ -16,7 +16,7 @@ router = APIRouter(tags=["biofloc: feeding"])
 
 
 @router.get("/biofloc/feedings", response_model=Page[FeedingOut])
-def list_feedings(
+async def list_feedings(
     conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_id: RefId = None, batch_id: RefId = None
 ) -> dict[str, Any]:
     """Feeding sessions, newest first, with their lines and lots."""
@@ -24,12 +24,12 @@ def list_feedings(
 
 
 @router.post("/biofloc/feedings", response_model=FeedingOut, status_code=201)
-def create_feeding(body: FeedingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_feeding(body: FeedingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a feeding session and deduct its feed from stock (FIFO)."""
     return service.create_feeding(conn, principal, body)
 
 
 @router.post("/biofloc/feedings/bulk", response_model=FeedingBulkOut, status_code=201)
-def create_feedings_bulk(body: FeedingBulk, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_feedings_bulk(body: FeedingBulk, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record up to 50 sessions at once: all or nothing."""
     return service.create_bulk(conn, principal, body)

@@ -16,18 +16,18 @@ router = APIRouter(tags=["biofloc: gradings"])
 
 
 @router.get("/biofloc/gradings", response_model=Page[GradingOut])
-def list_gradings(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+async def list_gradings(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """Gradings, newest first, with their groups."""
     return service.list_gradings(conn, paging)
 
 
 @router.post("/biofloc/gradings", response_model=GradingCreated, status_code=201)
-def create_grading(body: GradingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_grading(body: GradingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Split an active batch into two or three child batches."""
     return service.create_grading(conn, principal, body)
 
 
 @router.get("/biofloc/gradings/{grading_id}", response_model=GradingOut)
-def get_grading(grading_id: Annotated[int, Path(ge=1, le=2**63 - 1)], conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def get_grading(grading_id: Annotated[int, Path(ge=1, le=2**63 - 1)], conn: Conn, _: Biofloc) -> dict[str, Any]:
     """One grading with its groups."""
     return service.get_grading(conn, grading_id)

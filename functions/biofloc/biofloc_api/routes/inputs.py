@@ -16,7 +16,7 @@ router = APIRouter(tags=["biofloc: tank inputs"])
 
 
 @router.get("/biofloc/tank-inputs", response_model=Page[TankInputOut])
-def list_inputs(
+async def list_inputs(
     conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_id: RefId = None, batch_id: RefId = None
 ) -> dict[str, Any]:
     """Chemicals, probiotics and other tank inputs, newest first."""
@@ -24,12 +24,12 @@ def list_inputs(
 
 
 @router.post("/biofloc/tank-inputs", response_model=TankInputOut, status_code=201)
-def create_input(body: TankInputCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_input(body: TankInputCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a tank input; an item is taken from stock (FIFO) in the same transaction."""
     return service.create_input(conn, principal, body)
 
 
 @router.get("/biofloc/items", response_model=Page[BioflocItemOut])
-def list_items(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+async def list_items(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """Items mapped to biofloc, with their unit and available stock (feed and input picker)."""
     return service.biofloc_items(conn, paging)

@@ -18,7 +18,7 @@ Status = Literal["available", "in_use", "maintenance", "decommissioned"]
 
 
 @router.get("/biofloc/tanks", response_model=Page[TankOut])
-def list_tanks(
+async def list_tanks(
     conn: Conn,
     _: Biofloc,
     paging: Paging,
@@ -31,31 +31,31 @@ def list_tanks(
 
 
 @router.post("/biofloc/tanks", response_model=TankOut, status_code=201)
-def create_tank(body: TankCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_tank(body: TankCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Add a tank."""
     return service.create_tank(conn, principal, body)
 
 
 @router.get("/biofloc/tanks/{tank_id}", response_model=TankOut)
-def get_tank(tank_id: TankId, conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def get_tank(tank_id: TankId, conn: Conn, _: Biofloc) -> dict[str, Any]:
     """One tank."""
     return service.get_tank(conn, tank_id)
 
 
 @router.patch("/biofloc/tanks/{tank_id}", response_model=TankOut)
-def update_tank(tank_id: TankId, body: TankUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def update_tank(tank_id: TankId, body: TankUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Edit a tank (its code is immutable; in_use follows the assignments)."""
     return service.update_tank(conn, principal, tank_id, body)
 
 
 @router.delete("/biofloc/tanks/{tank_id}", status_code=204, response_model=None)
-def delete_tank(tank_id: TankId, conn: Conn, principal: Biofloc) -> Response:
+async def delete_tank(tank_id: TankId, conn: Conn, principal: Biofloc) -> Response:
     """Deactivate an empty tank."""
     service.delete_tank(conn, principal, tank_id)
     return Response(status_code=204)
 
 
 @router.get("/biofloc/tanks/{tank_id}/history", response_model=Page[AssignmentOut])
-def tank_history(tank_id: TankId, conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+async def tank_history(tank_id: TankId, conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """The batches this tank has held, newest first, with days in the tank."""
     return service.history(conn, tank_id, paging)

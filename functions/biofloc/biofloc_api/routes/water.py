@@ -23,31 +23,31 @@ router = APIRouter(tags=["biofloc: water"])
 
 
 @router.get("/biofloc/water-tests", response_model=Page[WaterTestOut])
-def list_tests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_id: RefId = None) -> dict[str, Any]:
+async def list_tests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_id: RefId = None) -> dict[str, Any]:
     """Water tests, newest first, rated against the current thresholds."""
     return service.list_tests(conn, tank_id, dates, paging)
 
 
 @router.post("/biofloc/water-tests", response_model=WaterTestCreated, status_code=201)
-def create_test(body: WaterTestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_test(body: WaterTestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a water test and rate it."""
     return service.create_test(conn, principal, body)
 
 
 @router.get("/biofloc/water-status", response_model=Page[WaterStatusOut])
-def water_status(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
+async def water_status(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """The latest test of every active tank, rated, and whether it is older than 72 h."""
     return service.water_status(conn, paging)
 
 
 @router.get("/biofloc/water-thresholds", response_model=Page[ThresholdOut])
-def list_thresholds(conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def list_thresholds(conn: Conn, _: Biofloc) -> dict[str, Any]:
     """The three-band table of every water parameter."""
     return service.list_thresholds(conn)
 
 
 @router.put("/biofloc/water-thresholds/{parameter}", response_model=ThresholdOut)
-def put_threshold(
+async def put_threshold(
     parameter: Annotated[str, Path(max_length=40)], body: ThresholdIn, conn: Conn, principal: Biofloc
 ) -> dict[str, Any]:
     """Set the bands of one parameter."""

@@ -25,54 +25,60 @@ CONSUMPTION_DAYS = 30
 
 
 @router.get("/inventory/alerts/low-stock", response_model=Page[LowStockRow])
-def low_stock(conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
+async def low_stock(conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
     """Active items at or below their reorder threshold, largest deficit first."""
     rows, total = inventory_figures.low_stock(conn, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
 @router.get("/inventory/alerts/expiry", response_model=Page[ExpiringLotRow])
-def expiry(conn: Conn, who: Caller, paging: Paging, days: Annotated[int, Query(ge=0, le=365)] = 30) -> dict[str, Any]:
+async def expiry(
+    conn: Conn, who: Caller, paging: Paging, days: Annotated[int, Query(ge=0, le=365)] = 30
+) -> dict[str, Any]:
     """Lots with stock that expire within `days` (expired ones included), soonest first."""
     rows, total = inventory_figures.expiring_lots(conn, clock.today(), days, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
 @router.get("/inventory/dashboard", response_model=DashboardOut)
-def dashboard(conn: Conn, who: Caller) -> dict[str, Any]:
+async def dashboard(conn: Conn, who: Caller) -> dict[str, Any]:
     """Inventory figures: items, stock value, alerts, open purchase orders, recent transactions."""
     return inventory_figures.dashboard_figures(conn, clock.today())
 
 
 @router.get("/inventory/items/{item_id}/modules", response_model=Page[MappingOut])
-def list_mappings(item_id: PathId, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
+async def list_mappings(item_id: PathId, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
     """The modules an item is mapped to."""
     rows, total = item_service.list_mappings(conn, item_id, paging)
     return page_of(rows, total, paging)
 
 
 @router.put("/inventory/items/{item_id}/modules/{module_key}", response_model=MappingOut)
-def set_mapping(item_id: PathId, module_key: ModuleKey, body: MappingIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def set_mapping(
+    item_id: PathId, module_key: ModuleKey, body: MappingIn, conn: Conn, who: Caller
+) -> dict[str, Any]:
     """Map an item to a grantable module (or update the mapping)."""
     return item_service.set_mapping(conn, who, item_id, module_key, body.is_primary, body.settings)
 
 
 @router.delete("/inventory/items/{item_id}/modules/{module_key}", status_code=204, response_class=Response)
-def delete_mapping(item_id: PathId, module_key: ModuleKey, conn: Conn, who: Caller) -> Response:
+async def delete_mapping(item_id: PathId, module_key: ModuleKey, conn: Conn, who: Caller) -> Response:
     """Remove an item's mapping to a module."""
     item_service.delete_mapping(conn, who, item_id, module_key)
     return Response(status_code=204)
 
 
 @router.get("/inventory/modules/{module_key}/items", response_model=Page[ModuleItemOut])
-def module_items(module_key: ModuleKey, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
+async def module_items(module_key: ModuleKey, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
     """The active items mapped to a module, primary first, then by name."""
     rows, total = item_queries.module_items(conn, module_key, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
 @router.get("/inventory/modules/{module_key}/consumption", response_model=ConsumptionPage)
-def module_consumption(module_key: ModuleKey, conn: Conn, who: Caller, paging: Paging, dates: Dates) -> dict[str, Any]:
+async def module_consumption(
+    module_key: ModuleKey, conn: Conn, who: Caller, paging: Paging, dates: Dates
+) -> dict[str, Any]:
     """Per-item use by a module in [from, to] (default: the last 30 days), highest cost first."""
     to = dates.to or clock.today()
     from_ = dates.from_ or to - timedelta(days=CONSUMPTION_DAYS - 1)

@@ -23,7 +23,7 @@ XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {exports.MEDIA_TYPE: {
 
 
 @router.get("/inventory/exports/stock.xlsx", response_class=Response, responses=XLSX)
-def export_stock(
+async def export_stock(
     conn: Conn,
     who: Caller,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -42,7 +42,7 @@ def export_stock(
 
 
 @router.get("/inventory/exports/ledger.xlsx", response_class=Response, responses=XLSX)
-def export_ledger(
+async def export_ledger(
     conn: Conn,
     who: Caller,
     dates: Dates,
@@ -59,7 +59,7 @@ def export_ledger(
 
 
 @router.get("/inventory/exports/purchase-orders.xlsx", response_class=Response, responses=XLSX)
-def export_pos(
+async def export_pos(
     conn: Conn,
     who: Caller,
     dates: Dates,

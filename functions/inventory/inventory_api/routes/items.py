@@ -19,7 +19,7 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.get("/inventory/items", response_model=Page[ItemOut])
-def list_items(
+async def list_items(
     conn: Conn,
     who: Caller,
     paging: Paging,
@@ -36,7 +36,7 @@ def list_items(
 
 
 @router.get("/inventory/items/bulk", response_model=BulkOut)
-def bulk_items(
+async def bulk_items(
     conn: Conn,
     who: Caller,
     ids: Annotated[str | None, Query(max_length=2100)] = None,
@@ -48,39 +48,39 @@ def bulk_items(
 
 
 @router.post("/inventory/items", response_model=ItemOut, status_code=201)
-def create_item(body: ItemCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_item(body: ItemCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create an item (SKU trimmed and upper-cased, unique)."""
     return service.create_item(conn, who, body.model_dump())
 
 
 @router.get("/inventory/items/{item_id}", response_model=ItemOut)
-def get_item(item_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_item(item_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """One item view."""
     return service.get_item(conn, item_id)
 
 
 @router.patch("/inventory/items/{item_id}", response_model=ItemOut)
-def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit an item; its unit is fixed once it has lots."""
     return service.update_item(conn, who, item_id, body.changes())
 
 
 @router.delete("/inventory/items/{item_id}", status_code=204, response_class=Response)
-def deactivate_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
+async def deactivate_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
     """Deactivate an item without stock, live reservations or open purchase orders."""
     service.deactivate_item(conn, who, item_id)
     return Response(status_code=204)
 
 
 @router.delete("/inventory/items/{item_id}/permanent", status_code=204, response_class=Response)
-def delete_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
+async def delete_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
     """Physically delete an inactive item that never had stock or purchase-order lines."""
     service.delete_item(conn, who, item_id)
     return Response(status_code=204)
 
 
 @router.get("/inventory/items/{item_id}/lots", response_model=Page[LotOut])
-def list_lots(item_id: PathId, conn: Conn, who: Caller, paging: Paging, include_exhausted: bool = False) -> Any:
+async def list_lots(item_id: PathId, conn: Conn, who: Caller, paging: Paging, include_exhausted: bool = False) -> Any:
     """An item's lots in FIFO order (received date, id)."""
     service.get_item(conn, item_id)
     rows, total = queries.list_lots(conn, item_id, include_exhausted, paging.limit, paging.offset)

@@ -30,33 +30,33 @@ Search = Annotated[str | None, Query(max_length=100)]
 
 
 @router.get("/inventory/categories", response_model=Page[CategoryOut])
-def list_categories(conn: Conn, who: Caller, paging: Paging, q: Search = None) -> dict[str, Any]:
+async def list_categories(conn: Conn, who: Caller, paging: Paging, q: Search = None) -> dict[str, Any]:
     """Categories with their item counts."""
     rows, total = queries.list_categories(conn, q, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
 @router.post("/inventory/categories", response_model=CategoryOut, status_code=201)
-def create_category(body: CategoryCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_category(body: CategoryCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a category (names are unique, case-insensitively)."""
     return service.create_category(conn, who, body.model_dump())
 
 
 @router.patch("/inventory/categories/{category_id}", response_model=CategoryOut)
-def update_category(category_id: PathId, body: CategoryUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_category(category_id: PathId, body: CategoryUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Rename or describe a category."""
     return service.update_category(conn, who, category_id, body.changes())
 
 
 @router.delete("/inventory/categories/{category_id}", status_code=204, response_class=Response)
-def delete_category(category_id: PathId, conn: Conn, who: Caller) -> Response:
+async def delete_category(category_id: PathId, conn: Conn, who: Caller) -> Response:
     """Delete a category that no item uses."""
     service.delete_category(conn, who, category_id)
     return Response(status_code=204)
 
 
 @router.get("/inventory/suppliers", response_model=Page[SupplierOut])
-def list_suppliers(
+async def list_suppliers(
     conn: Conn, who: Caller, paging: Paging, q: Search = None, is_active: bool | None = True
 ) -> dict[str, Any]:
     """Suppliers (active ones unless is_active says otherwise)."""
@@ -65,32 +65,32 @@ def list_suppliers(
 
 
 @router.post("/inventory/suppliers", response_model=SupplierOut, status_code=201)
-def create_supplier(body: SupplierCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_supplier(body: SupplierCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a supplier."""
     return service.create_supplier(conn, who, body.model_dump())
 
 
 @router.get("/inventory/suppliers/{supplier_id}", response_model=SupplierOut)
-def get_supplier(supplier_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_supplier(supplier_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """One supplier."""
     return service.get_supplier(conn, supplier_id)
 
 
 @router.patch("/inventory/suppliers/{supplier_id}", response_model=SupplierOut)
-def update_supplier(supplier_id: PathId, body: SupplierUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_supplier(supplier_id: PathId, body: SupplierUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit a supplier."""
     return service.update_supplier(conn, who, supplier_id, body.changes())
 
 
 @router.delete("/inventory/suppliers/{supplier_id}", status_code=204, response_class=Response)
-def deactivate_supplier(supplier_id: PathId, conn: Conn, who: Caller) -> Response:
+async def deactivate_supplier(supplier_id: PathId, conn: Conn, who: Caller) -> Response:
     """Deactivate a supplier (suppliers are never deleted)."""
     service.deactivate_supplier(conn, who, supplier_id)
     return Response(status_code=204)
 
 
 @router.get("/inventory/units", response_model=Page[UnitOut])
-def list_units(
+async def list_units(
     conn: Conn, who: Caller, paging: Paging, category: UnitCategory | None = None, is_active: bool | None = None
 ) -> dict[str, Any]:
     """Units of measure with their item counts."""
@@ -99,19 +99,19 @@ def list_units(
 
 
 @router.post("/inventory/units", response_model=UnitOut, status_code=201)
-def create_unit(body: UnitCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_unit(body: UnitCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a unit of measure."""
     return service.create_unit(conn, who, body.model_dump())
 
 
 @router.patch("/inventory/units/{unit_id}", response_model=UnitOut)
-def update_unit(unit_id: PathId, body: UnitUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_unit(unit_id: PathId, body: UnitUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit a unit; its category and base factor are fixed once items use it."""
     return service.update_unit(conn, who, unit_id, body.changes())
 
 
 @router.delete("/inventory/units/{unit_id}", status_code=204, response_class=Response)
-def delete_unit(unit_id: PathId, conn: Conn, who: Caller) -> Response:
+async def delete_unit(unit_id: PathId, conn: Conn, who: Caller) -> Response:
     """Delete a unit that no item uses."""
     service.delete_unit(conn, who, unit_id)
     return Response(status_code=204)

@@ -32,7 +32,7 @@ router = APIRouter(tags=["inventory: purchase orders"])
 
 
 @router.get("/inventory/purchase-orders", response_model=Page[PoListRow])
-def list_pos(
+async def list_pos(
     conn: Conn,
     who: Caller,
     paging: Paging,
@@ -48,61 +48,61 @@ def list_pos(
 
 
 @router.post("/inventory/purchase-orders", response_model=PoDetail, status_code=201)
-def create_po(body: PoCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_po(body: PoCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a pending purchase order with 1-100 lines."""
     return service.create(conn, who, body.model_dump())
 
 
 @router.get("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
-def get_po(po_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_po(po_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Header, lines (ordered, received, remaining), receipts and summary."""
     return service.detail(conn, po_id)
 
 
 @router.patch("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
-def update_po(po_id: PathId, body: PoUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit the header (supplier and PO date only while pending)."""
     return service.update(conn, who, po_id, body.changes())
 
 
 @router.post("/inventory/purchase-orders/{po_id}/status", response_model=PoDetail)
-def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Move the order along its state machine (approve, order, cancel, close)."""
     return service.change_status(conn, who, po_id, body.status, body.note)
 
 
 @router.post("/inventory/purchase-orders/{po_id}/lines", response_model=PoDetail)
-def add_line(po_id: PathId, body: PoLineIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Add a line to a pending order."""
     return service.add_line(conn, who, po_id, body.model_dump())
 
 
 @router.patch("/inventory/purchase-orders/{po_id}/lines/{line_id}", response_model=PoDetail)
-def update_line(po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_line(po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit a line of a pending order."""
     return service.update_line(conn, who, po_id, line_id, body.changes())
 
 
 @router.delete("/inventory/purchase-orders/{po_id}/lines/{line_id}", response_model=PoDetail)
-def remove_line(po_id: PathId, line_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Remove a line of a pending order (not its last one)."""
     return service.remove_line(conn, who, po_id, line_id)
 
 
 @router.post("/inventory/purchase-orders/{po_id}/receive", response_model=ReceiveOut, status_code=201)
-def receive(po_id: PathId, body: ReceiveIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Receive some or all of the ordered quantities into purchase lots."""
     return service.receive(conn, who, po_id, body.model_dump())
 
 
 @router.post("/inventory/purchase-orders/{po_id}/duplicate", response_model=DuplicateOut, status_code=201)
-def duplicate(po_id: PathId, conn: Conn, who: Caller, body: DuplicateIn | None = None) -> dict[str, Any]:
+async def duplicate(po_id: PathId, conn: Conn, who: Caller, body: DuplicateIn | None = None) -> dict[str, Any]:
     """Copy an order's active-item lines into a new pending order."""
     return service.duplicate(conn, who, po_id, body.model_dump() if body else {})
 
 
 @router.get("/inventory/purchase-orders/{po_id}/history", response_model=Page[HistoryOut])
-def po_history(po_id: PathId, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
+async def po_history(po_id: PathId, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
     """The order's audit trail, newest first."""
     rows, total = service.history(conn, po_id, paging.limit, paging.offset)
     return page_of(rows, total, paging)

@@ -18,13 +18,13 @@ router = APIRouter(tags=["inventory: reservations"])
 
 
 @router.post("/inventory/reservations", response_model=ReservationOut, status_code=201)
-def create_reservation(body: ReservationIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_reservation(body: ReservationIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Reserve available stock for duration_hours (1-720, default 24)."""
     return service.create(conn, who, body.model_dump())
 
 
 @router.get("/inventory/reservations", response_model=Page[ReservationOut])
-def list_reservations(
+async def list_reservations(
     conn: Conn,
     who: Caller,
     paging: Paging,
@@ -38,18 +38,18 @@ def list_reservations(
 
 
 @router.get("/inventory/reservations/{reservation_id}", response_model=ReservationOut)
-def get_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """One reservation."""
     return service.get(conn, reservation_id)
 
 
 @router.post("/inventory/reservations/{reservation_id}/cancel", response_model=ReservationOut)
-def cancel_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def cancel_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Release a pending reservation."""
     return service.cancel(conn, who, reservation_id)
 
 
 @router.post("/inventory/reservations/{reservation_id}/confirm", response_model=ConfirmOut)
-def confirm_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def confirm_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Consume a live reservation's quantity FIFO."""
     return service.confirm(conn, who, reservation_id)

@@ -32,31 +32,31 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.post("/inventory/stock/add", response_model=StockAddOut, status_code=201)
-def add_stock(body: StockAddIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def add_stock(body: StockAddIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Receive stock outside a purchase order: a manual lot and an `add` ledger row."""
     return service.add(conn, who, body.model_dump())
 
 
 @router.post("/inventory/stock/use", response_model=StockUseOut)
-def use_stock(body: StockUseIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def use_stock(body: StockUseIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
     return service.use(conn, who, body.model_dump())
 
 
 @router.post("/inventory/stock/use-multi", response_model=UseMultiOut)
-def use_multi(body: UseMultiIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def use_multi(body: UseMultiIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Consume several distinct items at once: all lines or none."""
     return service.use_multi(conn, who, body.model_dump())
 
 
 @router.post("/inventory/stock/adjustments", response_model=AdjustmentResult, status_code=201)
-def create_adjustment(body: AdjustmentIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_adjustment(body: AdjustmentIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Increase, decrease or recount an item's stock, with a reason."""
     return service.adjust(conn, who, body.model_dump())
 
 
 @router.get("/inventory/stock/adjustments", response_model=Page[AdjustmentOut])
-def list_adjustments(
+async def list_adjustments(
     conn: Conn,
     who: Caller,
     paging: Paging,
@@ -70,7 +70,7 @@ def list_adjustments(
 
 
 @router.get("/inventory/ledger", response_model=Page[LedgerOut])
-def list_ledger(
+async def list_ledger(
     conn: Conn,
     who: Caller,
     paging: Paging,
