@@ -56,9 +56,10 @@ def sgr(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
     """Specific growth rate in %/day: (ln W_end - ln W0) / days * 100."""
     if n_days <= 0 or w_start <= 0 or w_end <= 0:
         return None
+    # ln(W_end / W0) is one logarithm instead of two; 20 significant digits leave the 4th decimal exact.
     with localcontext() as ctx:
-        ctx.prec = 34
-        value = (w_end.ln() - w_start.ln()) / Decimal(n_days) * HUNDRED
+        ctx.prec = 20
+        value = (w_end / w_start).ln() / Decimal(n_days) * HUNDRED
     return q(value, SGR)
 
 

@@ -14,14 +14,24 @@ QTY, UNIT_COST, MONEY, GRAMS, KG, PCT, FCR, SGR, DENSITY = 3, 4, 2, 3, 3, 2, 3, 
 MAX_NUMBER = Decimal("1e12")
 
 
+# Quantization exponents by number of places (a list page serialises thousands of numbers: build them once).
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(9)}
+
+
 def q(value: Decimal | int | float | str, places: int) -> Decimal:
     """Round half-up to `places` decimals."""
     d = value if isinstance(value, Decimal) else Decimal(str(value))
-    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return d.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
 
 
 def _out(places: int) -> Any:
-    return PlainSerializer(lambda v: None if v is None else f"{q(v, places):.{places}f}", return_type=str)
+    quantum = _QUANTA[places]
+
+    def fixed(v: Decimal | None) -> str | None:
+        # format "f" never switches to exponent notation; the quantum fixes the number of places
+        return None if v is None else format(v.quantize(quantum, rounding=ROUND_HALF_UP), "f")
+
+    return PlainSerializer(fixed, return_type=str)
 
 
 def _in(places: int) -> Any:
