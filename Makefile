@@ -36,7 +36,7 @@ test-fast: $(STAMP) ## unit and integration tests only
 lint: $(STAMP) ## ruff lint + format check, mypy strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/core/farm_erp functions local
+	$(VENV)/bin/mypy layers/core/farm_erp functions local tests bench
 
 format: $(STAMP) ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .

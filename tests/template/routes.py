@@ -38,7 +38,7 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
     return {_LONG_NAMES.get(tag_suffix, f"Fn::{tag_suffix}"): value}
 
 
-CfnLoader.add_multi_constructor("!", _intrinsic)
+CfnLoader.add_multi_constructor("!", _intrinsic)  # type: ignore[no-untyped-call]
 
 
 @cache
