@@ -27,7 +27,7 @@ venv: $(STAMP) ## create .venv and install the pinned packages
 dev: $(STAMP) ## serve the whole API on http://127.0.0.1:$${PORT:-3000} with an embedded PostgreSQL
 	$(PY) -m local
 
-test: $(STAMP) ## run every test (unit, integration, gateway, template, fuzzing, faults)
+test: $(STAMP) lint ## lint, then every test (unit, integration, gateway, template, fuzzing, faults)
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## unit and integration tests only
