@@ -26,7 +26,6 @@ from farm_erp.lists import Page, Paging
 
 router = APIRouter(tags=["biofloc: batches"])
 BatchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/biofloc/batches", response_model=Page[BatchOut])
@@ -93,5 +92,4 @@ async def add_cost(batch_id: BatchId, body: CostEntryIn, conn: Conn, principal: 
 @router.get("/biofloc/batches/{batch_id}/report.xlsx", response_model=None, response_class=Response)
 async def batch_report_xlsx(batch_id: BatchId, conn: Conn, _: Biofloc) -> Response:
     """The batch report as an Excel workbook."""
-    name, content = batch_report(conn, batch_id)
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return batch_report(conn, batch_id)

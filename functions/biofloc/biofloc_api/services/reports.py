@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import Response
+
 from biofloc_api import report
 from biofloc_api.queries import batches as bq
 from biofloc_api.queries import events as eq
@@ -60,7 +62,7 @@ SUMMARY = [
 COST_LINES = ["fingerling", "feed", "chemical", "labour", "utilities", "other", "transfer_in", "transfer_out"]
 
 
-def batch_report(conn: Connection, batch_id: int) -> tuple[str, bytes]:
+def batch_report(conn: Connection, batch_id: int) -> Response:
     """(file name, workbook bytes)."""
     batch_or_404(conn, batch_id)
     row = bq.batch_view(conn, batch_id)
@@ -178,5 +180,4 @@ def batch_report(conn: Connection, batch_id: int) -> tuple[str, bytes]:
             raise ValidationFailed(
                 ["query"], f"Sheet {sheet.title} would exceed {report.MAX_ROWS} rows", "too_many_rows"
             )
-    name = f"batch-{row['code']}-{clock.today():%Y%m%d}.xlsx"
-    return name, report.build(sheets)
+    return report.response(f"batch-{row['code']}", sheets)

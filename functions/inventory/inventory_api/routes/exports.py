@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from farm_erp import xlsx
 from farm_erp.api import Conn
 from farm_erp.lists import Dates
 from inventory_api import exports
@@ -19,7 +20,7 @@ from inventory_api.schemas.stock import LedgerType
 
 router = APIRouter(tags=["inventory: exports"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {exports.MEDIA_TYPE: {}}, "description": "The workbook"}}
+XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {xlsx.MEDIA_TYPE: {}}, "description": "The workbook"}}
 
 
 @router.get("/inventory/exports/stock.xlsx", response_class=Response, responses=XLSX)
@@ -34,11 +35,11 @@ async def export_stock(
 ) -> Response:
     """Stock per item and the lots holding it (sheets Stock and Lots)."""
     filters = item_queries.ItemFilters(q, category_id, supplier_id, is_active, low_stock)
-    items = item_queries.iter_items(conn, filters, exports.MAX_ROWS + 1)
-    exports.check_rows(len(items))
-    lots = item_queries.lots_for_export(conn, [int(i["id"]) for i in items], exports.MAX_ROWS + 1)
-    exports.check_rows(len(lots))
-    return exports.xlsx_response("stock", exports.stock_sheets(items, lots))
+    items = item_queries.iter_items(conn, filters, xlsx.MAX_ROWS + 1)
+    xlsx.check_rows(len(items))
+    lots = item_queries.lots_for_export(conn, [int(i["id"]) for i in items], xlsx.MAX_ROWS + 1)
+    xlsx.check_rows(len(lots))
+    return xlsx.xlsx_response("stock", exports.stock_sheets(items, lots))
 
 
 @router.get("/inventory/exports/ledger.xlsx", response_class=Response, responses=XLSX)
@@ -53,9 +54,9 @@ async def export_ledger(
 ) -> Response:
     """The stock ledger, newest first."""
     filters = stock_queries.LedgerFilters(item_id, type, module_key, operation_id, dates.from_, dates.to)
-    rows = stock_queries.ledger_for_export(conn, filters, exports.MAX_ROWS + 1)
-    exports.check_rows(len(rows))
-    return exports.xlsx_response("ledger", exports.ledger_sheets(rows))
+    rows = stock_queries.ledger_for_export(conn, filters, xlsx.MAX_ROWS + 1)
+    xlsx.check_rows(len(rows))
+    return xlsx.xlsx_response("ledger", exports.ledger_sheets(rows))
 
 
 @router.get("/inventory/exports/purchase-orders.xlsx", response_class=Response, responses=XLSX)
@@ -69,8 +70,8 @@ async def export_pos(
 ) -> Response:
     """Purchase orders and their lines (sheets Purchase orders and Lines)."""
     filters = po_queries.PoFilters(status, supplier_id, dates.from_, dates.to, q)
-    pos = po_queries.pos_for_export(conn, filters, exports.MAX_ROWS + 1)
-    exports.check_rows(len(pos))
+    pos = po_queries.pos_for_export(conn, filters, xlsx.MAX_ROWS + 1)
+    xlsx.check_rows(len(pos))
     ids = [int(p["id"]) for p in pos]
-    exports.check_rows(po_queries.count_lines(conn, ids))
-    return exports.xlsx_response("purchase-orders", exports.po_sheets(pos, po_queries.lines_for_export(conn, ids)))
+    xlsx.check_rows(po_queries.count_lines(conn, ids))
+    return xlsx.xlsx_response("purchase-orders", exports.po_sheets(pos, po_queries.lines_for_export(conn, ids)))

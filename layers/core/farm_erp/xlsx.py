@@ -1,0 +1,123 @@
+"""Excel files (spec inventory §3.7, also the biofloc batch report): typed numeric, date and time cells, a bold
+frozen header row, columns that fit, at most 50,000 rows, served as a download.
+
+openpyxl is imported inside workbook() only: it costs cold-start time that only the export routes should pay.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Response
+
+from farm_erp import clock
+from farm_erp.errors import ValidationFailed
+from farm_erp.settings import get_settings
+
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS = 50_000
+MAX_WIDTH = 60
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+TIME_FORMAT = "hh:mm"
+NUMBER_FORMATS = {3: "#,##0.000", 4: "#,##0.0000", 2: "#,##0.00"}
+
+
+@dataclass
+class Sheet:
+    title: str
+    headers: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    # Excel number format per column index (fixed scales of spec core §0).
+    formats: dict[int, str] = field(default_factory=dict)
+
+
+def check_rows(count: int) -> None:
+    """More than MAX_ROWS rows is 422 too_many_rows (callers fetch MAX_ROWS + 1 to find out)."""
+    if count > MAX_ROWS:
+        raise ValidationFailed(
+            ["query"], f"The export has more than {MAX_ROWS} rows; narrow the filters", "too_many_rows"
+        )
+
+
+def _cell_value(value: Any) -> Any:
+    """Excel has no time zones: timestamps are written in the farm's time zone. Other values are typed cells."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(ZoneInfo(get_settings().farm_timezone)).replace(tzinfo=None)
+    if value is None or isinstance(value, (Decimal, int, float, date, time, str)):
+        return value
+    return str(value)
+
+
+def _text_width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, time):
+        return 5
+    if isinstance(value, Decimal):
+        return len(f"{value:,}") + 1
+    return len(str(value))
+
+
+def workbook(sheets: list[Sheet]) -> bytes:
+    """The .xlsx bytes of `sheets` (write-only mode: memory stays flat for 50,000 rows)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.title)
+        widths = [len(h) for h in sheet.headers]
+        for row in sheet.rows:
+            for i, value in enumerate(row):
+                widths[i] = max(widths[i], _text_width(value))
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(width + 2, MAX_WIDTH)
+        ws.freeze_panes = "A2"
+        header = []
+        for title in sheet.headers:
+            cell = WriteOnlyCell(ws, value=title)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in sheet.rows:
+            cells = []
+            for i, value in enumerate(row):
+                cell = WriteOnlyCell(ws, value=_cell_value(value))
+                if isinstance(value, datetime):
+                    cell.number_format = DATETIME_FORMAT
+                elif isinstance(value, date):
+                    cell.number_format = DATE_FORMAT
+                elif isinstance(value, time):
+                    cell.number_format = TIME_FORMAT
+                elif i in sheet.formats and value is not None:
+                    cell.number_format = sheet.formats[i]
+                cells.append(cell)
+            ws.append(cells)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def xlsx_response(name: str, sheets: list[Sheet]) -> Response:
+    """The file as a download named `<name>-YYYYMMDD.xlsx` (Mangum base64-encodes the binary body)."""
+    filename = f"{name}-{clock.today():%Y%m%d}.xlsx"
+    return Response(
+        content=workbook(sheets),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
