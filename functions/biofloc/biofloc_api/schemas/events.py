@@ -73,7 +73,9 @@ class SamplingOut(OutModel):
     created_at: datetime
 
 
-class SamplingCreated(OutModel):
+class SamplingCreated(SamplingOut):
+    """Spec §2 "201 + batch": the new sampling with its batch added (and, as before, under `sampling`)."""
+
     sampling: SamplingOut
     batch: BatchOut
 
@@ -145,6 +147,8 @@ class HarvestOut(OutModel):
     created_at: datetime
 
 
-class HarvestCreated(OutModel):
+class HarvestCreated(HarvestOut):
+    """Spec §2 "201 + batch": the new harvest with its batch added (and, as before, under `harvest`)."""
+
     harvest: HarvestOut
     batch: BatchOut

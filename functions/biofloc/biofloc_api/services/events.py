@@ -61,7 +61,8 @@ def create_sampling(conn: Connection, principal: Principal, body: SamplingCreate
         sampling_id,
         {"batch_id": body.batch_id, "avg_weight_g": str(body.avg_weight_g)},
     )
-    return {"sampling": eq.event(conn, "samplings", sampling_id), "batch": view(conn, body.batch_id)}
+    row = eq.event(conn, "samplings", sampling_id)
+    return {**row, "sampling": row, "batch": view(conn, body.batch_id)}
 
 
 def create_mortality(conn: Connection, principal: Principal, body: MortalityCreate) -> dict[str, Any]:
@@ -150,4 +151,5 @@ def create_harvest(conn: Connection, principal: Principal, body: HarvestCreate) 
             "total_weight_kg": str(body.total_weight_kg),
         },
     )
-    return {"harvest": eq.event(conn, "harvests", harvest_id), "batch": view(conn, body.batch_id)}
+    row = eq.event(conn, "harvests", harvest_id)
+    return {**row, "harvest": row, "batch": view(conn, body.batch_id)}
