@@ -15,11 +15,15 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 # this only keeps huge bodies out of bcrypt and the logs.
 PasswordIn = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 OpaqueToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+# Sign-in bounds are wider: a well-formed attempt with a long email or password is a plain failure, the same 401 as
+# any other (spec core §3.2.2); only huge bodies are refused (bcrypt reads 72 bytes, so the length costs nothing).
+LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
+LoginPassword = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
 class LoginIn(StrictModel):
-    email: Email
-    password: PasswordIn
+    email: LoginEmail
+    password: LoginPassword
 
 
 class RefreshIn(StrictModel):
