@@ -49,9 +49,17 @@ def test_bounds_are_inclusive() -> None:
     assert [band(Decimal(v), nh3) for v in ("0", "0.2", "0.5", "0.51")] == ["good", "good", "warning", "danger"]
 
 
-def test_missing_warning_bound_means_no_warning_band_on_that_side() -> None:
+def test_missing_warning_bound_is_unbounded() -> None:
+    """NULL means unbounded: without warn_max, everything above the good band is a warning, never danger."""
     t = Threshold("temperature_c", Decimal("28"), Decimal("30"), Decimal("26"), None)
-    assert [band(Decimal(v), t) for v in ("27", "30", "30.1", "25")] == ["warning", "good", "danger", "danger"]
+    assert [band(Decimal(v), t) for v in ("27", "30", "30.1", "99", "26", "25.9")] == [
+        "warning",
+        "good",
+        "warning",
+        "warning",
+        "warning",
+        "danger",
+    ]
 
 
 def test_unrated_and_overall() -> None:

@@ -1,7 +1,7 @@
 """Water-quality bands of spec biofloc §3.8: good, warning, danger against three-band thresholds.
 
-A missing warning bound means the warning band ends where the good band does on that side; a missing good
-bound means that side is unbounded.
+Every bound is inclusive and a NULL bound is unbounded (spec biofloc §1 water_thresholds), so a side without a
+warning bound has no danger zone on that side.
 """
 
 from __future__ import annotations
@@ -57,9 +57,7 @@ def band(value: Decimal, t: Threshold | None) -> Band:
         return "unrated"
     if _within(value, t.good_min, t.good_max):
         return "good"
-    warn_min = t.warn_min if t.warn_min is not None else t.good_min
-    warn_max = t.warn_max if t.warn_max is not None else t.good_max
-    if _within(value, warn_min, warn_max):
+    if _within(value, t.warn_min, t.warn_max):
         return "warning"
     return "danger"
 

@@ -2,7 +2,7 @@
 the dashboard function's summary and widgets (functions never import each other, so this lives in the layer).
 
 Water bands are rated in SQL here (over every tank at once) with the same rule as biofloc_api.water: good inside
-the good band, warning inside the warning band (a missing warning bound falls back to the good one), else danger.
+the good band, warning inside the warning band, else danger; bounds are inclusive and a NULL bound is unbounded.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ WITH latest AS (
                WHEN th.parameter IS NULL OR NOT th.is_active THEN 0
                WHEN (th.good_min IS NULL OR v.value >= th.good_min) AND (th.good_max IS NULL OR v.value <= th.good_max)
                    THEN 1
-               WHEN (coalesce(th.warn_min, th.good_min) IS NULL OR v.value >= coalesce(th.warn_min, th.good_min))
-                AND (coalesce(th.warn_max, th.good_max) IS NULL OR v.value <= coalesce(th.warn_max, th.good_max))
+               WHEN (th.warn_min IS NULL OR v.value >= th.warn_min) AND (th.warn_max IS NULL OR v.value <= th.warn_max)
                    THEN 2
                ELSE 3
            END AS severity

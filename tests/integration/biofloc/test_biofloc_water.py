@@ -166,5 +166,5 @@ def test_sql_rating_agrees_with_the_api(farm: Farm) -> None:
     }
     assert api == sql
     assert sorted(api.values()) == sorted(
-        ["good", "warning", "danger", "warning", "danger", "warning", "unrated", "danger", "warning", "warning"]
+        ["good", "warning", "danger", "warning", "danger", "warning", "unrated", "warning", "warning", "warning"]
     )
