@@ -2,8 +2,8 @@
 rows with their lots and operations, purchase orders, reservations, activity, and a biofloc farm of 200 tanks and
 1,000 batches with a year of feedings, samplings, mortalities and water tests.
 
-Each block runs in its own transaction: a block whose tables are not migrated yet (modules still being written) is
-reported as skipped and the rest of the bench goes on. Rows are internally consistent where a CHECK or a route
+Each block runs in its own transaction: a block whose tables do not exist in the database is reported as
+skipped and the rest of the bench goes on. Rows are internally consistent where a CHECK or a route
 relies on it (on_hand = Σ lots.remaining = Σ ledger.qty_change per item; batch counts balance)."""
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ import json
 import re
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -25,7 +24,6 @@ from tests.support.live import LiveGateway
 
 CONFIG = api_config()
 MODULE_FUNCTIONS = sorted({r.function.logical_id for r in CONFIG.routes})
-EXPIRY_MAIN = Path(__file__).resolve().parents[2] / "functions/reservation_expiry/reservation_expiry/main.py"
 SCHEDULED = "2025-03-01T10:15:00Z"
 
 MALFORMED_EVENTS: list[Any] = [
@@ -85,8 +83,6 @@ def test_minimal_event_without_optional_parts_is_served(db_url: str) -> None:
 
 # --- the schedule event delivered twice ----------------------------------------------------------------------------
 
-needs_expiry = pytest.mark.skipif(not EXPIRY_MAIN.exists(), reason="reservation_expiry function not written yet")
-
 
 def _due_reservation(sql: Sql) -> int:
     """An item with a pending reservation that fell due before the scheduled time."""
@@ -115,7 +111,6 @@ def _assert_expired_once(sql: Sql, reservation_id: int) -> None:
     assert logs.fetchone() == {"n": 1}
 
 
-@needs_expiry
 def test_schedule_event_delivered_twice_runs_once(sql: Sql, config: ApiConfig) -> None:
     reservation_id = _due_reservation(sql)
     clock.freeze(datetime(2025, 3, 1, 10, 15, 4, tzinfo=UTC))
@@ -128,7 +123,6 @@ def test_schedule_event_delivered_twice_runs_once(sql: Sql, config: ApiConfig) -
     _assert_expired_once(sql, reservation_id)
 
 
-@needs_expiry
 @pytest.mark.gateway
 def test_schedule_event_delivered_to_two_containers_at_once_runs_once(
     live_gateway: LiveGateway, sql: Sql, config: ApiConfig

@@ -1,4 +1,4 @@
-"""The biofloc rules of the spec with numbers other than the worked examples (a reviewer's probes)."""
+"""The biofloc rules with numbers other than the specification's worked examples."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inventory rules of the spec with numbers other than the worked examples (a reviewer's probes)."""
+"""The inventory rules with numbers other than the specification's worked examples."""
 
 from __future__ import annotations
 
