@@ -45,8 +45,9 @@ format: $(STAMP) ## apply ruff fixes and formatting
 validate: $(STAMP) ## sam validate --lint (offline)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(VENV)/bin/sam validate --lint
 
-build: $(STAMP) validate ## sam build (needs python3.12 on PATH: found as above)
+build: $(STAMP) validate ## sam build, then compile the bytecode into the artifacts (python3.12 on PATH: found as above)
 	PATH="$$(dirname $$(command -v $(PYTHON))):$$PATH" $(VENV)/bin/sam build --parallel
+	$(PYTHON) -m local.bytecode .aws-sam/build
 
 bench: $(STAMP) ## cold starts, warm latency, gateway throughput, SQL counts → bench/results.json
 	$(PY) -m bench
