@@ -16,13 +16,14 @@ from pathlib import Path
 LAMBDA_PYTHON = (3, 12)
 
 
-def compile_tree(root: Path) -> bool:
-    """Compile every .py file below `root`; True when all compiled."""
-    return bool(
-        compileall.compile_dir(
-            str(root), quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH, workers=0
-        )
-    )
+def compile_tree(root: Path, *, artifact: bool = True) -> bool:
+    """Compile every .py file below `root`; True when all compiled.
+
+    `artifact=False` is for a source tree that will still be edited (the bench): timestamp-checked .pyc files,
+    which Python recompiles when a source changes. Unchecked ones there would keep serving stale code.
+    """
+    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH if artifact else py_compile.PycInvalidationMode.TIMESTAMP
+    return bool(compileall.compile_dir(str(root), quiet=1, invalidation_mode=mode, workers=0))
 
 
 def main() -> None:
