@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -88,3 +89,10 @@ class ValidationFailed(AppError):
 def invalid(field: str, msg: str, type_: str = "value_error", where: str = "body") -> ValidationFailed:
     """Shorthand for a 422 on one body (or query) field."""
     return ValidationFailed([where, *field.split(".")], msg, type_)
+
+
+def reject_nulls(changes: Mapping[str, Any], fields: Iterable[str]) -> None:
+    """A PATCH may omit a field but not null one whose column is NOT NULL: 422 on the first such field."""
+    for field in fields:
+        if field in changes and changes[field] is None:
+            raise invalid(field, "must not be null")

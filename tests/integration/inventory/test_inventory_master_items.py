@@ -251,3 +251,19 @@ def test_sample_events_through_the_handler(inv: Inv, feed32: dict[str, Any], wri
     assert inv.view(feed32["id"])["on_hand_qty"] == "150.000"
     assert out["isBase64Encoded"] is True
     assert clock.today().isoformat() == "2025-01-20"
+
+
+def test_patch_cannot_null_a_required_field(inv: Inv, sql: Any) -> None:
+    """Omitting a field leaves it; sending null for a NOT NULL column is 422 on that field, nothing written."""
+    cat = inv.ok("POST", "/inventory/categories", 201, json={"name": "Minerals"})
+    sup = inv.ok("POST", "/inventory/suppliers", 201, json={"name": "Aqua Supplies"})
+    for path, body, field in (
+        (f"/inventory/categories/{cat['id']}", {"name": None}, "name"),
+        (f"/inventory/suppliers/{sup['id']}", {"is_active": None}, "is_active"),
+        (f"/inventory/units/{inv.unit('kg')}", {"abbreviation": None}, "abbreviation"),
+    ):
+        r = inv.call("PATCH", path, json=body)
+        assert r.status_code == 422, r
+        assert r.json()["detail"][0]["loc"] == ["body", field]
+    assert sql.execute("SELECT name FROM categories WHERE id = %s", (cat["id"],)).fetchone()["name"] == "Minerals"
+    assert sql.execute("SELECT count(*) AS n FROM activity_logs WHERE action LIKE '%%.update'").fetchone()["n"] == 0

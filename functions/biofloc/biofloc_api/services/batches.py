@@ -23,7 +23,7 @@ from biofloc_api.services.common import (
 from farm_erp import audit, clock
 from farm_erp.api import Principal
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict, invalid
+from farm_erp.errors import Conflict, invalid, reject_nulls
 from farm_erp.fields import GRAMS, KG
 from farm_erp.fields import q as rnd
 from farm_erp.lists import PageParams, page_of
@@ -140,8 +140,7 @@ def update_batch(conn: Connection, principal: Principal, batch_id: int, body: Ba
     batch_or_404(conn, batch_id)
     batch = cq.lock_batches(conn, [batch_id])[batch_id]
     changes = body.changes()
-    if "species" in changes and changes["species"] is None:
-        raise invalid("species", "must not be null")
+    reject_nulls(changes, ("species",))
     before = {k: batch[k] for k in changes}
     q.update_batch(conn, batch_id, changes)
     record(conn, principal, "batch.update", "batch", batch_id, audit.changes(before, changes))

@@ -17,7 +17,7 @@ from biofloc_api.water import PARAMETERS, Threshold, evaluate
 from farm_erp import audit, clock
 from farm_erp.api import Principal
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict, invalid
+from farm_erp.errors import Conflict, invalid, reject_nulls
 from farm_erp.lists import PageParams, page_of
 
 STALE_AFTER = timedelta(hours=72)
@@ -86,9 +86,7 @@ def update_tank(conn: Connection, principal: Principal, tank_id: int, body: Tank
     tank_or_404(conn, tank_id)
     tank = cq.lock_tanks(conn, [tank_id])[tank_id]
     changes = body.changes()
-    for field in ("name", "capacity_liters", "tank_type", "is_active"):
-        if field in changes and changes[field] is None:
-            raise invalid(field, "must not be null")
+    reject_nulls(changes, ("name", "capacity_liters", "tank_type", "is_active"))
     if changes.get("is_active") is False and cq.open_assignment_of_tank(conn, tank_id) is not None:
         raise Conflict("The tank holds a batch", "tank_in_use")
     if "status" in changes:

@@ -7,7 +7,7 @@ from typing import Any
 from farm_erp import stock
 from farm_erp.api import Principal
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict, NotFound, invalid
+from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.lists import PageParams
 from inventory_api.queries import items as db
 from inventory_api.services.common import diff, found, log, on_duplicate
@@ -46,9 +46,7 @@ def update_item(conn: Connection, who: Principal, item_id: int, changes: dict[st
     if not stock.lock_items(conn, [item_id]):
         raise NotFound("Item not found")
     before = get_item(conn, item_id)
-    for key in _NOT_NULL:
-        if key in changes and changes[key] is None:
-            raise invalid(key, "May not be null")
+    reject_nulls(changes, _NOT_NULL)
     refs = {k: v for k, v in changes.items() if k in ("category_id", "unit_id", "default_supplier_id")}
     refs = {k: v for k, v in refs.items() if v != _ref_id(before, k)}
     _check_references(conn, refs)

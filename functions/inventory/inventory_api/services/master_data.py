@@ -6,7 +6,7 @@ from typing import Any
 
 from farm_erp.api import Principal
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict
+from farm_erp.errors import Conflict, reject_nulls
 from inventory_api.queries import master_data as db
 from inventory_api.services.common import diff, found, log, on_duplicate
 
@@ -24,8 +24,7 @@ def create_category(conn: Connection, who: Principal, values: dict[str, Any]) ->
 
 def update_category(conn: Connection, who: Principal, category_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     before = found(db.lock_row(conn, "categories", category_id), "Category")
-    if "name" in changes and changes["name"] is None:
-        changes.pop("name")
+    reject_nulls(changes, ("name",))
     with on_duplicate(*_DUP_CATEGORY):
         db.update_category(conn, category_id, changes)
     after = found(db.get_category(conn, category_id), "Category")
@@ -55,9 +54,7 @@ def create_supplier(conn: Connection, who: Principal, values: dict[str, Any]) ->
 
 def update_supplier(conn: Connection, who: Principal, supplier_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     before = found(db.lock_row(conn, "suppliers", supplier_id), "Supplier")
-    for key in ("name", "is_active"):
-        if key in changes and changes[key] is None:
-            changes.pop(key)
+    reject_nulls(changes, ("name", "is_active"))
     with on_duplicate(*_DUP_SUPPLIER):
         db.update_supplier(conn, supplier_id, changes)
     after = get_supplier(conn, supplier_id)
@@ -81,9 +78,7 @@ def create_unit(conn: Connection, who: Principal, values: dict[str, Any]) -> dic
 def update_unit(conn: Connection, who: Principal, unit_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     found(db.lock_row(conn, "units", unit_id), "Unit")
     before = found(db.get_unit(conn, unit_id), "Unit")
-    for key in ("name", "abbreviation", "category", "is_active"):
-        if key in changes and changes[key] is None:
-            changes.pop(key)
+    reject_nulls(changes, ("name", "abbreviation", "category", "is_active"))
     converts = any(k in changes and changes[k] != before[k] for k in ("category", "base_factor"))
     if converts and before["item_count"]:
         raise Conflict("Items use this unit: its category and base factor cannot change", "unit_in_use")

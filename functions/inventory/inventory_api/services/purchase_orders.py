@@ -11,7 +11,7 @@ from typing import Any
 from farm_erp import clock, stock
 from farm_erp.api import Principal
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid
+from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid, reject_nulls
 from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as db
 from inventory_api.queries.stock import supplier_active
@@ -123,9 +123,7 @@ def update(conn: Connection, who: Principal, po_id: int, changes: dict[str, Any]
         raise Conflict(f"The purchase order is {before['status']}", "invalid_state")
     if ("supplier_id" in changes or "po_date" in changes) and before["status"] != "pending":
         raise Conflict("Supplier and PO date change only while the order is pending", "invalid_state")
-    for key in ("supplier_id", "po_date"):
-        if key in changes and changes[key] is None:
-            raise invalid(key, "May not be null")
+    reject_nulls(changes, ("supplier_id", "po_date"))
     if "supplier_id" in changes and changes["supplier_id"] != before["supplier_id"]:
         _check_supplier(conn, changes["supplier_id"])
     if "po_date" in changes or "expected_delivery" in changes:
@@ -188,9 +186,7 @@ def add_line(conn: Connection, who: Principal, po_id: int, body: dict[str, Any])
 def update_line(conn: Connection, who: Principal, po_id: int, line_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     _pending(conn, po_id)
     before = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
-    for key in ("item_id", "ordered_qty", "unit_cost"):
-        if key in changes and changes[key] is None:
-            raise invalid(key, "May not be null")
+    reject_nulls(changes, ("item_id", "ordered_qty", "unit_cost"))
     if "item_id" in changes and changes["item_id"] != before["item_id"]:
         _check_items(conn, [changes["item_id"]], [["body", "item_id"]])
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
