@@ -88,8 +88,8 @@ def test_harvest_mortality_and_input_rounding_is_half_up(farm: Farm) -> None:
     m = farm.ok(farm.post("/biofloc/mortalities", {"batch_id": b["id"], "mortality_date": "2025-05-02", "count": 1}))
     assert m["biomass_loss_kg"] == "0.001"  # 0.0005 kg, half-up
     h = farm.ok(_harvest(farm, b["id"], "2025-05-02", "partial", 16, "0.001", price_per_kg="5.00"))
-    assert h["harvest"]["avg_weight_g"] == "0.063"  # 0.0625 g, half-up
-    assert h["harvest"]["revenue"] == "0.01"  # 0.005, half-up
+    assert h["avg_weight_g"] == "0.063"  # 0.0625 g, half-up
+    assert h["revenue"] == "0.01"  # 0.005, half-up
     x = farm.ok(
         farm.post(
             "/biofloc/tank-inputs",
@@ -206,7 +206,7 @@ def test_complete_harvest_shortfall_and_terminate(farm: Farm) -> None:
     farm.ok(farm.post("/biofloc/mortalities", {"batch_id": a["id"], "mortality_date": "2025-02-10", "count": 20}))
     out = farm.ok(_harvest(farm, a["id"], "2025-03-03", "complete", 370, "11.1", price_per_kg="3.50"))
     batch = out["batch"]
-    assert out["harvest"]["avg_weight_g"] == "30.000" and out["harvest"]["revenue"] == "38.85"
+    assert out["avg_weight_g"] == "30.000" and out["revenue"] == "38.85"
     assert batch["status"] == "harvested" and batch["end_date"] == "2025-03-03" and batch["current_count"] == 0
     assert batch["total_mortality"] == 30 and batch["end_avg_weight_g"] == "30.000"
     m = batch["metrics"]

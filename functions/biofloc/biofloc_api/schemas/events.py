@@ -74,9 +74,8 @@ class SamplingOut(OutModel):
 
 
 class SamplingCreated(SamplingOut):
-    """Spec §2 "201 + batch": the new sampling with its batch added (and, as before, under `sampling`)."""
+    """Spec §2 "201 + batch": the new sampling with its batch added."""
 
-    sampling: SamplingOut
     batch: BatchOut
 
 
@@ -148,7 +147,6 @@ class HarvestOut(OutModel):
 
 
 class HarvestCreated(HarvestOut):
-    """Spec §2 "201 + batch": the new harvest with its batch added (and, as before, under `harvest`)."""
+    """Spec §2 "201 + batch": the new harvest with its batch added."""
 
-    harvest: HarvestOut
     batch: BatchOut

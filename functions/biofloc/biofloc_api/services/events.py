@@ -62,7 +62,7 @@ def create_sampling(conn: Connection, principal: Principal, body: SamplingCreate
         {"batch_id": body.batch_id, "avg_weight_g": str(body.avg_weight_g)},
     )
     row = eq.event(conn, "samplings", sampling_id)
-    return {**row, "sampling": row, "batch": view(conn, body.batch_id)}
+    return {**row, "batch": view(conn, body.batch_id)}
 
 
 def create_mortality(conn: Connection, principal: Principal, body: MortalityCreate) -> dict[str, Any]:
@@ -152,4 +152,4 @@ def create_harvest(conn: Connection, principal: Principal, body: HarvestCreate) 
         },
     )
     row = eq.event(conn, "harvests", harvest_id)
-    return {**row, "harvest": row, "batch": view(conn, body.batch_id)}
+    return {**row, "batch": view(conn, body.batch_id)}
