@@ -114,7 +114,6 @@ def test_authorization_matrix(live_gateway: LiveGateway, sql: Any, config: ApiCo
     }
     users["disabled"] = users["write"]
     users["admin_disabled"] = users["admin"]
-    key = get_settings().jwt_secret or ""
     revoked = token_for(sql, users["write"])
     sql.execute(
         "UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout' WHERE user_id = %s", (users["write"],)
@@ -128,7 +127,6 @@ def test_authorization_matrix(live_gateway: LiveGateway, sql: Any, config: ApiCo
     clock.freeze(clock.now() - timedelta(hours=1))
     expired = token_for(sql, users["admin"])
     clock.freeze(None)
-    assert len(key) >= 32
 
     def token(kind: str) -> str | None:
         fixed = {"none": None, "forged": forged, "expired": expired, "revoked": revoked}
