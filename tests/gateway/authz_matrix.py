@@ -1,4 +1,4 @@
-"""Who may call what (spec core §2 and §3.3): every route of every function, with its permission class.
+"""Who may call what (docs/rules.md: The access rule): every route of every function, with its permission class.
 
 P public · S any live session · A admin · R module read (GET) · W module write. A route that exists in a
 function's OpenAPI but is missing here fails the matrix test, so a new route cannot ship without a decision.
@@ -146,5 +146,5 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/biofloc/dashboard"): R,
 }
 
-# While must_change_password is set, only these pass (spec core §3.2.8).
+# While must_change_password is set, only these pass (docs/rules.md: Sign-in and passwords).
 PASSWORD_CHANGE_EXEMPT = {("GET", "/auth/me"), ("POST", "/auth/change-password"), ("POST", "/auth/logout")}

@@ -1,4 +1,4 @@
-"""The authorization matrix (spec core §3.3) through the local gateway over HTTP: for every route of every
+"""The authorization matrix (docs/rules.md) through the local gateway over HTTP: for every route of every
 function and every kind of caller, the status the rule says. Routes come from the template (public ones) and
 from each function's OpenAPI; one missing from `authz_matrix.MATRIX` fails the test."""
 

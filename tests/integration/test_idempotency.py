@@ -1,4 +1,4 @@
-"""Idempotency keys (spec core §0) on an authenticated POST, through the real gateway logic and handler."""
+"""Idempotency keys on an authenticated POST, through the real gateway logic and handler."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The translated template wires what ARCHITECTURE.md and spec/core.md promise: routes, authorizer, schedule,
+"""The translated template wires what docs/architecture.md and docs/rules.md promise: routes, authorizer, schedule,
 database access, gateway responses, secrets."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The access rule (spec core §3.3) and the IAM policy the authorizer returns, evaluated as API Gateway does."""
+"""The access rule and the IAM policy the authorizer returns, evaluated as API Gateway does."""
 
 from __future__ import annotations
 

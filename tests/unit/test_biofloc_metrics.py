@@ -1,4 +1,4 @@
-"""The §3.7 metric functions: exact Decimal results at the fixed scales, x/0 → None."""
+"""The growth and cost figures: exact Decimal results at the fixed scales, x/0 → None."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Password policy (spec core §3.2.6), hashing and temporary passwords."""
+"""Password policy (docs/rules.md: Sign-in and passwords), hashing and temporary passwords."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Access-token rules (spec core §3.1.1): pinned HS256, rotating kids, required and checked claims, key strength."""
+"""Access-token rules: pinned HS256, rotating kids, required and checked claims, key strength."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Water bands (§3.8): inclusive bounds, missing bounds, unrated parameters, the worst band overall."""
+"""Water bands (docs/rules.md: Water quality): inclusive bounds, missing bounds, unrated parameters, the worst band."""
 
 from __future__ import annotations
 

@@ -9,14 +9,14 @@ from pydantic import BaseModel, StringConstraints, field_validator
 
 from farm_erp.fields import Name255, PatchModel, StrictModel
 
-# Emails are compared trimmed and lower-case everywhere (spec core §3.2.1); 255 is the column's bound.
+# Emails are compared trimmed and lower-case everywhere; 255 is the column's bound.
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=255)]
 # Generous bound on what a client may send as a password: the policy (72 UTF-8 bytes) decides validity,
 # this only keeps huge bodies out of bcrypt and the logs.
 PasswordIn = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 OpaqueToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 # Sign-in bounds are wider: a well-formed attempt with a long email or password is a plain failure, the same 401 as
-# any other (spec core §3.2.2); only huge bodies are refused (bcrypt reads 72 bytes, so the length costs nothing).
+# any other (docs/rules.md: Sign-in and passwords); only huge bodies are refused (bcrypt reads 72 bytes).
 LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
 LoginPassword = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 

@@ -1,4 +1,4 @@
-"""Cycle metrics of spec biofloc §3.7: pure Decimal functions, rounded half-up to the fixed scales of core §0.
+"""Cycle metrics (docs/rules.md: Growth and cost figures): pure Decimal functions, rounded half-up to fixed scales.
 
 A division by zero (or a logarithm of nothing) gives None, which the API sends as null.
 """
@@ -109,7 +109,7 @@ class Figures:
 
 
 def figures(batch: dict[str, Any], costs: dict[str, Any], today: date) -> Figures:
-    """All §3.7 figures of one batch row (with its cycle_costs row); running when active, final when closed."""
+    """All growth and cost figures of one batch row (with its cycle_costs row); running if active, final if closed."""
     active = batch["status"] == "active"
     as_of = today if active or batch["end_date"] is None else batch["end_date"]
     n = days(batch["stocking_date"], as_of)

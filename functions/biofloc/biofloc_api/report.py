@@ -1,4 +1,4 @@
-"""The batch report workbook (spec biofloc §3.9.2, format of inventory §3.7), written by farm_erp.xlsx.
+"""The batch report workbook (docs/rules.md: Dashboard and batch report), written by farm_erp.xlsx.
 
 Sheets are described by columns (title, row key, kind); the kind picks the Excel number format.
 """

@@ -1,6 +1,6 @@
-"""Water-quality bands of spec biofloc §3.8: good, warning, danger against three-band thresholds.
+"""Water-quality bands (docs/rules.md: Water quality): good, warning, danger against three-band thresholds.
 
-Every bound is inclusive and a NULL bound is unbounded (spec biofloc §1 water_thresholds), so a side without a
+Every bound is inclusive and a NULL bound is unbounded (as the threshold table defines it), so a side without a
 warning bound has no danger zone on that side.
 """
 

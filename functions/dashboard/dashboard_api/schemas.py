@@ -1,4 +1,4 @@
-"""Response models of the dashboard: summary figures, sidebar modules, widgets (spec core §3.6)."""
+"""Response models of the dashboard: summary figures, sidebar modules, widgets (docs/rules.md: Dashboard and health)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The inventory workbooks (spec inventory §3.7): which sheets and columns each export has."""
+"""The inventory workbooks (docs/rules.md: Excel exports): which sheets and columns each export has."""
 
 from __future__ import annotations
 

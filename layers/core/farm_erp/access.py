@@ -1,4 +1,4 @@
-"""Who may do what: the single access rule (spec core §3.3) and the IAM policy built from it."""
+"""Who may do what: the single access rule (docs/rules.md: The access rule) and the IAM policy built from it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ SELF_SERVICE_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "dashboard"),
     ("GET", "dashboard/*"),
 )
-# While must_change_password is set only these pass (spec core §3.2.8).
+# While must_change_password is set only these pass (docs/rules.md: Sign-in and passwords).
 PASSWORD_CHANGE_ROUTES = {("GET", "/auth/me"), ("POST", "/auth/change-password"), ("POST", "/auth/logout")}
 
 

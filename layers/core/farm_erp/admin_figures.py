@@ -1,5 +1,5 @@
 """Administration figures: the one definition behind GET /admin/statistics, GET /admin/security/stats and the
-dashboard's admin summary and widget (spec core §2, §3.6)."""
+dashboard's admin summary and widget (docs/rules.md: Identity and access; Dashboard and health)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Biofloc dashboard figures (spec biofloc §3.9.1) and widget queries, shared by the biofloc /dashboard route and
+"""Biofloc dashboard figures (docs/rules.md: Biofloc) and widget queries, shared by the biofloc /dashboard route and
 the dashboard function's summary and widgets (functions never import each other, so this lives in the layer).
 
 Water bands are rated in SQL here (over every tank at once) with the same rule as biofloc_api.water: good inside

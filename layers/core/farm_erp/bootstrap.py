@@ -1,4 +1,4 @@
-"""Make sure an active admin exists (make dev and the migrate function): spec core §1, Bootstrap."""
+"""Make sure an active admin exists (make dev and the migrate function)."""
 
 from __future__ import annotations
 

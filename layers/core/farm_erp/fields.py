@@ -1,5 +1,5 @@
 """Pydantic building blocks shared by every module: strict request models, bounded text, and Decimal
-numbers at the fixed scales of spec core §0 (rounded half-up, sent as JSON strings)."""
+numbers at the fixed scales of docs/rules.md, Conventions (rounded half-up, sent as JSON strings)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
 
-# Places per kind of number (spec core §0).
+# Places per kind of number (docs/rules.md: Conventions).
 QTY, UNIT_COST, MONEY, GRAMS, KG, PCT, FCR, SGR, DENSITY = 3, 4, 2, 3, 3, 2, 3, 4, 2
 # Upper bound for any number a client sends: keeps values inside NUMERIC(18, x) columns (422, not 500).
 MAX_NUMBER = Decimal("1e12")
@@ -85,7 +85,7 @@ class StrictModel(BaseModel):
 
 
 class PatchModel(StrictModel):
-    """PATCH bodies: partial, but an empty body is 422 (spec core §0)."""
+    """PATCH bodies: partial, but an empty body is 422 (docs/rules.md: Conventions)."""
 
     def changes(self) -> dict[str, Any]:
         """The fields the client actually sent."""

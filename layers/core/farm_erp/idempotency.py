@@ -1,4 +1,4 @@
-"""Idempotency keys (spec core §0): a retried POST replays the stored response instead of acting twice."""
+"""Idempotency keys (docs/rules.md: Conventions): a retried POST replays the stored response instead of acting twice."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Inventory dashboard figures and alert lists (spec inventory §3.6), shared by the inventory routes and the
+"""Inventory dashboard figures and alert lists (docs/rules.md: Inventory), shared by the inventory routes and the
 dashboard function's summary and widgets, so that each figure has exactly one definition."""
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def expiring_lots(
 
 
 def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
-    """Every figure of spec inventory §3.6.6. transactions_7d counts ledger rows of the 7 farm days ending today."""
+    """Every inventory dashboard figure. transactions_7d counts ledger rows of the 7 farm days ending today."""
     row = conn.execute(
         f"""SELECT
               (SELECT count(*) FROM items) AS total_items,

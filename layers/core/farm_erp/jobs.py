@@ -1,4 +1,4 @@
-"""Scheduled jobs (spec inventory §3.4.4, core §3.7.5): reservation expiry and housekeeping, run every 15 minutes.
+"""Scheduled jobs (docs/rules.md: Reservations and the expiry job): expiry and housekeeping, every 15 minutes.
 
 Exactly-once in effect: each delivery first claims `job_runs(job, scheduled_time)` in its own committed
 transaction; a redelivery of a run that is running or has succeeded finds the row and does nothing. A run that
@@ -108,7 +108,7 @@ def expire_reservations(conn: Connection, now: datetime) -> int:
 
 
 def purge_housekeeping(conn: Connection, now: datetime) -> tuple[int, int]:
-    """Idempotency keys older than 24 h and rate-limit windows older than 1 h (spec core §3.7.5)."""
+    """Idempotency keys older than 24 h and rate-limit windows older than 1 h."""
     keys = conn.execute("DELETE FROM idempotency_keys WHERE created_at < %s", (now - IDEMPOTENCY_RETENTION,))
     buckets = conn.execute("DELETE FROM rate_limit_buckets WHERE window_start < %s", (now - RATE_LIMIT_RETENTION,))
     return keys.rowcount, buckets.rowcount

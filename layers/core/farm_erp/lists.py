@@ -1,4 +1,4 @@
-"""The list envelope and its query parameters (spec core §0)."""
+"""The list envelope and its query parameters (docs/rules.md: Conventions)."""
 
 from __future__ import annotations
 

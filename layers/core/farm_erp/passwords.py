@@ -1,4 +1,4 @@
-"""Password hashing (bcrypt), the password policy (spec core §3.2.6) and temporary passwords."""
+"""Password hashing (bcrypt), the password policy (docs/rules.md: Sign-in and passwords) and temporary passwords."""
 
 from __future__ import annotations
 

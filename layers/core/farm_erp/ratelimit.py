@@ -1,4 +1,4 @@
-"""Fixed-window rate limits stored in PostgreSQL (spec core §3.5)."""
+"""Fixed-window rate limits stored in PostgreSQL (docs/rules.md: Rate limits)."""
 
 from __future__ import annotations
 

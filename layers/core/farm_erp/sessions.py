@@ -1,4 +1,4 @@
-"""Session liveness and revocation (spec core §1 sessions, §3.1.4): the one definition, used by the authorizer,
+"""Session liveness and revocation (docs/rules.md: Tokens and sessions): the one definition, used by the authorizer,
 the auth function and the admin function."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The shared stock ledger (spec inventory §3.2–§3.4): lots, FIFO consumption, ledger rows, reservations.
+"""The shared stock ledger (docs/rules.md: Stock ledger): lots, FIFO consumption, ledger rows, reservations.
 
 Inventory, biofloc (feeding, tank inputs) and the reservation-expiry job call these functions inside their own
 transaction; every statement that changes stock, lots, ledger rows or reservations is here and nowhere else.
@@ -56,7 +56,7 @@ class LotTake:
 
 @dataclass(frozen=True)
 class Consumption:
-    """The result of one consumed line (spec inventory §3.2.5)."""
+    """The result of one consumed line (docs/rules.md: Stock ledger)."""
 
     item_id: int
     sku: str

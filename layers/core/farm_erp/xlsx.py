@@ -1,4 +1,4 @@
-"""Excel files (spec inventory §3.7, also the biofloc batch report): typed numeric, date and time cells, a bold
+"""Excel files (docs/rules.md: Excel exports, also the biofloc batch report): typed numeric, date and time cells, a bold
 frozen header row, columns that fit, at most 50,000 rows, served as a download.
 
 openpyxl is imported inside workbook() only: it costs cold-start time that only the export routes should pay.
@@ -33,7 +33,7 @@ class Sheet:
     title: str
     headers: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-    # Excel number format per column index (fixed scales of spec core §0).
+    # Excel number format per column index (the fixed scales of docs/rules.md, Conventions).
     formats: dict[int, str] = field(default_factory=dict)
 
 

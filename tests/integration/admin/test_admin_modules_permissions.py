@@ -1,4 +1,4 @@
-"""Roles, modules and permissions (spec core §3.4.3, §3.4.4; acceptance scenarios 4, 5 and 12)."""
+"""Roles, modules and permissions (docs/rules.md: Users, modules, permissions)."""
 
 from __future__ import annotations
 

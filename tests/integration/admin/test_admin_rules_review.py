@@ -1,4 +1,4 @@
-"""Review of spec core §3.2.1 on the admin searches: emails are trimmed and lower-cased everywhere."""
+"""Admin searches: emails are trimmed and lower-cased everywhere."""
 
 from __future__ import annotations
 

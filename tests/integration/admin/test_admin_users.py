@@ -1,4 +1,4 @@
-"""Admin users: create, edit, deactivate, unlock, reset password, force sign-out (spec core §2, §3.4)."""
+"""Admin users: create, edit, deactivate, unlock, reset password, force sign-out."""
 
 from __future__ import annotations
 

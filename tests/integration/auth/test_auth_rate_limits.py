@@ -1,4 +1,4 @@
-"""Rate limits of spec core §3.5 on the auth routes (scenario 10), counted before any other work."""
+"""Rate limits (docs/rules.md: Rate limits) on the auth routes, counted before any other work."""
 
 from __future__ import annotations
 

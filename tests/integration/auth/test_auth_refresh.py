@@ -1,4 +1,4 @@
-"""POST /auth/refresh: rotation, reuse (scenario 3) and every 401 rule of spec core §3.1.3."""
+"""POST /auth/refresh: rotation, reuse and every 401 rule of docs/rules.md, Tokens and sessions."""
 
 from __future__ import annotations
 

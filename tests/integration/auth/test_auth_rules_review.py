@@ -1,4 +1,4 @@
-"""Review of spec core §3.2.2: every well-formed login that fails is the same 401, whatever the lengths."""
+"""Every well-formed login that fails is the same 401, whatever the lengths."""
 
 from __future__ import annotations
 

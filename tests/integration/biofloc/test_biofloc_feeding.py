@@ -1,4 +1,4 @@
-"""Feeding with the shared stock ledger: scenario 4.3 and the feeding rules of §3.4."""
+"""Feeding with the shared stock ledger: the atomic-feeding example and the feeding rules."""
 
 from __future__ import annotations
 

@@ -280,7 +280,7 @@ def test_feeding_in_pounds_respects_reservations(farm: Farm) -> None:
 
 
 def test_sampling_and_harvest_answer_the_row_plus_batch(farm: Farm) -> None:
-    """Spec §2: samplings and harvests answer "201 + batch", the created row with its batch added."""
+    """Samplings and harvests answer the created row with its batch added."""
     farm.day("2025-02-01")
     t1 = farm.tank("T1", "4000")
     b = farm.batch("S1", t1["id"], "2025-02-01", 800, "6")

@@ -1,4 +1,4 @@
-"""Tanks, assignments, transfer and termination (§3.1, §3.2), tank inputs and cost entries (scenario 4.6)."""
+"""Tanks, assignments, transfer and termination, tank inputs and cost entries."""
 
 from __future__ import annotations
 

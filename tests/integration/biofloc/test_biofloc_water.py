@@ -1,4 +1,4 @@
-"""Acceptance scenario 4.5 (water bands) and the dashboard figures of §3.9.1."""
+"""Water bands and the water figures of the biofloc dashboard (docs/rules.md: Water quality)."""
 
 from __future__ import annotations
 

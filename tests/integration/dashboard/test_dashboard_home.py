@@ -1,4 +1,4 @@
-"""Dashboard summary, sidebar modules and widgets (spec core §3.6): one access rule decides every part."""
+"""Dashboard summary, sidebar modules and widgets: one access rule decides every part."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ START = datetime(2025, 1, 20, 9, 0, tzinfo=UTC)
 
 
 def check_invariants(conn: psycopg.Connection[dict[str, Any]]) -> None:
-    """Spec inventory §3.2.1 and the lot, reservation and PO invariants, over the whole database."""
+    """The stock-ledger invariant (docs/rules.md: Stock ledger) and the lot, reservation and PO invariants."""
     bad = conn.execute(
         """SELECT i.id, i.on_hand_qty,
                   (SELECT COALESCE(sum(remaining_qty), 0) FROM lots WHERE item_id = i.id) AS lots,

@@ -1,4 +1,4 @@
-"""The acceptance scenarios of spec inventory §4, with their exact numbers (5 is in test_inventory_concurrency)."""
+"""The inventory worked examples of docs/rules.md, with their exact numbers (concurrency is elsewhere)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reservation-expiry job (spec inventory §3.4.4, core §3.7.5): exactly-once per scheduled time."""
+"""The reservation-expiry job (docs/rules.md: Reservations and the expiry job): exactly-once per scheduled time."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, StrictBool, StringConstraints
 from admin_api.schemas.common import Key50, NoNullPatch
 from farm_erp.fields import Name255, StrictModel
 
-# Stored trimmed and lower-case (spec core §3.2.1); one @, no spaces, a dot in the domain.
+# Stored trimmed and lower-case (docs/rules.md: Sign-in and passwords); one @, no spaces, a dot in the domain.
 Email = Annotated[
     str,
     StringConstraints(

@@ -1,4 +1,4 @@
-"""Module grants of one user: read, and replace as a whole (spec core §3.4.4)."""
+"""Module grants of one user: read, and replace as a whole (docs/rules.md: Users, modules, permissions)."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def login_history(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    email = (email or "").strip().lower() or None  # emails are trimmed and lower-cased everywhere (§3.2.1)
+    email = (email or "").strip().lower() or None  # emails are trimmed and lower-cased everywhere
     since = clock.day_start(from_) if from_ else None
     until = clock.day_end(to) if to else None
     return q.login_history(conn, status, user_id, email, since, until, limit, offset)

@@ -1,4 +1,4 @@
-"""Users: create with a temporary password, edit, deactivate, unlock, reset, force sign-out (spec core §3.4)."""
+"""Users: create with a temporary password, edit, deactivate, unlock, reset, force sign-out."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def register_failure(conn: Connection, user: dict[str, Any], now: datetime, acto
 def revoke_logged(
     conn: Connection, actor: Actor, session_ids: list[int], reason: str, user_id: int, description: str
 ) -> None:
-    """One activity row for a revocation event (spec core §3.4.5 logs session revocations)."""
+    """One activity row for a revocation event (docs/rules.md: Users, modules, permissions logs session revocations)."""
     if session_ids:
         audit.record(
             conn,

@@ -1,4 +1,4 @@
-"""Password change, forgotten-password mail and reset by token (spec core §3.2.6-§3.2.10)."""
+"""Password change, forgotten-password mail and reset by token (docs/rules.md: Sign-in and passwords)."""
 
 from __future__ import annotations
 

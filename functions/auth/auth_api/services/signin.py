@@ -1,4 +1,4 @@
-"""Sign-in, token rotation and sign-out (spec core §3.1, §3.2.2-§3.2.5)."""
+"""Sign-in, token rotation and sign-out (docs/rules.md: Tokens and sessions; Sign-in and passwords)."""
 
 from __future__ import annotations
 

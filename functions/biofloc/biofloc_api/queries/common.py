@@ -1,4 +1,4 @@
-"""Shared SQL helpers: paged lists built from fixed fragments, row locks in the spec's order."""
+"""Shared SQL helpers: paged lists built from fixed fragments, row locks in the fixed order of docs/rules.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dashboard figures (spec biofloc §3.9.1)."""
+"""Dashboard figures (docs/rules.md: Dashboard and batch report)."""
 
 from __future__ import annotations
 

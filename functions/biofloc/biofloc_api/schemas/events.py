@@ -74,7 +74,7 @@ class SamplingOut(OutModel):
 
 
 class SamplingCreated(SamplingOut):
-    """Spec §2 "201 + batch": the new sampling with its batch added."""
+    """The new sampling with its batch added (a sampling changes the batch, so the client gets both)."""
 
     batch: BatchOut
 
@@ -147,6 +147,6 @@ class HarvestOut(OutModel):
 
 
 class HarvestCreated(HarvestOut):
-    """Spec §2 "201 + batch": the new harvest with its batch added."""
+    """The new harvest with its batch added (a harvest changes the batch, so the client gets both)."""
 
     batch: BatchOut

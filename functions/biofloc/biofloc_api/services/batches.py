@@ -1,4 +1,4 @@
-"""Batch rules (spec biofloc §3.2): stocking, transfer, termination, running and final metrics."""
+"""Batch rules (docs/rules.md: Batches, transfer, termination): stocking, transfer, termination, figures."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from farm_erp.lists import PageParams, page_of
 
 
 def figures(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """§3.7 metrics of a batch view row, with the density of its current tank."""
+    """Growth and cost figures of a batch view row, with the density of its current tank."""
     out = metrics.figures(row, row, today).as_dict()
     capacity = row["tank_capacity_liters"]
     out["density_kg_per_m3"] = metrics.density(row["current_biomass_kg"], capacity) if capacity else None
@@ -242,7 +242,7 @@ def write_off(
 
 
 def performance(conn: Connection, batch_id: int) -> dict[str, Any]:
-    """The §3.7 report: every metric plus counts, biomass, costs and revenue; final once the batch is closed."""
+    """The performance report: every figure plus counts, biomass, costs and revenue; final once the batch is closed."""
     batch_or_404(conn, batch_id)
     row = q.batch_view(conn, batch_id)
     assert row is not None

@@ -69,7 +69,7 @@ def batch_or_404(conn: Connection, batch_id: int) -> dict[str, Any]:
 def lock_batch_and_tank(
     conn: Connection, batch_id: int, extra_tanks: tuple[int, ...] = ()
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[int, dict[str, Any]]]:
-    """Lock the batch's current tank (and `extra_tanks`) then the batch, in the spec's order.
+    """Lock the batch's current tank (and `extra_tanks`) then the batch, in the fixed lock order.
 
     The current tank is read before the locks are taken, so a transfer committed in between is detected and the
     locking starts over. Returns (batch, open assignment or None, locked tanks by id).

@@ -1,4 +1,4 @@
-"""Sampling, mortality and harvest rules (spec biofloc §3.3, §3.5)."""
+"""Sampling, mortality and harvest rules (docs/rules.md: Sampling and mortality; Harvest)."""
 
 from __future__ import annotations
 

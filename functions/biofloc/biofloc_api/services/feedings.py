@@ -1,4 +1,4 @@
-"""Feeding sessions (spec biofloc §3.4): the session, its lines, the FIFO stock deduction and the batch's feed cost
+"""Feeding sessions (docs/rules.md: Feeding): the session, its lines, the FIFO stock deduction and the batch's feed cost
 are written in the request's one transaction, so any failure leaves nothing behind."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Grading (spec biofloc §3.6): one active batch split into 2–3 child batches, costs carried over by biomass."""
+"""Grading (docs/rules.md: Grading): one active batch split into 2–3 child batches, costs carried over by biomass."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tank inputs (spec biofloc §3.4.7): chemicals, probiotics and the like; from stock when an item is named."""
+"""Tank inputs (docs/rules.md: Feeding and tank inputs): chemicals, probiotics and the like; from stock if named."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tank rules (spec biofloc §3.1): unique immutable codes; status in_use belongs to the assignments."""
+"""Tank rules (docs/rules.md: Tanks and assignments): unique immutable codes; in_use belongs to the assignments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Water quality (spec biofloc §3.8): tests judged at read time against the configurable band table."""
+"""Water quality (docs/rules.md: Water quality): tests judged at read time against the configurable band table."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ RESERVED = """(SELECT COALESCE(sum(r.quantity), 0) FROM reservations r
                 WHERE r.item_id = i.id AND r.status = 'pending' AND r.reserved_until > %(now)s)"""
 LOW_STOCK = f"(i.is_active AND i.reorder_threshold > 0 AND i.on_hand_qty - {RESERVED} <= i.reorder_threshold)"
 
-# Every derived field of the item view (spec inventory §3.2.6), for the items of {source}: each sub-select
+# Every derived field of the item view (docs/rules.md: Item view), for the items of {source}: each sub-select
 # is an index lookup (reservations_pending_idx, lots_fifo_idx, lots_item_idx, stock_ledger_item_idx,
 # po_lines_item_idx), so a page costs a few lookups per row whatever the size of the tables.
 _VIEW = """

@@ -124,7 +124,7 @@ def get_receipts(conn: Connection, po_id: int) -> list[dict[str, Any]]:
 
 
 def summary(conn: Connection, po_id: int) -> dict[str, Any]:
-    """Spec inventory §3.5.6: values from the lines and the receipt lines, rounded per row."""
+    """PO summary: values from the lines and the receipt lines, rounded per row (docs/rules.md: Purchase orders)."""
     row = conn.execute(
         """SELECT COALESCE((SELECT sum(line_total) FROM po_lines WHERE po_id = %(id)s), 0) AS ordered_value,
                   COALESCE(rv.po, 0) AS received_value_po, COALESCE(rv.actual, 0) AS received_value_actual,

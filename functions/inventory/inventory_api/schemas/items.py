@@ -1,4 +1,4 @@
-"""Items (the item view of spec inventory §1), lots, bulk fetch and module mappings."""
+"""Items (the item view of docs/rules.md: Item view), lots, bulk fetch and module mappings."""
 
 from __future__ import annotations
 

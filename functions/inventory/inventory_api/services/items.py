@@ -1,4 +1,4 @@
-"""Items: create, edit, deactivate, delete, bulk fetch and module mappings (spec inventory §3.1, §3.6)."""
+"""Items: create, edit, deactivate, delete, bulk fetch and module mappings (docs/rules.md: Master data)."""
 
 from __future__ import annotations
 

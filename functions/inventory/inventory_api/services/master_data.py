@@ -1,4 +1,4 @@
-"""Categories, suppliers and units of measure (spec inventory §3.1)."""
+"""Categories, suppliers and units of measure (docs/rules.md: Master data)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Purchase orders: state machine, line edits, partial receipts, duplicate, history (spec inventory §3.5).
+"""Purchase orders: state machine, line edits, partial receipts, duplicate, history (docs/rules.md: Purchase orders).
 
 History rows are written in the request's transaction, so a failed history insert fails the request.
 """
@@ -211,7 +211,7 @@ def remove_line(conn: Connection, who: Principal, po_id: int, line_id: int) -> d
 
 
 def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """A (partial) receipt: a purchase lot and ledger row per line; all lines or none (spec §3.5.5)."""
+    """A (partial) receipt: a purchase lot and ledger row per line; all lines or none."""
     po = _locked(conn, po_id)
     if po["status"] not in RECEIVABLE:
         raise Conflict(f"A {po['status']} purchase order cannot be received", "invalid_state")

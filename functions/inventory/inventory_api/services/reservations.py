@@ -1,4 +1,4 @@
-"""Reservations: reserve, cancel, confirm (spec inventory §3.4)."""
+"""Reservations: reserve, cancel, confirm (docs/rules.md: Reservations and the expiry job)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stock add, use, use-multi and adjustments (spec inventory §3.2, §3.3): thin rules around farm_erp.stock."""
+"""Stock add, use, use-multi and adjustments (docs/rules.md: Stock ledger; Adjustments) around farm_erp.stock."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def use_multi(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[st
 
 
 def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
-    """Increase (new lot), decrease (FIFO or one lot) or recount to a counted on_hand (spec §3.3)."""
+    """Increase (new lot), decrease (FIFO or one lot) or recount to a counted on_hand (docs/rules.md: Adjustments)."""
     kind, qty = body["type"], body["quantity"]
     item = _locked_item(conn, body["item_id"], active=False)
     if kind in ("increase", "decrease") and qty <= 0:

@@ -1,4 +1,4 @@
--- Identity, access, sessions, audit and platform tables (spec core §1).
+-- Identity, access, sessions, audit and platform tables (docs/rules.md: Identity and access).
 
 CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

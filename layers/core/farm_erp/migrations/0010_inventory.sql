@@ -1,5 +1,5 @@
--- Inventory: master data, lots, the shared stock ledger, reservations, purchase orders (spec inventory §1).
--- Quantities NUMERIC(18,3), unit costs NUMERIC(18,4), money NUMERIC(18,2) (spec core §0).
+-- Inventory: master data, lots, the shared stock ledger, reservations, purchase orders (docs/rules.md: Inventory).
+-- Quantities NUMERIC(18,3), unit costs NUMERIC(18,4), money NUMERIC(18,2) (docs/rules.md: Conventions).
 -- Every stock invariant that can be stated per row is a CHECK; the cross-table one
 -- (on_hand = Σ lots.remaining = Σ ledger.qty_change) is kept by farm_erp.stock and asserted by the tests.
 

@@ -1,4 +1,4 @@
--- Biofloc aquaculture: tanks, fish batches, assignments, events, water quality, costs (spec biofloc §1).
+-- Biofloc aquaculture: tanks, fish batches, assignments, events, water quality, costs (docs/rules.md: Biofloc).
 -- Event tables carry tank_id and batch_id as they were when the event happened (derived, never sent).
 
 CREATE TABLE tanks (
@@ -19,7 +19,7 @@ CREATE TABLE tanks (
 CREATE UNIQUE INDEX tanks_code_key ON tanks (upper(code));
 CREATE TRIGGER tanks_updated_at BEFORE UPDATE ON tanks FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
--- A tank code is immutable (§1): the API refuses it, the database makes sure.
+-- A tank code is immutable (docs/rules.md: Biofloc): the API refuses it, the database makes sure.
 CREATE FUNCTION tanks_code_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.code IS DISTINCT FROM OLD.code THEN
@@ -318,7 +318,7 @@ CREATE TABLE cost_entries (
 );
 CREATE INDEX cost_entries_batch_idx ON cost_entries (batch_id, entry_date DESC, id DESC);
 
--- Links into the shared stock ledger (inventory §1).
+-- Links into the shared stock ledger (docs/rules.md: Inventory).
 ALTER TABLE feedings ADD CONSTRAINT feedings_operation_fkey FOREIGN KEY (operation_id) REFERENCES stock_operations (id);
 ALTER TABLE feeding_lines ADD CONSTRAINT feeding_lines_item_fkey FOREIGN KEY (item_id) REFERENCES items (id);
 ALTER TABLE tank_inputs ADD CONSTRAINT tank_inputs_item_fkey FOREIGN KEY (item_id) REFERENCES items (id);
