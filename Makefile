@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/core/require
 PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null) python3 python3.11; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help venv dev test test-fast lint format typecheck build validate bench clean
+.PHONY: help venv dev digest test test-fast lint format typecheck build validate bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ venv: $(STAMP) ## create .venv and install the pinned packages
 
 dev: $(STAMP) ## serve the whole API on http://127.0.0.1:$${PORT:-3000} with an embedded PostgreSQL
 	$(PY) -m local
+
+digest: $(STAMP) ## run the morning digest once now, against the same database (mails in .local/outbox/)
+	$(PY) -m local digest
 
 test: $(STAMP) lint ## lint, then every test (unit, integration, gateway, template, fuzzing, faults)
 	$(PY) -m pytest -n 2 --dist loadfile

@@ -1,11 +1,16 @@
-"""`python -m local` (what `make dev` runs): embedded PostgreSQL, migrations, first admin, and the local API."""
+"""`python -m local` (what `make dev` runs): embedded PostgreSQL, migrations, first admin, and the local API.
+
+`python -m local digest` (what `make digest` runs): the same setup, then one run of the morning digest now.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import dict_row
@@ -54,14 +59,8 @@ def bootstrap_admin(url: str) -> None:
         print(f"\n  First admin: {email}\n  Temporary password (shown once): {generated}\n", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve the Farm ERP API locally (no Docker).")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--containers", type=int, default=int(os.environ.get("LOCAL_CONTAINERS", "4")))
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-
+def _environment() -> str:
+    """Local defaults for the functions' environment; the migrated database's URL."""
     os.environ.setdefault("JWT_SECRET", _jwt_secret())
     os.environ.setdefault("ENVIRONMENT", "local")
     os.environ.setdefault("MAIL_OUTBOX_DIR", str(STATE / "outbox"))
@@ -70,7 +69,49 @@ def main() -> None:
     url = prepare_database()
     os.environ["DATABASE_URL"] = url
     bootstrap_admin(url)
+    return url
 
+
+def run_digest() -> int:
+    """Run the morning digest once, now, as its schedule would (the same handler, a scheduled time of now)."""
+    _environment()
+    from local.invokers import load_handler
+    from local.lambda_context import LambdaContext
+
+    config = api_config()
+    fn = config.schedules["DigestFunction"]
+    outbox = ROOT / os.environ["MAIL_OUTBOX_DIR"]  # an absolute path stays as it is
+    before = set(outbox.glob("*.eml"))
+    scheduled = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    try:
+        result = load_handler(fn)({"scheduled_time": scheduled}, LambdaContext(fn.logical_id))
+        code = 0
+    except Exception as exc:  # noqa: BLE001 - reported, and the exit status says it
+        result, code = {"status": "failed", "error": str(exc)}, 1
+    print(json.dumps(result, indent=2))
+    for path in sorted(set(outbox.glob("*.eml")) - before):
+        print(f"  written: {path}")
+    return code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the Farm ERP API locally (no Docker), or run one job.")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve", "digest"],
+        default="serve",
+        help="serve the API (default), or run the morning digest once now (mails go to .local/outbox/)",
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--containers", type=int, default=int(os.environ.get("LOCAL_CONTAINERS", "4")))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.command == "digest":
+        raise SystemExit(run_digest())
+
+    _environment()
     ttl_env = os.environ.get("AUTHORIZER_TTL")
     config = api_config()
     env = {k: v for k, v in os.environ.items() if k.isupper()}

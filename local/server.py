@@ -1,5 +1,5 @@
 """The local API Gateway over HTTP: uvicorn in front of `Gateway`, worker processes as Lambda containers,
-merged Swagger UI at /docs, one log line per request, and the expiry job on its 15-minute schedule."""
+merged Swagger UI at /docs, one log line per request, and the scheduled functions on the template's schedules."""
 
 from __future__ import annotations
 
@@ -128,35 +128,61 @@ class LocalApi:
 
 
 class Scheduler(threading.Thread):
-    """Runs each scheduled function at every boundary of its rate (15 minutes), like EventBridge Scheduler."""
+    """EventBridge Scheduler's part, from the template's ScheduleV2 events: rate schedules run at every boundary of
+    their period (and at once for the boundary just passed), cron schedules at their times in their time zone."""
 
-    def __init__(self, config: ApiConfig, invoker: Invoker, period: int = SCHEDULE_SECONDS) -> None:
+    def __init__(self, config: ApiConfig, invoker: Invoker, period: int | None = None) -> None:
         super().__init__(daemon=True, name="scheduler")
         self.config = config
         self.invoker = invoker
-        self.period = period
+        self.period = period  # overrides every rate schedule's period (tests run the 15-minute job every second)
         self.stopped = threading.Event()
+
+    def _rate(self, logical_id: str) -> int | None:
+        """Seconds between runs of a rate schedule; None for a cron schedule."""
+        schedule = self.config.timetable.get(logical_id)
+        own = schedule.period if schedule is not None else SCHEDULE_SECONDS
+        return None if own is None else (self.period or own)
+
+    def next_run(self, logical_id: str, after: float) -> float:
+        """The first time strictly after `after` (epoch seconds) at which the function is due."""
+        rate = self._rate(logical_id)
+        if rate is not None:
+            return after - after % rate + rate
+        return self.config.timetable[logical_id].next_after(datetime.fromtimestamp(after, UTC)).timestamp()
 
     def run(self) -> None:
         # The boundary just passed runs at once, so a fresh `make dev` reports a healthy job; a run already
-        # recorded for that time is a duplicate delivery, which the job ignores.
+        # recorded for that time is a duplicate delivery, which the job ignores. Cron schedules wait for their time.
         now = time.time()
-        self._deliver(now - now % self.period)
-        while not self.stopped.is_set():
-            now = time.time()
-            boundary = now - now % self.period + self.period
-            if self.stopped.wait(boundary - now):
+        for logical_id in self.config.schedules:
+            rate = self._rate(logical_id)
+            if rate is not None:
+                self._deliver_one(logical_id, now - now % rate)
+        due = {logical_id: self.next_run(logical_id, now) for logical_id in self.config.schedules}
+        while due and not self.stopped.is_set():
+            soonest = min(due.values())
+            if self.stopped.wait(max(0.0, soonest - time.time())):
                 return
-            self._deliver(boundary)
+            for logical_id, at in sorted(due.items(), key=lambda kv: kv[1]):
+                if at <= soonest:
+                    self._deliver_one(logical_id, at)
+                    due[logical_id] = self.next_run(logical_id, at)
 
     def _deliver(self, boundary: float) -> None:
-        scheduled = datetime.fromtimestamp(boundary, UTC).isoformat().replace("+00:00", "Z")
-        for fn in self.config.schedules.values():
-            try:
-                result = self.invoker.invoke(fn, {"scheduled_time": scheduled})
-                log.info("schedule %s at %s: %s", fn.logical_id, scheduled, result)
-            except Exception:  # a failed run is logged and retried at the next boundary
-                log.exception("schedule %s at %s failed", fn.logical_id, scheduled)
+        """Deliver `boundary` to every rate schedule (what the start of `make dev` does for the slot just passed)."""
+        for logical_id in self.config.schedules:
+            if self._rate(logical_id) is not None:
+                self._deliver_one(logical_id, boundary)
+
+    def _deliver_one(self, logical_id: str, at: float) -> None:
+        fn = self.config.schedules[logical_id]
+        scheduled = datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+        try:
+            result = self.invoker.invoke(fn, {"scheduled_time": scheduled})
+            log.info("schedule %s at %s: %s", fn.logical_id, scheduled, result)
+        except Exception:  # a failed run is logged; the job's own record lets a later run retry it
+            log.exception("schedule %s at %s failed", fn.logical_id, scheduled)
 
 
 def serve(

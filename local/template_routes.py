@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from local.schedules import Schedule
+
 ROOT = Path(__file__).resolve().parent.parent
+# Template parameters that the functions also read as environment variables: locally the variable, when set, is
+# the parameter's value (so FARM_TIMEZONE moves the digest's hour along with the functions' "today").
+ENV_PARAMETERS = {"FarmTimezone": "FARM_TIMEZONE", "DigestHour": "DIGEST_HOUR"}
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -87,10 +93,30 @@ class ApiConfig:
     functions: dict[str, Function]
     authorizer: Function
     schedules: dict[str, Function]
+    # Logical id -> when its ScheduleV2 event fires (expression and time zone, parameters resolved).
+    timetable: dict[str, Schedule] = field(default_factory=dict)
 
 
 def _default(params: dict[str, Any], name: str, fallback: Any) -> Any:
     return (params.get(name) or {}).get("Default", fallback)
+
+
+def _resolve(value: Any, params: dict[str, Any]) -> str:
+    """A string property that may be a !Ref to a parameter or a !Sub over parameters (their local values)."""
+
+    def param(name: str) -> str:
+        env = ENV_PARAMETERS.get(name)
+        if env and os.environ.get(env):
+            return os.environ[env]
+        if name not in params:
+            raise ValueError(f"template parameter {name!r} is not defined")
+        return str(_default(params, name, ""))
+
+    if isinstance(value, dict) and "Ref" in value:
+        return param(str(value["Ref"]))
+    if isinstance(value, dict) and "Sub" in value and isinstance(value["Sub"], str):
+        return re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: param(m.group(1)), value["Sub"])
+    return str(value)
 
 
 def api_config(path: Path | None = None) -> ApiConfig:
@@ -100,6 +126,7 @@ def api_config(path: Path | None = None) -> ApiConfig:
     functions: dict[str, Function] = {}
     routes: list[Route] = []
     schedules: dict[str, Function] = {}
+    timetable: dict[str, Schedule] = {}
     for logical_id, res in resources.items():
         if res.get("Type") != "AWS::Serverless::Function":
             continue
@@ -113,6 +140,10 @@ def api_config(path: Path | None = None) -> ApiConfig:
                 routes.append(Route(fn, str(ev_props["Method"]).upper(), str(ev_props["Path"]), auth == "NONE"))
             elif ev.get("Type") in ("ScheduleV2", "Schedule"):
                 schedules[logical_id] = fn
+                timetable[logical_id] = Schedule(
+                    _resolve(ev_props["ScheduleExpression"], params),
+                    _resolve(ev_props.get("ScheduleExpressionTimezone", "UTC"), params),
+                )
     api: dict[str, Any] = next((r for r in resources.values() if r.get("Type") == "AWS::Serverless::Api"), {})
     authorizers: dict[str, Any] = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
     first: dict[str, Any] = next(iter(authorizers.values()), {})
@@ -126,6 +157,7 @@ def api_config(path: Path | None = None) -> ApiConfig:
         functions=functions,
         authorizer=functions[auth_id or "AuthorizerFunction"],
         schedules=schedules,
+        timetable=timetable,
     )
 
 

@@ -114,7 +114,7 @@ def _assert_expired_once(sql: Sql, reservation_id: int) -> None:
 def test_schedule_event_delivered_twice_runs_once(sql: Sql, config: ApiConfig) -> None:
     reservation_id = _due_reservation(sql)
     clock.freeze(datetime(2025, 3, 1, 10, 15, 4, tzinfo=UTC))
-    (fn,) = config.schedules.values()
+    fn = config.schedules["ReservationExpiryFunction"]
     handler = load_handler(fn)
     first = handler({"scheduled_time": SCHEDULED}, LambdaContext(fn.logical_id))
     second = handler({"scheduled_time": SCHEDULED}, LambdaContext(fn.logical_id))
@@ -129,7 +129,7 @@ def test_schedule_event_delivered_to_two_containers_at_once_runs_once(
 ) -> None:
     """EventBridge retries can overlap: two worker processes get the same scheduled time at the same moment."""
     reservation_id = _due_reservation(sql)
-    (fn,) = config.schedules.values()
+    fn = config.schedules["ReservationExpiryFunction"]
     results: list[dict[str, Any]] = []
     barrier = threading.Barrier(2)
 

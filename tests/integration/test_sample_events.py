@@ -25,6 +25,7 @@ PREFIXES = {
     "biofloc": "BioflocFunction",
     "reservation_expiry": "ReservationExpiryFunction",
     "migrate": "MigrateFunction",
+    "digest": "DigestFunction",
 }
 
 

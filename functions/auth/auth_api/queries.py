@@ -54,15 +54,20 @@ def set_password(conn: Connection, user_id: int, password_hash: str, now: dateti
     )
 
 
-def update_full_name(conn: Connection, user_id: int, full_name: str) -> None:
-    conn.execute("UPDATE users SET full_name = %s WHERE id = %s", (full_name, user_id))
+def update_profile(conn: Connection, user_id: int, full_name: str | None, daily_digest: bool | None) -> None:
+    """Set the given profile fields (None leaves one as it is)."""
+    conn.execute(
+        """UPDATE users SET full_name = COALESCE(%s, full_name), daily_digest = COALESCE(%s, daily_digest)
+            WHERE id = %s""",
+        (full_name, daily_digest, user_id),
+    )
 
 
 def profile(conn: Connection, user_id: int) -> Row | None:
     """The user, their grants and the active modules (display order), in one query."""
     return conn.execute(
         """SELECT u.id, u.email, u.full_name, u.is_active, u.must_change_password, u.last_login_at,
-                  u.last_password_change, u.created_at, r.key AS role, r.is_admin,
+                  u.last_password_change, u.created_at, u.daily_digest, r.key AS role, r.is_admin,
                   COALESCE((SELECT json_object_agg(g.module_key, g.access)
                               FROM user_module_grants g WHERE g.user_id = u.id), '{}'::json) AS grants,
                   ARRAY(SELECT m.key FROM modules m WHERE m.is_active ORDER BY m.display_order, m.key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints, field_validator
+from pydantic import BaseModel, StrictBool, StringConstraints, field_validator
 
 from farm_erp.fields import Name255, PatchModel, StrictModel
 
@@ -46,6 +46,8 @@ class ChangePasswordIn(StrictModel):
 
 class MeUpdate(PatchModel):
     full_name: Name255 | None = None
+    # The morning digest by mail (on by default); null is refused like any NOT NULL field.
+    daily_digest: StrictBool | None = None
 
     @field_validator("full_name")
     @classmethod
@@ -83,6 +85,7 @@ class MeOut(UserBrief):
     last_login_at: datetime | None
     last_password_change: datetime | None
     created_at: datetime
+    daily_digest: bool
     modules: list[ModuleAccess]
 
 

@@ -116,17 +116,18 @@ def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
     }
 
 
-def water_alerts(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    """Active tanks whose latest test rates warning or danger, danger first, then the most recent test."""
+def water_alerts(conn: Connection, limit: int, *, danger_only: bool = False) -> list[dict[str, Any]]:
+    """Active tanks whose latest test rates warning or danger (or danger only), danger first, then the most
+    recent test."""
     rows = conn.execute(
         f"""WITH bands AS ({LATEST_BANDS})
             SELECT t.id AS tank_id, t.code AS tank_code, t.name AS tank_name,
                    b.batch_id, bt.code AS batch_code, b.test_id, b.tested_at, b.severity, b.out_of_range
             FROM bands b JOIN tanks t ON t.id = b.tank_id LEFT JOIN batches bt ON bt.id = b.batch_id
-            WHERE b.severity >= 2
+            WHERE b.severity >= %s
             ORDER BY b.severity DESC, b.tested_at DESC, t.id
             LIMIT %s""",
-        (limit,),
+        (3 if danger_only else 2, limit),
     ).fetchall()
     out = []
     for r in rows:

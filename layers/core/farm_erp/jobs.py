@@ -62,7 +62,8 @@ def scheduled_time_of(event: Any) -> datetime:
     return fallback
 
 
-def _claim(conn: Connection, job: str, scheduled_time: datetime) -> bool:
+def claim_run(conn: Connection, job: str, scheduled_time: datetime) -> int | None:
+    """The run's id if this delivery may do the work: a new run, a failed one, or one left running too long."""
     now = clock.now()
     row = conn.execute(
         """INSERT INTO job_runs (job, scheduled_time, status, started_at, created_at)
@@ -74,10 +75,11 @@ def _claim(conn: Connection, job: str, scheduled_time: datetime) -> bool:
            RETURNING id""",
         {"job": job, "at": scheduled_time, "now": now, "stale": now - STALE_RUN},
     ).fetchone()
-    return row is not None
+    return int(row["id"]) if row is not None else None
 
 
-def _finish(conn: Connection, job: str, scheduled_time: datetime, status: str, result: dict[str, Any]) -> None:
+def finish_run(conn: Connection, job: str, scheduled_time: datetime, status: str, result: dict[str, Any]) -> None:
+    """Record how the run ended (succeeded or failed, and what it did)."""
     conn.execute(
         """UPDATE job_runs SET status = %s, result = %s, finished_at = %s WHERE job = %s AND scheduled_time = %s""",
         (status, Jsonb(result), clock.now(), job, scheduled_time),
@@ -117,8 +119,8 @@ def purge_housekeeping(conn: Connection, now: datetime) -> tuple[int, int]:
 def run_reservation_expiry(scheduled_time: datetime) -> RunResult:
     """One delivery of the job. Raises (after recording the failure) so that the scheduler retries."""
     with transaction() as conn:
-        claimed = _claim(conn, RESERVATION_EXPIRY, scheduled_time)
-    if not claimed:
+        claimed = claim_run(conn, RESERVATION_EXPIRY, scheduled_time)
+    if claimed is None:
         logger.info("duplicate delivery; nothing to do", extra={"scheduled_time": scheduled_time.isoformat()})
         return RunResult("duplicate", scheduled_time)
     try:
@@ -126,12 +128,12 @@ def run_reservation_expiry(scheduled_time: datetime) -> RunResult:
             now = clock.now()
             expired = expire_reservations(conn, now)
             keys, buckets = purge_housekeeping(conn, now)
-            _finish(conn, RESERVATION_EXPIRY, scheduled_time, "succeeded", {"expired": expired})
+            finish_run(conn, RESERVATION_EXPIRY, scheduled_time, "succeeded", {"expired": expired})
     except Exception as exc:
         logger.exception("reservation expiry failed", extra={"scheduled_time": scheduled_time.isoformat()})
         try:
             with transaction() as conn:
-                _finish(conn, RESERVATION_EXPIRY, scheduled_time, "failed", {"error": type(exc).__name__})
+                finish_run(conn, RESERVATION_EXPIRY, scheduled_time, "failed", {"error": type(exc).__name__})
         except Exception:  # noqa: BLE001 - the original error is the one to re-raise; the run stays 'running'
             database.close()
             logger.exception("could not mark the run failed")

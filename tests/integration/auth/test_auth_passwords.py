@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email import message_from_string
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -207,11 +209,14 @@ def test_forgot_password_sends_through_ses(api: ApiClient, sql: SQL, monkeypatch
         assert r.status_code == 202 and r.json() == FORGOT_BODY
         [sent] = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
     settings.reset_caches()
+    # The raw MIME message (SendRawEmail): the same builder writes the local outbox.
+    message = message_from_string(sent.raw_data, policy=default)
     assert sent.source == "security@farm.example.com"
-    assert sent.destinations["ToAddresses"] == ["u@farm.test"]
-    assert sent.subject == "Reset your Farm ERP password"
-    assert "https://farm.example.com/reset-password?token=" in sent.body
-    token = sent.body.split("token=", 1)[1].split()[0]
+    assert sent.destinations == ["u@farm.test"]
+    assert message["Subject"] == "Reset your Farm ERP password"
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "https://farm.example.com/reset-password?token=" in body
+    token = body.split("token=", 1)[1].split()[0]
     assert reset(api, token).status_code == 204
 
 

@@ -11,7 +11,7 @@ from farm_erp import sessions as session_store
 from farm_erp.access import Subject, effective_modules
 from farm_erp.api import Principal
 from farm_erp.db import Connection
-from farm_erp.errors import NotFound
+from farm_erp.errors import NotFound, reject_nulls
 from farm_erp.lists import PageParams, page_of
 
 
@@ -24,16 +24,18 @@ def me(conn: Connection, user_id: int) -> dict[str, Any]:
     modules = effective_modules(subject, row["active_modules"])
     return {
         **{k: row[k] for k in ("id", "email", "full_name", "role", "is_admin", "is_active", "must_change_password")},
-        **{k: row[k] for k in ("last_login_at", "last_password_change", "created_at")},
+        **{k: row[k] for k in ("last_login_at", "last_password_change", "created_at", "daily_digest")},
         "modules": [{"key": key, "access": modules[key]} for key in row["active_modules"] if key in modules],
     }
 
 
 def update_me(conn: Connection, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    """Own name and whether the morning digest is mailed."""
+    reject_nulls(changes, ("full_name", "daily_digest"))
     before = me(conn, principal.user_id)
-    q.update_full_name(conn, principal.user_id, str(changes["full_name"]))
+    q.update_profile(conn, principal.user_id, changes.get("full_name"), changes.get("daily_digest"))
     after = me(conn, principal.user_id)
-    keys = ("full_name",)
+    keys = tuple(k for k in ("full_name", "daily_digest") if k in changes)
     audit.record(
         conn,
         principal.actor,

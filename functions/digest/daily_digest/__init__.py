@@ -1,0 +1,1 @@
+"""The morning digest: a scheduled function that mails each active user what needs them today."""

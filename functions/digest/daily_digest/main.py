@@ -1,0 +1,25 @@
+"""Lambda entry point of the morning digest: `{"scheduled_time": "<ISO 8601>"}` from EventBridge Scheduler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from daily_digest import service
+from farm_erp import jobs
+from farm_erp.observability import logger, metrics
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Mail each active user the day's digest of the modules they may read, once per user and farm day."""
+    try:
+        result = service.run_daily_digest(jobs.scheduled_time_of(event))
+    except service.DigestIncomplete:
+        metrics.add_metric(name="DigestRunsIncomplete", unit=MetricUnit.Count, value=1)
+        raise
+    if result.status == "succeeded":
+        metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=result.sent)
+    return result.as_dict()
