@@ -204,7 +204,7 @@ def test_functions_share_runtime_layer_vpc_and_database_settings(resources: dict
     assert len(layers) == 1
     assert resources[layers[0]]["Properties"]["CompatibleRuntimes"] == ["python3.12"]
     assert resources[layers[0]]["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert len(functions) == 8
+    assert len(functions) == 9
     for name, props in functions.items():
         assert props["Runtime"] == "python3.12", name
         assert props["Architectures"] == ["arm64"], name
@@ -221,10 +221,29 @@ def test_functions_share_runtime_layer_vpc_and_database_settings(resources: dict
     assert functions["MigrateFunction"]["Timeout"] == 300
 
 
+def schedule_of(resources: dict[str, Any], function: str) -> dict[str, Any]:
+    """The one EventBridge Scheduler schedule whose target is `function`."""
+    (schedule,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule"
+        and r["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [function, "Arn"]}
+    ]
+    assert isinstance(schedule, dict)
+    return schedule
+
+
+def test_schedules_are_the_expiry_job_and_the_digest(resources: dict[str, Any]) -> None:
+    targets = [
+        r["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
+        for r in resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule"
+    ]
+    assert sorted(targets) == ["DigestFunction", "ReservationExpiryFunction"]
+
+
 def test_schedule_runs_the_expiry_job_every_15_minutes_once_at_a_time(resources: dict[str, Any]) -> None:
-    schedules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
-    assert len(schedules) == 1
-    schedule = schedules[0]
+    schedule = schedule_of(resources, "ReservationExpiryFunction")
     assert schedule["ScheduleExpression"] == "rate(15 minutes)"
     target = schedule["Target"]
     assert target["Arn"] == {"Fn::GetAtt": ["ReservationExpiryFunction", "Arn"]}
@@ -242,6 +261,48 @@ def test_schedule_runs_the_expiry_job_every_15_minutes_once_at_a_time(resources:
     assert job["Handler"] == "reservation_expiry.main.handler"
 
 
+def test_digest_runs_each_morning_in_the_farm_time_zone_once_at_a_time(
+    resources: dict[str, Any], sam_template: dict[str, Any]
+) -> None:
+    hour = sam_template["Parameters"]["DigestHour"]
+    assert (hour["Type"], hour["Default"], hour["MinValue"], hour["MaxValue"]) == ("Number", 6, 0, 23)
+    schedule = schedule_of(resources, "DigestFunction")
+    assert schedule["ScheduleExpression"] == {"Fn::Sub": "cron(0 ${DigestHour} * * ? *)"}
+    assert schedule["ScheduleExpressionTimezone"] == {"Ref": "FarmTimezone"}
+    target = schedule["Target"]
+    assert json.loads(target["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 7200}
+    dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert dlq == "DigestDLQ" and resources[dlq]["Type"] == "AWS::SQS::Queue"
+    role = target["RoleArn"]["Fn::GetAtt"][0]
+    assert any(
+        s["Action"] == "sqs:SendMessage" and s["Resource"] == {"Fn::GetAtt": [dlq, "Arn"]}
+        for s in statements(resources[role])
+    )
+    fn = resources["DigestFunction"]["Properties"]
+    assert fn["Handler"] == "daily_digest.main.handler"
+    assert fn["ReservedConcurrentExecutions"] == 1
+    env = fn["Environment"]["Variables"]
+    assert env["FRONTEND_URL"] == {"Ref": "FrontendUrl"}
+    assert env["SES_FROM_ADDRESS"] == {"Ref": "SesFromAddress"}
+    assert env["FARM_TIMEZONE"] == {"Ref": "FarmTimezone"}
+    assert "MigrateRun" in as_list(resources["DigestFunction"].get("DependsOn", []))
+
+
+def test_only_auth_and_the_digest_may_send_mail_and_only_from_the_sender(resources: dict[str, Any]) -> None:
+    senders = {}
+    for name, resource in resources.items():
+        if resource["Type"] not in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            continue
+        for s in statements(resource):
+            if any(str(a).startswith("ses:") for a in as_list(s.get("Action", []))):
+                senders[name] = s
+    assert set(senders) == {"AuthFunctionRole", "DigestFunctionRole"}
+    for s in senders.values():
+        assert sorted(as_list(s["Action"])) == ["ses:SendEmail", "ses:SendRawEmail"]
+        assert s["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SesFromAddress"}}}
+
+
 def test_migrations_run_on_every_deploy_before_the_api_functions(resources: dict[str, Any]) -> None:
     runs = [(name, r) for name, r in resources.items() if r["Type"] == "Custom::Migrate"]
     assert len(runs) == 1
@@ -251,7 +312,14 @@ def test_migrations_run_on_every_deploy_before_the_api_functions(resources: dict
     layer = next(n for n, r in resources.items() if r["Type"] == "AWS::Lambda::LayerVersion")
     assert props["CoreLayerVersion"] == {"Ref": layer}  # a new layer version (new SQL) re-runs it
     assert props["MigrationsVersion"] == {"Ref": "MigrationsVersion"}
-    for fn in ("AuthorizerFunction", "AuthFunction", "AdminFunction", "DashboardFunction", "InventoryFunction"):
+    for fn in (
+        "AuthorizerFunction",
+        "AuthFunction",
+        "AdminFunction",
+        "DashboardFunction",
+        "InventoryFunction",
+        "DigestFunction",
+    ):
         assert name in as_list(resources[fn].get("DependsOn", [])), fn
     env = resources["MigrateFunction"]["Properties"]["Environment"]["Variables"]
     assert env["FARM_ADMIN_EMAIL"] == {"Ref": "AdminEmail"}
@@ -320,6 +388,7 @@ def test_db_connect_is_scoped_to_the_proxy_and_the_app_user(resources: dict[str,
         "InventoryFunction",
         "BioflocFunction",
         "ReservationExpiryFunction",
+        "DigestFunction",
     }
 
 
@@ -363,7 +432,7 @@ def test_jwt_secret_is_a_generated_64_char_key_with_a_kid(resources: dict[str, A
 # ---------------------------------------------------------------- alarms and outputs
 
 
-def test_alarms_watch_api_5xx_and_the_expiry_job(resources: dict[str, Any]) -> None:
+def test_alarms_watch_api_5xx_and_the_scheduled_jobs(resources: dict[str, Any]) -> None:
     alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     watched = {(a["Namespace"], a["MetricName"], json.dumps(a["Dimensions"][0]["Value"])) for a in alarms}
     assert ("AWS/ApiGateway", "5XXError", json.dumps({"Fn::Sub": "${AWS::StackName}-api"})) in watched
@@ -373,6 +442,12 @@ def test_alarms_watch_api_5xx_and_the_expiry_job(resources: dict[str, Any]) -> N
         "ApproximateNumberOfMessagesVisible",
         json.dumps({"Fn::GetAtt": ["ReservationExpiryDLQ", "QueueName"]}),
     ) in watched
+    assert ("AWS/Lambda", "Errors", json.dumps({"Ref": "DigestFunction"})) in watched
+    assert (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        json.dumps({"Fn::GetAtt": ["DigestDLQ", "QueueName"]}),
+    ) in (watched)
     assert resources["Api"]["Properties"]["Name"] == {"Fn::Sub": "${AWS::StackName}-api"}
 
 
@@ -395,3 +470,4 @@ def test_local_gateway_reads_the_same_wiring() -> None:
     }
     assert config.authorizer.logical_id == "AuthorizerFunction"
     assert (config.stage, config.authorizer_ttl, config.allowed_origins) == ("v1", 120, "*")
+    assert set(config.schedules) == {"ReservationExpiryFunction", "DigestFunction"}
