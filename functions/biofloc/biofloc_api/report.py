@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Response
 
 from farm_erp import xlsx
+from farm_erp.xlsx_charts import Chart
 
 MAX_ROWS = xlsx.MAX_ROWS
 # Number formats by column kind; dates, times and timestamps are formatted by their type.
@@ -37,6 +38,12 @@ class Sheet:
     title: str
     columns: Sequence[Column]
     rows: Sequence[dict[str, Any]]
+    charts: Sequence[Chart] = ()
+
+
+def column_index(columns: Sequence[Column], key: str) -> int:
+    """Where the column of `key` lands in the sheet (charts refer to columns by index)."""
+    return next(i for i, c in enumerate(columns) if c.key == key)
 
 
 def _sheet(spec: Sheet) -> xlsx.Sheet:
@@ -45,6 +52,7 @@ def _sheet(spec: Sheet) -> xlsx.Sheet:
         [c.title for c in spec.columns],
         [[row.get(c.key) for c in spec.columns] for row in spec.rows],
         {i: FORMATS[c.kind] for i, c in enumerate(spec.columns) if c.kind in FORMATS},
+        charts=list(spec.charts),
     )
 
 

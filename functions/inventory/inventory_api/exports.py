@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from farm_erp.xlsx import NUMBER_FORMATS, Sheet
+from farm_erp.xlsx_charts import Chart
 
 QTY, COST, MONEY = NUMBER_FORMATS[3], NUMBER_FORMATS[4], NUMBER_FORMATS[2]
+NO_CATEGORY = "(no category)"
+
+
+def by_category_sheet(items: list[dict[str, Any]]) -> Sheet:
+    """Stock value per category of the exported items, largest first, with its bar chart (left out when no
+    category holds any value)."""
+    totals: dict[str, tuple[Decimal, int]] = {}
+    for i in items:
+        name = (i["category"] or {}).get("name") or NO_CATEGORY
+        value, count = totals.get(name, (Decimal(0), 0))
+        totals[name] = (value + Decimal(i["stock_value"]), count + 1)
+    rows = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0].lower()))
+    chart = Chart("bar", "Stock value by category", 0, (1,), x_title="Category", y_title="Stock value")
+    return Sheet(
+        "By category",
+        ["Category", "Stock value", "Items"],
+        [[name, value, count] for name, (value, count) in rows],
+        {1: MONEY},
+        charts=[chart] if any(value > 0 for _, (value, _) in rows) else [],
+    )
 
 
 def stock_sheets(items: list[dict[str, Any]], lots: list[dict[str, Any]]) -> list[Sheet]:
@@ -60,7 +82,7 @@ def stock_sheets(items: list[dict[str, Any]], lots: list[dict[str, Any]]) -> lis
         ],
         {5: QTY, 6: COST, 7: MONEY},
     )
-    return [stock, lot_sheet]
+    return [stock, lot_sheet, by_category_sheet(items)]
 
 
 def ledger_sheets(rows: list[dict[str, Any]]) -> list[Sheet]:

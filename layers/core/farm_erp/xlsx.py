@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Response
@@ -18,6 +18,9 @@ from fastapi import Response
 from farm_erp import clock
 from farm_erp.errors import ValidationFailed
 from farm_erp.settings import get_settings
+
+if TYPE_CHECKING:
+    from farm_erp.xlsx_charts import Chart
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
@@ -35,6 +38,8 @@ class Sheet:
     rows: list[list[Any]] = field(default_factory=list)
     # Excel number format per column index (the fixed scales of docs/rules.md, Conventions).
     formats: dict[int, str] = field(default_factory=dict)
+    # Native charts over this sheet's columns (farm_erp.xlsx_charts), drawn right of the data; none without rows.
+    charts: list[Chart] = field(default_factory=list)
 
 
 def check_rows(count: int) -> None:
@@ -108,6 +113,10 @@ def workbook(sheets: list[Sheet]) -> bytes:
                     cell.number_format = sheet.formats[i]
                 cells.append(cell)
             ws.append(cells)
+        if sheet.charts:
+            from farm_erp.xlsx_charts import add_charts
+
+            add_charts(ws, sheet.charts, len(sheet.rows), len(sheet.headers))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -65,3 +65,25 @@ def insert(conn: Connection, table: str, values: dict[str, Any]) -> int:
     ).fetchone()
     assert row is not None
     return int(row["id"])
+
+
+def samplings_with_growth(conn: Connection, batch_id: int, limit: int) -> list[dict[str, Any]]:
+    """The batch's samplings, oldest first, each with the fish the batch held that day (initial count less the
+    deaths and harvests dated up to it), the biomass that makes at the sampled weight, and the feed given up to it."""
+    rows = conn.execute(
+        f"""WITH s AS ({_select("samplings")} WHERE e.batch_id = %(batch)s ORDER BY e.sample_date, e.id LIMIT %(limit)s)
+            SELECT s.*, g.fish, round(g.fish * s.avg_weight_g / 1000, 3) AS biomass_kg, g.cumulative_feed_kg
+              FROM s JOIN batches b ON b.id = s.batch_id
+              CROSS JOIN LATERAL (
+                  SELECT b.initial_count
+                         - (SELECT COALESCE(sum(m.count), 0) FROM mortalities m
+                             WHERE m.batch_id = b.id AND m.mortality_date <= s.sample_date)
+                         - (SELECT COALESCE(sum(h.fish_count), 0) FROM harvests h
+                             WHERE h.batch_id = b.id AND h.harvest_date <= s.sample_date) AS fish,
+                         (SELECT COALESCE(sum(f.total_feed_kg), 0) FROM feedings f
+                           WHERE f.batch_id = b.id AND f.feeding_date <= s.sample_date) AS cumulative_feed_kg
+              ) g
+             ORDER BY s.sample_date, s.id""",
+        {"batch": batch_id, "limit": limit},
+    ).fetchall()
+    return [dict(r) for r in rows]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi import Response
 
 from biofloc_api import report
@@ -17,6 +19,7 @@ from biofloc_api.water import PARAMETERS
 from farm_erp import clock
 from farm_erp.db import Connection
 from farm_erp.errors import ValidationFailed
+from farm_erp.xlsx_charts import Chart
 
 # (label, key in the performance report, unit)
 SUMMARY = [
@@ -59,7 +62,43 @@ SUMMARY = [
     ("Profit per kg", "profit_per_kg", "money/kg"),
     ("ROI", "roi_pct", "%"),
 ]
+SAMPLING_COLUMNS = [
+    Column("Date", "sample_date", "date"),
+    Column("Tank", "tank_code"),
+    Column("Sample size", "sample_size", "int"),
+    Column("Avg g", "avg_weight_g", "qty"),
+    Column("Min g", "min_weight_g", "qty"),
+    Column("Max g", "max_weight_g", "qty"),
+    Column("Avg cm", "avg_length_cm", "qty"),
+    Column("Std dev g", "std_dev_g", "qty"),
+    Column("Condition factor", "condition_factor", "qty"),
+    # Where the batch stood on each sampling day: the data of the biomass and feed chart.
+    Column("Fish", "fish", "int"),
+    Column("Biomass kg", "biomass_kg", "qty"),
+    Column("Cumulative feed kg", "cumulative_feed_kg", "qty"),
+]
 COST_LINES = ["fingerling", "feed", "chemical", "labour", "utilities", "other", "transfer_in", "transfer_out"]
+
+
+def growth_charts(fcr: Decimal | None) -> list[Chart]:
+    """Average weight, and biomass with cumulative feed, over the sampling dates (left out without samplings)."""
+    date = 0
+
+    def col(key: str) -> int:
+        return report.column_index(SAMPLING_COLUMNS, key)
+
+    return [
+        Chart("line", "Average weight (g)", date, (col("avg_weight_g"),), "Date", "g", dates=True),
+        Chart(
+            "line",
+            f"Biomass and cumulative feed (FCR {'n/a' if fcr is None else fcr})",
+            date,
+            (col("biomass_kg"), col("cumulative_feed_kg")),
+            "Date",
+            "kg",
+            dates=True,
+        ),
+    ]
 
 
 def batch_report(conn: Connection, batch_id: int) -> Response:
@@ -95,18 +134,9 @@ def batch_report(conn: Connection, batch_id: int) -> Response:
         ),
         Sheet(
             "Sampling",
-            [
-                Column("Date", "sample_date", "date"),
-                Column("Tank", "tank_code"),
-                Column("Sample size", "sample_size", "int"),
-                Column("Avg g", "avg_weight_g", "qty"),
-                Column("Min g", "min_weight_g", "qty"),
-                Column("Max g", "max_weight_g", "qty"),
-                Column("Avg cm", "avg_length_cm", "qty"),
-                Column("Std dev g", "std_dev_g", "qty"),
-                Column("Condition factor", "condition_factor", "qty"),
-            ],
-            eq.all_for_batch(conn, "samplings", batch_id, limit),
+            SAMPLING_COLUMNS,
+            eq.samplings_with_growth(conn, batch_id, limit),
+            growth_charts(perf.get("fcr")),
         ),
         Sheet(
             "Mortality",
