@@ -31,7 +31,7 @@ def test_stock_value_by_category_chart(inv: Inv) -> None:
         ("EMPTY", spare, None, None),
     ):
         item = inv.item(sku, category_id=cat) if cat else inv.item(sku)
-        if qty:
+        if qty and cost:
             inv.add(item["id"], qty, cost)
 
     content = export(inv)
