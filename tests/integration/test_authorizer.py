@@ -18,6 +18,7 @@ from local.lambda_context import LambdaContext
 from local.template_routes import ApiConfig
 from tests.conftest import UserFactory
 from tests.support.client import ApiClient
+from tests.support.recording import RecordingInvoker
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/dashboard/summary"
 
@@ -39,8 +40,12 @@ def test_policy_and_string_context(make_user: UserFactory, sql: Any) -> None:
     assert ctx["modules"] == "biofloc:read,dashboard:read,inventory:write"
     assert all(isinstance(v, str) for v in ctx.values())
     resources = result["policyDocument"]["Statement"][0]["Resource"]
-    assert "arn:aws:execute-api:eu-west-1:123456789012:api/v1/*/inventory/*" in resources
-    assert "arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/biofloc/*" in resources
+    stage = "arn:aws:execute-api:eu-west-1:123456789012:api/v1"
+    for verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        assert f"{stage}/{verb}/inventory" in resources and f"{stage}/{verb}/inventory/*" in resources
+    assert f"{stage}/GET/biofloc/*" in resources and f"{stage}/POST/biofloc/*" not in resources
+    # No method wildcard: `*` would span `/` and match other modules' paths.
+    assert not [r for r in resources if r.startswith(f"{stage}/*")]
 
 
 def test_disabled_module_leaves_the_context_and_policy(make_user: UserFactory, sql: Any) -> None:
@@ -137,14 +142,20 @@ def test_expiry_follows_the_injectable_clock(make_user: UserFactory) -> None:
         call(f"Bearer {token}")
 
 
-def test_gateway_caches_the_policy_for_the_ttl(
+def test_the_cache_saves_authorizer_calls_but_never_extends_access(
     make_user: UserFactory, sql: Any, config: ApiConfig, in_process: InProcessInvoker
 ) -> None:
-    """A revoked session keeps working until the cached policy expires, then gets 401 (bounded staleness)."""
+    """Within the template's TTL the policy comes from the cache (no authorizer call), yet a session revoked
+    meanwhile is refused on the very next request: the function confirms the session itself."""
     _, token = make_user()
-    api = ApiClient(Gateway(config, in_process, authorizer_ttl=1))
-    assert api.get("/dashboard/summary", token=token).status_code != 401
+    assert config.authorizer_ttl > 0
+    recorder = RecordingInvoker(in_process)
+    api = ApiClient(Gateway(config, recorder))
+    assert api.get("/dashboard/summary", token=token).status_code == 200
+    assert recorder.take() == ["AuthorizerFunction", "DashboardFunction"]
+    assert api.get("/dashboard/summary", token=token).status_code == 200
+    assert recorder.take() == ["DashboardFunction"]
     sql.execute("UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'")
-    assert api.get("/dashboard/summary", token=token).status_code != 401
-    time.sleep(1.1)
-    assert api.get("/dashboard/summary", token=token).status_code == 401
+    r = api.get("/dashboard/summary", token=token)
+    assert (r.status_code, r.json()["code"]) == (401, "not_authenticated")
+    assert recorder.take() == ["DashboardFunction"]  # the cached policy let it through; the function refused it

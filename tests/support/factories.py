@@ -41,8 +41,8 @@ def create_user(
     return user_id
 
 
-def token_for(sql: psycopg.Connection[Any], user_id: int) -> str:
-    """A live session and a real access token for it (the authorizer verifies it like any other)."""
+def live_session(sql: psycopg.Connection[Any], user_id: int) -> int:
+    """A new live session of the user; its id."""
     now = clock.now()
     row = sql.execute(
         """INSERT INTO sessions (user_id, created_at, last_activity_at, expires_at, ip, user_agent)
@@ -50,9 +50,25 @@ def token_for(sql: psycopg.Connection[Any], user_id: int) -> str:
         (user_id, now, now, now + timedelta(days=7)),
     ).fetchone()
     assert row is not None
+    return int(row["id"])
+
+
+def as_caller(event: dict[str, Any], sql: psycopg.Connection[Any], user_id: int) -> dict[str, Any]:
+    """Point a sample event's authorizer context at `user_id` and a live session of theirs (the functions confirm
+    both in the database, as the authorizer did)."""
+    session_id = live_session(sql, user_id)
+    event["requestContext"]["authorizer"].update(
+        user_id=str(user_id), session_id=str(session_id), principalId=str(user_id)
+    )
+    return event
+
+
+def token_for(sql: psycopg.Connection[Any], user_id: int) -> str:
+    """A live session and a real access token for it (the authorizer verifies it like any other)."""
+    session_id = live_session(sql, user_id)
     role = sql.execute(
         "SELECT r.key FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = %s", (user_id,)
     ).fetchone()
     assert role is not None
-    token, _ = issue_access_token(user_id, int(row["id"]), str(role["key"]))
+    token, _ = issue_access_token(user_id, session_id, str(role["key"]))
     return token

@@ -6,10 +6,10 @@ from typing import Any
 
 from farm_erp import clock
 from farm_erp.access import Subject, build_policy, effective_modules, format_modules
+from farm_erp.callers import live_caller
 from farm_erp.db import database
 from farm_erp.observability import logger
 from farm_erp.tokens import InvalidToken, verify_access_token
-from jwt_authorizer.queries import live_principal
 
 BEARER = "bearer "
 
@@ -31,7 +31,7 @@ def authorize(token: str | None, method_arn: str) -> dict[str, Any]:
         logger.info("token rejected", extra={"reason": str(exc)})
         raise Unauthorized() from None
     try:
-        row = live_principal(database.connection(), claims.user_id, claims.session_id, clock.now())
+        row = live_caller(database.connection(), claims.user_id, claims.session_id, clock.now())
     finally:
         database.finish(commit=False)
     if row is None:

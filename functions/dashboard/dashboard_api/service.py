@@ -19,12 +19,11 @@ WIDGET_SIZE = 5
 EXPIRY_WINDOW_DAYS = 30  # the same window as the summary's expiring_lots_30d
 
 
-def readable_modules(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    """The modules the caller may GET, in sidebar order, each with the strongest access the rule gives."""
-    row = queries.caller(conn, user_id)
-    if row is None:
-        return []
-    subject = Subject(is_active=row["is_active"], is_admin=row["is_admin"], grants=dict(row["grants"]))
+def readable_modules(conn: Connection, subject: Subject) -> list[dict[str, Any]]:
+    """The modules the caller may GET, in sidebar order, each with the strongest access the rule gives.
+
+    `subject` holds the caller's current role and grants (read by the request's first statement, signed_in).
+    """
     out = []
     for m in queries.modules(conn):
         if can_access(subject, m["key"], "GET", m["is_active"]):
@@ -33,9 +32,9 @@ def readable_modules(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def summary(conn: Connection, user_id: int, now: datetime, today: date) -> dict[str, Any]:
+def summary(conn: Connection, subject: Subject, now: datetime, today: date) -> dict[str, Any]:
     """Figures per readable module: inventory, biofloc and admin."""
-    keys = {m["key"] for m in readable_modules(conn, user_id)}
+    keys = {m["key"] for m in readable_modules(conn, subject)}
     out: dict[str, Any] = {}
     if "inventory" in keys:
         out["inventory"] = inventory_figures.dashboard_figures(conn, today)
@@ -52,9 +51,9 @@ def summary(conn: Connection, user_id: int, now: datetime, today: date) -> dict[
     return out
 
 
-def widgets(conn: Connection, user_id: int, today: date) -> dict[str, Any]:
+def widgets(conn: Connection, subject: Subject, today: date) -> dict[str, Any]:
     """Short alert lists per readable module."""
-    keys = {m["key"] for m in readable_modules(conn, user_id)}
+    keys = {m["key"] for m in readable_modules(conn, subject)}
     out: dict[str, Any] = {}
     if "inventory" in keys:
         low_stock, _ = inventory_figures.low_stock(conn, WIDGET_SIZE, 0)

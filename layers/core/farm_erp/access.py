@@ -9,6 +9,11 @@ from typing import Any, Literal
 MODULE_KEYS = ("dashboard", "inventory", "biofloc", "admin")
 GRANTABLE_MODULES = ("inventory", "biofloc")
 Access = Literal["read", "write"]
+# The methods the API serves. A read grant opens GET; a write grant opens the write methods too. HEAD is served by
+# no function (FastAPI answers 405) and OPTIONS is the gateway's CORS preflight (no authorizer), so no grant names
+# either; only an admin's whole-stage policy lets a HEAD reach a function, which answers 405.
+READ_METHODS = ("GET",)
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # Routes every signed-in user may call, whatever their grants (method, path below the stage).
 SELF_SERVICE_ROUTES: tuple[tuple[str, str], ...] = (
@@ -42,7 +47,7 @@ def can_access(subject: Subject, module: str, method: str, module_active: bool) 
         return False
     if subject.is_admin:
         return True
-    is_read = method.upper() in ("GET", "HEAD")
+    is_read = method.upper() in READ_METHODS
     if module == "dashboard" and is_read:
         return True
     if module == "admin":
@@ -97,6 +102,10 @@ def build_policy(
 
     API Gateway caches the policy per token, so a policy that named only the first route would deny
     the user's other routes until the cache expires.
+
+    Each method is named: in IAM resource matching `*` matches any characters, `/` included, so a method
+    wildcard (`{stage}/*/inventory/*`) would also match `PATCH /admin/modules/inventory` or
+    `GET /biofloc/tanks/inventory`. Only an admin, who may call every route, gets `{stage}/*/*`.
     """
     head, stage = api_prefix(method_arn)
     resources: list[str] = []
@@ -107,9 +116,9 @@ def build_policy(
         for module, access in sorted(effective_modules(subject, active_modules).items()):
             if module == "dashboard":
                 continue  # already listed: GET only
-            verb = "*" if access == "write" else "GET"
-            resources.append(f"{head}/{stage}/{verb}/{module}")
-            resources.append(f"{head}/{stage}/{verb}/{module}/*")
+            for verb in READ_METHODS + (WRITE_METHODS if access == "write" else ()):
+                resources.append(f"{head}/{stage}/{verb}/{module}")
+                resources.append(f"{head}/{stage}/{verb}/{module}/*")
     statement: dict[str, Any]
     if resources:
         statement = {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resources}

@@ -19,9 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from farm_erp import idempotency
-from farm_erp.access import PASSWORD_CHANGE_ROUTES, Subject, can_access, parse_modules
+from farm_erp import clock, idempotency
+from farm_erp.access import PASSWORD_CHANGE_ROUTES, Subject, can_access
 from farm_erp.audit import Actor
+from farm_erp.callers import live_caller
 from farm_erp.db import Connection, database
 from farm_erp.errors import AppError, Forbidden, Unauthorized
 from farm_erp.observability import logger
@@ -56,8 +57,8 @@ class RequestInfo:
 
 
 # Dependencies are `async def` on purpose: FastAPI runs a sync dependency in a worker thread, a hop of ~50-100 µs
-# each. A Lambda container serves one request at a time, so the little blocking work here (one indexed query in
-# module_guard's refusal path, opening the connection) costs nothing by running on the event loop.
+# each. A Lambda container serves one request at a time, so the little blocking work here (signed_in's one indexed
+# query, opening the connection) costs nothing by running on the event loop.
 
 
 def _request_info(request: Request) -> RequestInfo:
@@ -72,7 +73,7 @@ def _request_info(request: Request) -> RequestInfo:
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in caller, as the authorizer described them."""
+    """The signed-in caller as the database describes them at the start of this request (see signed_in)."""
 
     user_id: int
     session_id: int
@@ -80,7 +81,8 @@ class Principal:
     role: str
     is_admin: bool
     must_change_password: bool
-    modules: dict[str, str] = field(default_factory=dict)
+    grants: dict[str, str] = field(default_factory=dict)
+    active_modules: frozenset[str] = frozenset()
     ip: str | None = None
     user_agent: str | None = None
 
@@ -90,11 +92,11 @@ class Principal:
 
     @property
     def subject(self) -> Subject:
-        return Subject(is_active=True, is_admin=self.is_admin, grants=self.modules)
+        return Subject(is_active=True, is_admin=self.is_admin, grants=self.grants)
 
-
-def _truthy(value: Any) -> bool:
-    return str(value).lower() == "true"
+    def may(self, module: str, method: str) -> bool:
+        """The access rule for this caller, now: grants, role and the module's flag as this request read them."""
+        return can_access(self.subject, module, method, module in self.active_modules)
 
 
 async def request_info(request: Request) -> RequestInfo:
@@ -103,21 +105,32 @@ async def request_info(request: Request) -> RequestInfo:
 
 
 async def signed_in(request: Request) -> Principal:
-    """Any live session (the authorizer has checked it); must_change_password limits the routes."""
+    """The caller, confirmed by the database in the request's first statement; must_change_password limits routes.
+
+    The authorizer's context names the user and session its token proved, but it is cached with the policy for up
+    to AuthorizerTtl: a logout, a revoked session, a deactivated user or a changed role or grant made since would
+    still pass on it. So the session, user, role, grants and active modules are read again here (farm_erp.callers,
+    the authorizer's own query: primary-key lookups), in the request's transaction, and this request is refused
+    as soon as any of them says no. The cache only saves authorizer invocations, it never extends access.
+    """
     ctx = _authorizer_context(aws_event(request))
     try:
         user_id, session_id = int(ctx["user_id"]), int(ctx["session_id"])
     except (KeyError, TypeError, ValueError):
         raise Unauthorized("Not authenticated") from None
+    row = live_caller(database.connection(), user_id, session_id, clock.now())
+    if row is None:
+        raise Unauthorized("Not authenticated")
     info = _request_info(request)
     principal = Principal(
         user_id=user_id,
         session_id=session_id,
-        email=str(ctx.get("email", "")),
-        role=str(ctx.get("role", "")),
-        is_admin=_truthy(ctx.get("is_admin")),
-        must_change_password=_truthy(ctx.get("must_change_password")),
-        modules=parse_modules(ctx.get("modules")),
+        email=str(row["email"]),
+        role=str(row["role"]),
+        is_admin=bool(row["is_admin"]),
+        must_change_password=bool(row["must_change_password"]),
+        grants=dict(row["grants"] or {}),
+        active_modules=frozenset(row["active_modules"]),
         ip=info.ip,
         user_agent=info.user_agent,
     )
@@ -127,15 +140,13 @@ async def signed_in(request: Request) -> Principal:
 
 
 def module_guard(module: str) -> Callable[[Request, Principal], Awaitable[Principal]]:
-    """Dependency factory: the caller may use `module` with this request's method (defence in depth)."""
+    """Dependency factory: the caller may use `module` with this request's method, by the current grants, role and
+    module flag (signed_in has just read them); the gateway's cached policy is not trusted for this."""
 
     async def guard(request: Request, principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
-        # The context lists the caller's *active* modules (the authorizer's one query), so a granted module
-        # needs no query here; only a refusal asks the database whether the module is disabled or not granted.
-        if module in principal.modules and can_access(principal.subject, module, request.method, True):
+        if principal.may(module, request.method):
             return principal
-        row = database.connection().execute("SELECT is_active FROM modules WHERE key = %s", (module,)).fetchone()
-        if row is None or not row["is_active"]:
+        if module not in principal.active_modules:
             raise Forbidden("Module is disabled", "module_disabled")
         raise Forbidden("No access to this module", "module_forbidden")
 
@@ -272,7 +283,9 @@ class RequestCycle:
             if database.used:
                 database.finish(commit=commit)
             if idem and not commit:
-                if status < 500:
+                # A 401 (the session ended since the authorizer cached its policy) is not the request's answer: the
+                # client signs in again and retries with the same key, which must then run, not replay the 401.
+                if status < 500 and status != 401:
                     conn = database.connection()
                     idempotency.store(conn, user_id, key, status, b"".join(chunks).decode())  # type: ignore[arg-type]
                     database.finish(commit=True)

@@ -14,14 +14,17 @@ from farm_erp.db import database
 from local.lambda_context import LambdaContext
 from tests.conftest import ROOT
 from tests.support.client import ApiClient
-from tests.support.factories import create_user
+from tests.support.factories import as_caller, create_user
 
 Sql = psycopg.Connection[dict[str, Any]]
 CLOSED_PORT_URL = "postgresql://postgres@127.0.0.1:1/farm"
 
 
-def _invoke(name: str) -> tuple[int, Any]:
+def _invoke(name: str, sql: Sql) -> tuple[int, Any]:
     event = json.loads((ROOT / "events" / f"{name}.json").read_text())
+    authorizer = (event.get("requestContext") or {}).get("authorizer")
+    if authorizer:
+        as_caller(event, sql, int(authorizer["user_id"]))
     result = handler(event, LambdaContext("DashboardFunction"))
     return result["statusCode"], json.loads(result["body"])
 
@@ -67,15 +70,15 @@ def test_health_reports_the_expiry_job(api: ApiClient, sql: Sql) -> None:
 def test_dashboard_events(sql: Sql) -> None:
     assert create_user(sql, "admin@farm.example", role="admin") == 1
     assert create_user(sql, "grower@farm.example", grants={"inventory": "read"}) == 2
-    status, body = _invoke("dashboard_summary")
+    status, body = _invoke("dashboard_summary", sql)
     assert status == 200 and set(body) == {"inventory"}
-    status, body = _invoke("dashboard_modules")
+    status, body = _invoke("dashboard_modules", sql)
     assert status == 200 and [m["key"] for m in body["items"]] == ["dashboard", "inventory"]
-    status, body = _invoke("dashboard_widgets")
+    status, body = _invoke("dashboard_widgets", sql)
     assert status == 200 and set(body) == {"inventory", "biofloc", "admin"}
-    status, body = _invoke("dashboard_ping")
+    status, body = _invoke("dashboard_ping", sql)
     assert status == 200 and body == {"message": "pong"}
-    status, body = _invoke("dashboard_service_info")
+    status, body = _invoke("dashboard_service_info", sql)
     assert status == 200 and body["health"] == "/health"
-    status, body = _invoke("dashboard_health")
+    status, body = _invoke("dashboard_health", sql)
     assert status == 200 and body["database"] == "ok"

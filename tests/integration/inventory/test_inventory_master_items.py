@@ -10,6 +10,7 @@ from farm_erp import clock
 from local.lambda_context import LambdaContext
 from tests.integration.inventory.conftest import Inv
 from tests.support.client import ApiClient
+from tests.support.factories import as_caller
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 
@@ -245,8 +246,7 @@ def test_sample_events_through_the_handler(inv: Inv, feed32: dict[str, Any], wri
 
     for name in ("inventory_list_items", "inventory_stock_use", "inventory_export_stock"):
         event = json.loads((EVENTS / f"{name}.json").read_text())
-        event["requestContext"]["authorizer"]["user_id"] = str(writer[0])
-        out = handler(event, LambdaContext("InventoryFunction"))
+        out = handler(as_caller(event, inv.sql, writer[0]), LambdaContext("InventoryFunction"))
         assert out["statusCode"] == 200, out
     assert inv.view(feed32["id"])["on_hand_qty"] == "150.000"
     assert out["isBase64Encoded"] is True
