@@ -148,3 +148,21 @@ MATRIX: dict[tuple[str, str], str] = {
 
 # While must_change_password is set, only these pass (docs/rules.md: Sign-in and passwords).
 PASSWORD_CHANGE_EXEMPT = {("GET", "/auth/me"), ("POST", "/auth/change-password"), ("POST", "/auth/logout")}
+
+# Paths that name another module inside a module's path: a policy with a method wildcard (`{stage}/*/inventory/*`)
+# matches them, because IAM's `*` spans `/`. (grants of the caller, method, path): the gateway must refuse each
+# with its own 403, before any function runs.
+CROSS_MODULE: list[tuple[dict[str, str], str, str]] = [
+    ({"inventory": "write"}, "PATCH", "/admin/modules/inventory"),
+    ({"inventory": "write"}, "PUT", "/biofloc/water-thresholds/inventory"),
+    ({"inventory": "write"}, "GET", "/biofloc/tanks/inventory"),
+    ({"inventory": "write"}, "GET", "/admin/modules/inventory/users"),
+    ({"inventory": "read"}, "GET", "/biofloc/tanks/inventory"),
+    ({"biofloc": "write"}, "GET", "/inventory/modules/biofloc/items"),
+    ({"biofloc": "write"}, "PUT", "/inventory/items/1/modules/biofloc"),
+    ({"biofloc": "write"}, "DELETE", "/inventory/items/1/modules/biofloc"),
+    ({"biofloc": "write"}, "PATCH", "/admin/modules/biofloc"),
+    ({"biofloc": "read"}, "GET", "/inventory/modules/biofloc/consumption"),
+    ({}, "DELETE", "/admin/users/1/sessions"),  # a self-service pattern (DELETE auth/sessions/*) opens only /auth
+    ({}, "GET", "/admin/modules/dashboard"),  # nor does GET dashboard/*
+]

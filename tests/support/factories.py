@@ -63,9 +63,10 @@ def as_caller(event: dict[str, Any], sql: psycopg.Connection[Any], user_id: int)
     return event
 
 
-def token_for(sql: psycopg.Connection[Any], user_id: int) -> str:
-    """A live session and a real access token for it (the authorizer verifies it like any other)."""
-    session_id = live_session(sql, user_id)
+def token_for(sql: psycopg.Connection[Any], user_id: int, session_id: int | None = None) -> str:
+    """A real access token for a new live session (or for `session_id`): the authorizer verifies it like any other."""
+    if session_id is None:
+        session_id = live_session(sql, user_id)
     role = sql.execute(
         "SELECT r.key FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = %s", (user_id,)
     ).fetchone()

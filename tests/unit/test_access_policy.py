@@ -6,6 +6,7 @@ import pytest
 
 from farm_erp.access import (
     Subject,
+    arn_matches,
     build_policy,
     can_access,
     effective_modules,
@@ -134,3 +135,47 @@ def test_explicit_deny_wins() -> None:
 def test_context_values_are_strings() -> None:
     policy = build_policy("1", arn("GET", "auth/me"), ADMIN, ALL, {"user_id": "1", "is_admin": "true"})
     assert all(isinstance(v, str) for v in policy["context"].values())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "arn_", "matches"),
+    [
+        # IAM's `*` matches any run of characters, `/` included: what made `{stage}/*/inventory` match other modules.
+        (f"{ARN}/*/inventory", f"{ARN}/PATCH/admin/modules/inventory", True),
+        (f"{ARN}/*/inventory/*", f"{ARN}/GET/biofloc/tanks/inventory/x", True),
+        (f"{ARN}/GET/inventory/*", f"{ARN}/GET/inventory/items/5/lots", True),
+        (f"{ARN}/*/*", f"{ARN}/DELETE/a/b/c", True),
+        (f"{ARN}/GET/inventory/*", f"{ARN}/GET/biofloc/inventory/items", False),
+        (f"{ARN}/GET/inventory/*", f"{ARN}/GET/inventory", False),
+        (f"{ARN}/GET/auth/sessions/?", f"{ARN}/GET/auth/sessions/7", True),  # `?`: exactly one character
+        (f"{ARN}/GET/auth/sessions/?", f"{ARN}/GET/auth/sessions/17", False),
+        (f"{ARN}/GET/items/[ab]", f"{ARN}/GET/items/a", False),  # `[` is a plain character in IAM
+        (f"{ARN}/GET/items/[ab]", f"{ARN}/GET/items/[ab]", True),
+    ],
+)
+def test_arn_matching_keeps_iam_semantics(pattern: str, arn_: str, matches: bool) -> None:
+    """The local gateway evaluates policies with this matcher: it must be as loose as IAM, so that a policy too
+    wide for production is too wide locally too."""
+    assert arn_matches(pattern, arn_) is matches
+
+
+@pytest.mark.parametrize("subject", [READER, WRITER, NOBODY], ids=["reader", "writer", "nobody"])
+def test_no_method_wildcard_below_admin(subject: Subject) -> None:
+    statement = policy_for(subject)["policyDocument"]["Statement"][0]  # type: ignore[index]
+    methods = {r.removeprefix(ARN + "/").split("/", 1)[0] for r in statement["Resource"]}
+    assert "*" not in methods and methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PATCH", "admin/modules/inventory"),
+        ("GET", "admin/modules/inventory/users"),
+        ("PUT", "biofloc/water-thresholds/inventory"),
+        ("GET", "biofloc/tanks/inventory"),
+        ("DELETE", "biofloc/tanks/inventory"),
+    ],
+)
+def test_a_module_grant_opens_only_that_modules_paths(method: str, path: str) -> None:
+    writer = Subject(is_active=True, is_admin=False, grants={"inventory": "write"})
+    assert not policy_allows(policy_for(writer), arn(method, path))

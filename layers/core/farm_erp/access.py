@@ -9,11 +9,10 @@ from typing import Any, Literal
 MODULE_KEYS = ("dashboard", "inventory", "biofloc", "admin")
 GRANTABLE_MODULES = ("inventory", "biofloc")
 Access = Literal["read", "write"]
-# The methods the API serves. A read grant opens GET; a write grant opens the write methods too. HEAD is served by
-# no function (FastAPI answers 405) and OPTIONS is the gateway's CORS preflight (no authorizer), so no grant names
-# either; only an admin's whole-stage policy lets a HEAD reach a function, which answers 405.
+# A read grant allows GET only; a write grant allows any method, i.e. each method an ANY route hands to the
+# authorizer (OPTIONS is the CORS preflight, which skips it). No function serves HEAD: it gets their 405.
 READ_METHODS = ("GET",)
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+ANY_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 # Routes every signed-in user may call, whatever their grants (method, path below the stage).
 SELF_SERVICE_ROUTES: tuple[tuple[str, str], ...] = (
@@ -116,7 +115,7 @@ def build_policy(
         for module, access in sorted(effective_modules(subject, active_modules).items()):
             if module == "dashboard":
                 continue  # already listed: GET only
-            for verb in READ_METHODS + (WRITE_METHODS if access == "write" else ()):
+            for verb in ANY_METHODS if access == "write" else READ_METHODS:
                 resources.append(f"{head}/{stage}/{verb}/{module}")
                 resources.append(f"{head}/{stage}/{verb}/{module}/*")
     statement: dict[str, Any]
