@@ -8,8 +8,12 @@ from typing import Any
 
 from farm_erp import clock
 from farm_erp.idempotency import request_hash
+from local.gateway import Gateway
+from local.invokers import InProcessInvoker
+from local.template_routes import ApiConfig
 from tests.conftest import UserFactory
 from tests.support.client import ApiClient
+from tests.support.factories import token_for
 
 PATH = "/inventory/categories"
 
@@ -73,3 +77,20 @@ def test_key_length_is_checked(api: ApiClient, make_user: UserFactory) -> None:
     r = api.post(PATH, json={"name": "Feed"}, token=token, headers={"Idempotency-Key": "k" * 256})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+def test_a_401_leaves_the_key_free_for_the_retry_after_signing_in_again(
+    make_user: UserFactory, sql: Any, config: ApiConfig, in_process: InProcessInvoker
+) -> None:
+    """The session ended while the gateway still held its policy: the function answers 401. The client signs in
+    again and retries with the same key; the retry must run, not replay the 401 for a day."""
+    cached = ApiClient(Gateway(config, in_process))  # the template's authorizer TTL: the policy stays cached
+    user_id, token = make_user(grants={"inventory": "write"})
+    assert cached.get("/inventory/categories", token=token).status_code == 200
+    sql.execute("UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout' WHERE user_id = %s", (user_id,))
+    body = {"name": "Feed"}
+    first = cached.post(PATH, json=body, token=token, headers={"Idempotency-Key": "k-401"})
+    assert first.status_code == 401
+    retry = cached.post(PATH, json=body, token=token_for(sql, user_id), headers={"Idempotency-Key": "k-401"})
+    assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
+    assert sql.execute("SELECT count(*) AS n FROM categories").fetchone()["n"] == 1
