@@ -67,6 +67,10 @@ def main() -> None:
         "sql": len(counter.statements),
     }
 
+    from bench import access_check
+
+    results["caller_check"] = access_check.measure(seeded.users["reader_token"])
+
     print("cold starts...", flush=True)
     # Measure what `make build` deploys: the project's modules with their bytecode compiled (the venv's packages
     # already have theirs), so a cold start pays for importing, not for compiling.
@@ -103,6 +107,7 @@ def main() -> None:
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     report.write(results, env.ROOT / "bench" / "results.json")
     print(report.render(results))
+    print(access_check.render(results["caller_check"]))
 
 
 def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any) -> tuple[list[Any], list[Any]]:
