@@ -376,30 +376,30 @@ def test_revocation_refuses_the_very_next_request(
 ) -> None:
     """The change is made while the caller's policy is in the gateway's cache (the template's default TTL): the
     next requests reach the function on that cached policy (no authorizer call) and the function refuses them."""
-    spec = REVOCATIONS[case]
+    rev = REVOCATIONS[case]
     assert config.authorizer_ttl >= 60  # the template's default: the cache is live for the whole test
     recorder = RecordingInvoker(in_process)
     api = ApiClient(Gateway(config, recorder))
     admin = token_for(sql, create_user(sql, "boss@farm.test", role="admin"))
-    user_id = create_user(sql, "caller@farm.test", **spec.caller)
+    user_id = create_user(sql, "caller@farm.test", **rev.caller)
     session_id = live_session(sql, user_id)
     token = token_for(sql, user_id, session_id)
-    method, path = spec.warm
+    method, path = rev.warm
     warm = api.request(method, path, json={} if method != "GET" else None, token=token)
     assert warm.status_code not in (401, 403), warm
-    for m, p in spec.still:  # cached too, before the change
+    for m, p in rev.still:  # cached too, before the change
         assert api.request(m, p, token=token).status_code == 200
-    changed = spec.change(Parties(api, sql, admin, user_id, session_id, token))
+    changed = rev.change(Parties(api, sql, admin, user_id, session_id, token))
     assert changed is None or changed.status_code < 300, changed
     recorder.take()
-    for m, p, status, code in spec.refused:
+    for m, p, status, code in rev.refused:
         r = api.request(m, p, json={} if m in ("POST", "PUT", "PATCH") else None, token=token)
         assert (r.status_code, r.json().get("code")) == (status, code), f"{m} {p}: {r}"
         found = match(config.routes, m, p)
         assert found is not None
         # The policy came from the cache (no authorizer call) and the function refused the request itself.
         assert recorder.take() == [found[0].function.logical_id], f"{m} {p}"
-    for m, p in spec.still:
+    for m, p in rev.still:
         assert api.request(m, p, token=token).status_code == 200, f"{m} {p}"
 
 
