@@ -1,5 +1,6 @@
 """The local API Gateway over HTTP: uvicorn in front of `Gateway`, worker processes as Lambda containers,
-merged Swagger UI at /docs, one log line per request, and the scheduled functions on the template's schedules."""
+Swagger UI at /docs and ReDoc at /redoc over the merged document (served offline: local.docs_pages), one log
+line per request, and the scheduled functions on the template's schedules."""
 
 from __future__ import annotations
 
@@ -15,16 +16,13 @@ from typing import Any
 import anyio
 from starlette.types import Receive, Scope, Send
 
+from local import docs_pages
 from local.gateway import MAX_BODY_BYTES, Gateway, Invoker, Request, Response
 from local.invokers import ProcessPoolInvoker
 from local.template_routes import ROOT, ApiConfig
 
 log = logging.getLogger("farm_erp.local")
 SCHEDULE_SECONDS = 15 * 60
-SWAGGER_HTML = """<!doctype html><html><head><title>Farm ERP API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div><script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", persistAuthorization: true});</script></body></html>"""
 
 
 def merged_openapi(config: ApiConfig) -> dict[str, Any]:
@@ -73,7 +71,7 @@ def _namespaced(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 class LocalApi:
-    """ASGI app: /docs and /openapi.json locally; everything else goes through the gateway."""
+    """ASGI app: /docs, /redoc, their assets and /openapi.json locally; everything else goes through the gateway."""
 
     def __init__(self, config: ApiConfig, gateway: Gateway) -> None:
         self.config = config
@@ -106,8 +104,8 @@ class LocalApi:
         method: str = scope["method"]
         if too_large:
             resp = Response(413, {"Content-Type": "application/json"}, b'{"detail": "Request too large"}')
-        elif method == "GET" and path == "/docs":
-            resp = Response(200, {"Content-Type": "text/html; charset=utf-8"}, SWAGGER_HTML.encode())
+        elif method == "GET" and (doc_page := docs_pages.page(path)) is not None:
+            resp = Response(200, {"Content-Type": doc_page.content_type, **doc_page.headers}, doc_page.body)
         elif method == "GET" and path == "/openapi.json":
             if self._openapi is None:
                 self._openapi = json.dumps(await anyio.to_thread.run_sync(merged_openapi, self.config)).encode()
