@@ -31,14 +31,6 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 ADMIN_EMAIL = "admin@farm.build"
 FIRST_PASSWORD = "Harvest#2025pond"
 NEW_PASSWORD = "Tilapia!Pond-2026"
-FUNCTIONS = (
-    "MigrateFunction",
-    "AuthFunction",
-    "AuthorizerFunction",
-    "InventoryFunction",
-    "BioflocFunction",
-    "ReservationExpiryFunction",
-)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -147,12 +139,6 @@ class Flow:
             raise self.fail("expiry job", result)
 
     def run(self) -> list[str]:
-        # Every container of the flow starts at once: their cold starts (imports) overlap, as in a fresh deploy.
-        for logical_id in FUNCTIONS:
-            try:
-                self.invoker.start(self.config.functions[logical_id])
-            except FunctionError as exc:
-                raise self.fail(f"start {logical_id}", exc.message) from None
         self.migrate()
         token = self.login()
         admin_id = self.authorizer(token)
