@@ -87,7 +87,7 @@ class RieInvoker:
         self.errors: list[str] = []  # "<function>: <errorType>: <errorMessage>" for every failed invocation
         self.results: dict[str, dict[str, Any]] = {}  # the last result of each function
 
-    def _environment(self, fn: Function, runtime_api: str) -> dict[str, str]:
+    def _environment(self, fn: Function) -> dict[str, str]:
         code = self.built.code_dir(fn)
         paths = [code]
         for layer in self.built.layer_dirs(fn):
@@ -104,7 +104,6 @@ class RieInvoker:
             "AWS_LAMBDA_FUNCTION_NAME": fn.logical_id,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.built.setting(fn, "MemorySize", 128)),
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(self.built.setting(fn, "Timeout", 3)),
-            "AWS_LAMBDA_RUNTIME_API": runtime_api,
             **self.env,
         }
 
@@ -120,7 +119,7 @@ class RieInvoker:
             process = subprocess.Popen(
                 cmd,
                 cwd=self.built.code_dir(fn),
-                env=self._environment(fn, runtime_api),
+                env=self._environment(fn),  # the emulator adds AWS_LAMBDA_RUNTIME_API
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: close() ends the emulator and the runtime
