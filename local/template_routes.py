@@ -33,9 +33,25 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 _CfnLoader.add_multi_constructor("!", _tag)  # type: ignore[no-untyped-call]
 
 
+def _short_form(value: Any) -> Any:
+    """Long-form intrinsics (`Fn::Sub: ...`, `Fn::GetAtt: [A, Arn]`, as `sam build` writes its template) in the
+    short form the tags give (`{"Sub": ...}`, `{"GetAtt": "A.Arn"}`), so both templates read the same."""
+    if isinstance(value, list):
+        return [_short_form(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        key, inner = next(iter(value.items()))
+        if key.startswith("Fn::"):
+            if key == "Fn::GetAtt" and isinstance(inner, list):
+                return {"GetAtt": ".".join(str(v) for v in inner)}
+            return {key[4:]: _short_form(inner)}
+    return {k: _short_form(v) for k, v in value.items()}
+
+
 def load_template(path: Path | None = None) -> dict[str, Any]:
     with open(path or ROOT / "template.yaml", encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        data: dict[str, Any] = _short_form(yaml.load(fh, Loader=_CfnLoader))  # noqa: S506 - SafeLoader subclass
     return data
 
 

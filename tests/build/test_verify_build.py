@@ -17,7 +17,7 @@ import pytest
 
 from local import artifact, embedded_db
 from local.rie import Built, RieInvoker
-from local.template_routes import api_config
+from local.template_routes import ApiConfig, api_config
 from tests.build.flow import ADMIN_EMAIL, FIRST_PASSWORD, Flow, FlowError
 
 pytestmark = pytest.mark.build
@@ -105,6 +105,19 @@ def test_the_built_functions_run_one_real_flow(built: tuple[Path, Path], pg_serv
     template = (build_dir / "template.yaml").read_text()
     assert f"Architectures:\n    - {artifact.lambda_arch()}" in template or f"- {artifact.lambda_arch()}" in template
     assert run_flow(build_dir, python, pg_server, tmp_path / "logs") == STEPS
+
+
+def test_the_built_template_wires_what_the_source_template_does(built: tuple[Path, Path]) -> None:
+    source, deployed = api_config(), api_config(built[0] / "template.yaml")
+
+    def wiring(config: ApiConfig) -> Any:
+        routes = sorted((r.method, r.path, r.public, r.function.logical_id, r.function.handler) for r in config.routes)
+        schedules = {k: f.handler for k, f in config.schedules.items()}
+        return routes, schedules, config.timetable, config.authorizer.handler, config.stage, config.authorizer_ttl
+
+    assert wiring(deployed) == wiring(source)
+    for fn in deployed.functions.values():
+        assert (built[0] / fn.code_uri).is_dir(), fn
 
 
 # --- broken copies of the artifact --------------------------------------------------------------------------------
