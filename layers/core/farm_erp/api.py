@@ -201,6 +201,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI's "error parsing the body": JSON it could not decode as JSON (invalid UTF-8, nesting deeper than
+        # the parser's recursion limit). Malformed JSON is a validation error, as when the decoder names its
+        # position: 422 in the same shape.
+        body_error = {"loc": ["body"], "msg": "The body is not valid JSON", "type": "json_invalid"}
+        return _json(422, {"detail": [body_error]})
     codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "forbidden"}
     return _json(exc.status_code, {"detail": str(exc.detail), "code": codes.get(exc.status_code, "http_error")})
 

@@ -34,8 +34,26 @@ def _out(places: int) -> Any:
     return PlainSerializer(fixed, return_type=str)
 
 
-def _in(places: int) -> Any:
-    return AfterValidator(lambda v: q(v, places))
+def bounded(places: int, gt: Decimal | None, ge: Decimal | None, lt: Decimal | None) -> Any:
+    """Round half-up to `places`, then check the bounds again on the value that will be stored.
+
+    The Field bounds (also the OpenAPI document's) see the value as sent: "0.0004" passes `gt=0` but is 0.000
+    at three places, which the column's CHECK refused as a 409 (or a service read as "not given"). Checked
+    after rounding it is a 422 like any other bound.
+    """
+    step = _QUANTA[places]
+
+    def check(v: Decimal) -> Decimal:
+        r = q(v, places)
+        if gt is not None and r <= gt:
+            raise ValueError(f"must be greater than {gt} at {places} decimal places (at least {gt + step})")
+        if ge is not None and r < ge:
+            raise ValueError(f"must be at least {ge} at {places} decimal places")
+        if lt is not None and r >= lt:
+            raise ValueError(f"must be less than {lt} at {places} decimal places")
+        return r
+
+    return AfterValidator(check)
 
 
 # Output types: Decimal in Python, fixed-scale string in JSON.
@@ -50,20 +68,36 @@ SgrOut = Annotated[Decimal, _out(SGR)]
 DensityOut = Annotated[Decimal, _out(DENSITY)]
 
 
-def decimal_in(places: int, *, gt: int | None = None, ge: int | None = 0) -> Any:
-    """Input Decimal: finite, bounded, rounded half-up to `places` (e.g. `decimal_in(QTY, gt=0)`)."""
-    if gt is not None:
-        return Annotated[Decimal, Field(gt=gt, lt=MAX_NUMBER, allow_inf_nan=False), _in(places)]
-    return Annotated[Decimal, Field(ge=ge, lt=MAX_NUMBER, allow_inf_nan=False), _in(places)]
+def decimal_in(
+    places: int,
+    *,
+    gt: int | Decimal | None = None,
+    ge: int | Decimal | None = 0,
+    lt: int | Decimal | None = MAX_NUMBER,
+) -> Any:
+    """Input Decimal: finite, bounded, rounded half-up to `places` (e.g. `decimal_in(QTY, gt=0)`); the bounds hold
+    for the rounded value. `gt` replaces the default `ge=0`."""
+    low = Decimal(gt) if gt is not None else None
+    floor = Decimal(ge) if ge is not None and gt is None else None
+    top = Decimal(lt) if lt is not None else None
+    return Annotated[
+        Decimal,
+        Field(gt=low, ge=floor, lt=top, allow_inf_nan=False),
+        bounded(places, low, floor, top),
+    ]
 
 
-PositiveQty = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(QTY)]
-NonNegativeQty = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(QTY)]
-UnitCostIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(UNIT_COST)]
-MoneyIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(MONEY)]
-SignedMoneyIn = Annotated[Decimal, Field(gt=-MAX_NUMBER, lt=MAX_NUMBER, allow_inf_nan=False), _in(MONEY)]
-PositiveGrams = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(GRAMS)]
-PositiveKg = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), _in(KG)]
+_ZERO = Decimal(0)
+_FINITE: dict[str, Any] = {"allow_inf_nan": False}
+PositiveQty = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(QTY, _ZERO, None, MAX_NUMBER)]
+NonNegativeQty = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, **_FINITE), bounded(QTY, None, _ZERO, MAX_NUMBER)]
+UnitCostIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, **_FINITE), bounded(UNIT_COST, None, _ZERO, MAX_NUMBER)]
+MoneyIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, **_FINITE), bounded(MONEY, None, _ZERO, MAX_NUMBER)]
+SignedMoneyIn = Annotated[
+    Decimal, Field(gt=-MAX_NUMBER, lt=MAX_NUMBER, **_FINITE), bounded(MONEY, -MAX_NUMBER, None, MAX_NUMBER)
+]
+PositiveGrams = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(GRAMS, _ZERO, None, MAX_NUMBER)]
+PositiveKg = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(KG, _ZERO, None, MAX_NUMBER)]
 
 
 def text(max_length: int, min_length: int = 1) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
+from farm_erp import clock
 from farm_erp.errors import invalid
 
 T = TypeVar("T")
@@ -51,13 +52,46 @@ def page_of(items: list[Any], total: int, params: PageParams) -> dict[str, Any]:
 
 
 class DateRange:
-    """Inclusive `from` and `to` dates; `from` after `to` is 422."""
+    """Inclusive `from` and `to` farm dates of a list filter, and the time bounds they stand for.
+
+    The one date-range type of every route. `from` after `to` is 422, and so is a range whose bounds cannot be
+    represented: a timestamp filter ends at midnight after `to`, so neither end may be the calendar's last day
+    (9999-12-31), and a default window may not start before its first (0001-01-01). Without this an edge date
+    became an OverflowError, a 500.
+    """
 
     def __init__(self, from_: date | None = None, to: date | None = None) -> None:
+        for name, value in (("from", from_), ("to", to)):
+            if value is not None and value >= date.max:
+                raise invalid(name, f"{name} must be before {date.max.isoformat()}", where="query")
         if from_ is not None and to is not None and from_ > to:
             raise invalid("from", "from must not be after to", where="query")
         self.from_ = from_
         self.to = to
+
+    @property
+    def since(self) -> datetime | None:
+        """Inclusive lower time bound: midnight starting `from` in the farm's time zone (None: open)."""
+        return None if self.from_ is None else clock.day_start(self.from_)
+
+    @property
+    def until(self) -> datetime | None:
+        """Exclusive upper time bound: midnight after `to` (None: open)."""
+        return None if self.to is None else clock.day_end(self.to)
+
+    def filled(self, days: int, *, to_follows_from: bool = False) -> DateRange:
+        """Both ends given: `to` defaults to today (or to `from` when that is later and `to_follows_from`), `from`
+        to the start of the `days` days ending at `to`. The from ≤ to rule applies to the result."""
+        today = clock.today()
+        to = self.to
+        if to is None:
+            to = max(today, self.from_) if to_follows_from and self.from_ is not None else today
+        from_ = self.from_
+        if from_ is None:
+            if (to - date.min).days < days - 1:
+                raise invalid("to", f"the {days} days ending at to would start before {date.min}", where="query")
+            from_ = to - timedelta(days=days - 1)
+        return DateRange(from_, to)
 
 
 async def _dates(

@@ -44,9 +44,7 @@ async def login_history(
     email: Annotated[str | None, Query(max_length=255, description="Part of the attempted email")] = None,
 ) -> dict[str, Any]:
     """Login attempts of everyone, newest first."""
-    rows, total = service.login_history(
-        conn, status, user_id, email, dates.from_, dates.to, paging.limit, paging.offset
-    )
+    rows, total = service.login_history(conn, status, user_id, email, dates, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from admin_api.queries import security as q
@@ -10,6 +9,7 @@ from farm_erp import admin_figures, audit, clock
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound
+from farm_erp.lists import DateRange
 from farm_erp.sessions import revoke_session
 
 
@@ -42,15 +42,12 @@ def login_history(
     status: str | None,
     user_id: int | None,
     email: str | None,
-    from_: date | None,
-    to: date | None,
+    dates: DateRange,
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     email = (email or "").strip().lower() or None  # emails are trimmed and lower-cased everywhere
-    since = clock.day_start(from_) if from_ else None
-    until = clock.day_end(to) if to else None
-    return q.login_history(conn, status, user_id, email, since, until, limit, offset)
+    return q.login_history(conn, status, user_id, email, dates.since, dates.until, limit, offset)
 
 
 def stats(conn: Connection) -> dict[str, int]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from farm_erp.fields import MAX_NUMBER, DensityOut, q
+from farm_erp.fields import MAX_NUMBER, DensityOut, bounded
 
 # Tank and batch codes are stored upper-case; child batches append "-{label}", so inputs stay shorter.
 TankCode = Annotated[
@@ -36,8 +36,12 @@ Text20 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Litres = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, allow_inf_nan=False), AfterValidator(lambda v: q(v, 2))]
+_FINITE: dict[str, Any] = {"allow_inf_nan": False}
+_ZERO = Decimal(0)
+_MILLION = Decimal(1_000_000)
+# The bounds hold for the rounded value too (farm_erp.fields.bounded): "0.001" litres is not a capacity.
+Litres = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(2, _ZERO, None, MAX_NUMBER)]
 # Measured values and band bounds (3 decimals; non-negative measurements are checked per field).
-Measure = Annotated[Decimal, Field(ge=0, lt=Decimal(1_000_000), allow_inf_nan=False), AfterValidator(lambda v: q(v, 3))]
-Bound = Annotated[Decimal, Field(gt=-1_000_000, lt=1_000_000, allow_inf_nan=False), AfterValidator(lambda v: q(v, 3))]
-Length = Annotated[Decimal, Field(gt=0, lt=Decimal(100_000), allow_inf_nan=False), AfterValidator(lambda v: q(v, 3))]
+Measure = Annotated[Decimal, Field(ge=0, lt=_MILLION, **_FINITE), bounded(3, None, _ZERO, _MILLION)]
+Bound = Annotated[Decimal, Field(gt=-_MILLION, lt=_MILLION, **_FINITE), bounded(3, -_MILLION, None, _MILLION)]
+Length = Annotated[Decimal, Field(gt=0, lt=Decimal(100_000), **_FINITE), bounded(3, _ZERO, None, Decimal(100_000))]

@@ -51,8 +51,8 @@ def list_tests(conn: Connection, tank_id: int | None, dates: DateRange, paging: 
     rows, total = q.list_tests(
         conn,
         tank_id=tank_id,
-        since=clock.day_start(dates.from_) if dates.from_ else None,
-        until=clock.day_end(dates.to) if dates.to else None,
+        since=dates.since,
+        until=dates.until,
         paging=paging,
     )
     thresholds = load_thresholds(conn)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from farm_erp import clock
 from farm_erp.db import Connection
+from farm_erp.lists import DateRange
 
 _USE = """FROM stock_ledger sl
          WHERE sl.type = 'use' AND sl.module_key = %(module)s
@@ -15,13 +14,13 @@ _USE = """FROM stock_ledger sl
 
 
 def consumption(
-    conn: Connection, module_key: str, from_: date, to: date, limit: int, offset: int
+    conn: Connection, module_key: str, dates: DateRange, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int, Decimal]:
     """`use` rows of a module in [from, to], per item, by cost desc; the item count and the total cost."""
     params = {
         "module": module_key,
-        "since": clock.day_start(from_),
-        "until": clock.day_end(to),
+        "since": dates.since,
+        "until": dates.until,
         "limit": limit,
         "offset": offset,
     }

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from typing import Any
 
-from farm_erp import clock
 from farm_erp.db import Connection
+from farm_erp.lists import DateRange
 from inventory_api.queries.common import Where, count
 
 _LEDGER = """SELECT sl.id, sl.occurred_at, sl.item_id, i.sku, i.name AS item_name, sl.type, sl.lot_id,
@@ -26,8 +25,7 @@ class LedgerFilters:
     type: str | None = None
     module_key: str | None = None
     operation_id: int | None = None
-    from_: date | None = None
-    to: date | None = None
+    dates: DateRange = field(default_factory=DateRange)
 
     def where(self) -> Where:
         w = Where()
@@ -39,10 +37,10 @@ class LedgerFilters:
             w.add("sl.module_key = %(module_key)s", module_key=self.module_key)
         if self.operation_id is not None:
             w.add("sl.operation_id = %(operation_id)s", operation_id=self.operation_id)
-        if self.from_ is not None:
-            w.add("sl.occurred_at >= %(from_)s", from_=clock.day_start(self.from_))
-        if self.to is not None:
-            w.add("sl.occurred_at < %(to)s", to=clock.day_end(self.to))
+        if self.dates.since is not None:
+            w.add("sl.occurred_at >= %(since)s", since=self.dates.since)
+        if self.dates.until is not None:
+            w.add("sl.occurred_at < %(until)s", until=self.dates.until)
         return w
 
 
@@ -79,8 +77,7 @@ def list_adjustments(
     conn: Connection,
     item_id: int | None,
     type_: str | None,
-    from_: date | None,
-    to: date | None,
+    dates: DateRange,
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -90,10 +87,10 @@ def list_adjustments(
         w.add("a.item_id = %(item_id)s", item_id=item_id)
     if type_ is not None:
         w.add("a.type = %(type)s", type=type_)
-    if from_ is not None:
-        w.add("a.created_at >= %(from_)s", from_=clock.day_start(from_))
-    if to is not None:
-        w.add("a.created_at < %(to)s", to=clock.day_end(to))
+    if dates.since is not None:
+        w.add("a.created_at >= %(since)s", since=dates.since)
+    if dates.until is not None:
+        w.add("a.created_at < %(until)s", until=dates.until)
     rows = conn.execute(
         f"{_ADJUSTMENT} WHERE {w.sql()} ORDER BY a.created_at DESC, a.id DESC LIMIT %(limit)s OFFSET %(offset)s",
         {**w.params, "limit": limit, "offset": offset},

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from farm_erp import clock, inventory_figures
 from farm_erp.api import Conn
-from farm_erp.errors import invalid
 from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 from farm_erp.lists import Dates, Page, Paging, page_of
 from inventory_api.queries import alerts as queries
@@ -80,9 +78,13 @@ async def module_consumption(
     module_key: ModuleKey, conn: Conn, who: Caller, paging: Paging, dates: Dates
 ) -> dict[str, Any]:
     """Per-item use by a module in [from, to] (default: the last 30 days), highest cost first."""
-    to = dates.to or clock.today()
-    from_ = dates.from_ or to - timedelta(days=CONSUMPTION_DAYS - 1)
-    if from_ > to:
-        raise invalid("from", "from must not be after to", where="query")
-    rows, total, cost = queries.consumption(conn, module_key, from_, to, paging.limit, paging.offset)
-    return {**page_of(rows, total, paging), "module_key": module_key, "from_": from_, "to": to, "total_cost": cost}
+    span = dates.filled(CONSUMPTION_DAYS)
+    assert span.from_ is not None and span.to is not None
+    rows, total, cost = queries.consumption(conn, module_key, span, paging.limit, paging.offset)
+    return {
+        **page_of(rows, total, paging),
+        "module_key": module_key,
+        "from_": span.from_,
+        "to": span.to,
+        "total_cost": cost,
+    }

@@ -53,7 +53,7 @@ async def export_ledger(
     operation_id: QueryId = None,
 ) -> Response:
     """The stock ledger, newest first."""
-    filters = stock_queries.LedgerFilters(item_id, type, module_key, operation_id, dates.from_, dates.to)
+    filters = stock_queries.LedgerFilters(item_id, type, module_key, operation_id, dates)
     rows = stock_queries.ledger_for_export(conn, filters, xlsx.MAX_ROWS + 1)
     xlsx.check_rows(len(rows))
     return xlsx.xlsx_response("ledger", exports.ledger_sheets(rows))

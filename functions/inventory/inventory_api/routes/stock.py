@@ -65,7 +65,7 @@ async def list_adjustments(
     type: AdjustmentType | None = None,
 ) -> dict[str, Any]:
     """Adjustment history, newest first."""
-    rows, total = queries.list_adjustments(conn, item_id, type, dates.from_, dates.to, paging.limit, paging.offset)
+    rows, total = queries.list_adjustments(conn, item_id, type, dates, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
@@ -81,6 +81,6 @@ async def list_ledger(
     operation_id: QueryId = None,
 ) -> dict[str, Any]:
     """The stock ledger, newest first."""
-    filters = queries.LedgerFilters(item_id, type, module_key, operation_id, dates.from_, dates.to)
+    filters = queries.LedgerFilters(item_id, type, module_key, operation_id, dates)
     rows, total = queries.list_ledger(conn, filters, paging.limit, paging.offset)
     return page_of(rows, total, paging)
