@@ -7,6 +7,7 @@ openpyxl is imported inside workbook() only: it costs cold-start time that only 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -50,15 +51,30 @@ def check_rows(count: int) -> None:
         )
 
 
+# A spreadsheet evaluates text that starts with these as a formula once the cell is edited (or, for "=", as soon
+# as it is written as one): every string is written as a string cell, and these also get Excel's quote prefix.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# XML cannot carry most control characters, and a parser turns a raw CR into LF. OOXML escapes them as _xHHHH_
+# (and a literal "_xHHHH_" as _x005F_xHHHH_), which Excel decodes back to the original text.
+_OOXML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def text_cell(value: str) -> str:
+    """The stored form of a text cell: OOXML escapes for what XML would lose, the rest unchanged."""
+    return _OOXML_UNSAFE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", value)
+
+
 def _cell_value(value: Any) -> Any:
     """Excel has no time zones: timestamps are written in the farm's time zone. Other values are typed cells."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return value
         return value.astimezone(ZoneInfo(get_settings().farm_timezone)).replace(tzinfo=None)
-    if value is None or isinstance(value, (Decimal, int, float, date, time, str)):
+    if isinstance(value, str):
+        return text_cell(value)
+    if value is None or isinstance(value, (Decimal, int, float, date, time)):
         return value
-    return str(value)
+    return text_cell(str(value))
 
 
 def _text_width(value: Any) -> int:
@@ -75,10 +91,21 @@ def _text_width(value: Any) -> int:
     return len(str(value))
 
 
+def _cell(ws: Any, value: Any) -> Any:
+    """A write-only cell; text is always a string cell, never a formula (openpyxl reads "=…" as one)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=_cell_value(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if str(value).startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    return cell
+
+
 def workbook(sheets: list[Sheet]) -> bytes:
     """The .xlsx bytes of `sheets` (write-only mode: memory stays flat for 50,000 rows)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -95,14 +122,14 @@ def workbook(sheets: list[Sheet]) -> bytes:
         ws.freeze_panes = "A2"
         header = []
         for title in sheet.headers:
-            cell = WriteOnlyCell(ws, value=title)
+            cell = _cell(ws, title)
             cell.font = bold
             header.append(cell)
         ws.append(header)
         for row in sheet.rows:
             cells = []
             for i, value in enumerate(row):
-                cell = WriteOnlyCell(ws, value=_cell_value(value))
+                cell = _cell(ws, value)
                 if isinstance(value, datetime):
                     cell.number_format = DATETIME_FORMAT
                 elif isinstance(value, date):
