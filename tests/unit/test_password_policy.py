@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import bcrypt
 import pytest
 
-from farm_erp.passwords import SPECIALS, hash_password, policy_errors, temporary_password, verify_password
+from farm_erp import settings
+from farm_erp.passwords import (
+    DUMMY_HASHES,
+    DUMMY_SECRET,
+    SPECIALS,
+    hash_password,
+    policy_errors,
+    temporary_password,
+    verify_password,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = "Harvest#2025pond"
 
@@ -80,3 +97,58 @@ def test_temporary_passwords_meet_the_policy() -> None:
         assert len(pw) == 16 and policy_errors(pw) == []
         seen.add(pw)
     assert len(seen) == 50
+
+
+class TestUnknownAccountTiming:
+    """An unknown email costs one bcrypt check at the configured cost, like a wrong password, from the first
+    request of a container on; no bcrypt hash is made at import or on that path."""
+
+    def test_no_bcrypt_hashing_at_import(self) -> None:
+        # A fresh interpreter whose bcrypt refuses to hash: importing the layer and the sign-in function is fine.
+        code = (
+            "import bcrypt\n"
+            "def refuse(*a, **k):\n"
+            "    raise SystemExit('bcrypt hashing at import')\n"
+            "bcrypt.hashpw = refuse\n"
+            "bcrypt.gensalt = refuse\n"
+            "import farm_erp.passwords, auth_api.main, admin_api.main\n"
+        )
+        paths = [str(ROOT / p) for p in (".", "layers/core", "functions/auth", "functions/admin")]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    def test_an_unknown_email_is_checked_against_the_precomputed_hash(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        checked: list[bytes] = []
+        real_checkpw = bcrypt.checkpw
+
+        def refuse(*args: object, **kwargs: object) -> bytes:
+            raise AssertionError("bcrypt hash made while signing in")
+
+        def checkpw(password: bytes, hashed: bytes) -> bool:
+            checked.append(hashed)
+            return bool(real_checkpw(password, hashed))
+
+        monkeypatch.setattr(bcrypt, "hashpw", refuse)
+        monkeypatch.setattr(bcrypt, "gensalt", refuse)
+        monkeypatch.setattr(bcrypt, "checkpw", checkpw)
+        for _ in range(2):  # the first and any later request cost the same single check
+            assert verify_password(GOOD, None) is False
+        rounds = settings.get_settings().bcrypt_rounds
+        assert checked == [DUMMY_HASHES[rounds]] * 2
+        assert checked[0].startswith(f"$2b${rounds:02d}$".encode())
+
+    @pytest.mark.parametrize("cost", range(4, 11))
+    def test_the_dummy_hashes_are_real_bcrypt_hashes(self, cost: int) -> None:
+        assert sorted(DUMMY_HASHES) == list(range(4, 17))  # every cost settings accept
+        hashed = DUMMY_HASHES[cost]
+        assert hashed.startswith(f"$2b${cost:02d}$".encode()) and len(hashed) == 60
+        assert bcrypt.checkpw(DUMMY_SECRET, hashed)
+        assert not bcrypt.checkpw(b"another secret", hashed)
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("cost", range(11, 17))
+    def test_the_costly_dummy_hashes_are_real_bcrypt_hashes(self, cost: int) -> None:
+        hashed = DUMMY_HASHES[cost]
+        assert hashed.startswith(f"$2b${cost:02d}$".encode()) and len(hashed) == 60
+        assert bcrypt.checkpw(DUMMY_SECRET, hashed)

@@ -201,3 +201,44 @@ def test_opaque_tokens_are_random_and_stored_hashed() -> None:
     assert a != b and len(base64.urlsafe_b64decode(a + "=")) == 32
     assert token_hash(a) == token_hash(a) != token_hash(b)
     assert len(token_hash(a)) == 64 and a not in token_hash(a)
+
+
+NOW = int(T0.timestamp())
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": float(NOW + 600)},
+        {"exp": str(NOW + 600)},
+        {"exp": True},
+        {"exp": NOW + 600.5},
+        {"iat": float(NOW)},
+        {"iat": str(NOW)},
+        {"iat": False},
+        {"exp": 10**30},
+        {"exp": [NOW + 600]},
+    ],
+    ids=[
+        "exp-float",
+        "exp-string",
+        "exp-bool",
+        "exp-fraction",
+        "iat-float",
+        "iat-string",
+        "iat-bool",
+        "exp-huge",
+        "exp-list",
+    ],
+)
+def test_exp_and_iat_must_be_integers(overrides: dict[str, Any]) -> None:
+    with pytest.raises(InvalidToken):
+        verify_access_token(sign(claims(**overrides)))
+
+
+def test_iat_in_the_future_is_refused_beyond_the_leeway() -> None:
+    leeway = 5  # a few seconds of clock skew between containers, not a window to pre-date tokens in
+    assert verify_access_token(sign(claims(iat=NOW + leeway))).user_id == 7
+    for ahead in (leeway + 1, 3600, 10**9):
+        with pytest.raises(InvalidToken):
+            verify_access_token(sign(claims(iat=NOW + ahead, exp=NOW + ahead + 600)))

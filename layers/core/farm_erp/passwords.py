@@ -54,7 +54,7 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     """Constant work whether or not a hash exists: unknown users cost the same bcrypt round as known ones."""
     candidate = password.encode("utf-8")[:MAX_BYTES]
     if not password_hash:
-        bcrypt.checkpw(candidate, _dummy_hash())
+        bcrypt.checkpw(candidate, dummy_hash())
         return False
     try:
         return bcrypt.checkpw(candidate, password_hash.encode("ascii"))
@@ -62,9 +62,30 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> bytes:
-    return bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt(get_settings().bcrypt_rounds))
+# Hashes of DUMMY_SECRET at every cost BCRYPT_ROUNDS may take, made once offline: an unknown email is checked
+# against the one of the configured cost, so it costs one bcrypt like a wrong password, from the first request
+# of a container on (a hash made on first use cost a second bcrypt there), and importing costs no bcrypt at all.
+DUMMY_SECRET = b"farm-erp unknown account"
+DUMMY_HASHES: dict[int, bytes] = {
+    4: b"$2b$04$IGjBp.uJ/iy0qSVFjyAgbOu9OOGHQgCGdmlWLfv1YTm9DzH7C3V.C",
+    5: b"$2b$05$4CcHnouf4./wJKMoMkTI2uv5jfMqOn8KToq.i8lXPQNP9t/tHz/XK",
+    6: b"$2b$06$n6orM/fjtRcq8PhppWoB0u36KdFiaMGhLqfoXMPRWPGs8jQkcl04i",
+    7: b"$2b$07$0ATmEDUstcudUEktOnkOkue6X5gtRtsoP1JhW1aZMl5pFtt1iDdcW",
+    8: b"$2b$08$29j2T9NK0xMoZr9v5cX2deoQk9pw.4K0Dao18s1jIAjVnK7PFsW9m",
+    9: b"$2b$09$4jqv9UB3JLQ1G3SSFT2gp.DtUa5aHMlwQYRuvSURafB2qZwJ6Ppti",
+    10: b"$2b$10$0180zcRbbd/es1SSnhaFm.BjWvPVw0uudA370cuWcGxSkqYneDqES",
+    11: b"$2b$11$euloB1jWFpGVztpOAIh9COIHYxvfGAD.PFiX8uMCUz19zP.FMm24K",
+    12: b"$2b$12$1V6s4hA3f1MwLktFu6kZ..VPJdzjGdEhBoNx4RF0dvLatk2ia9HRa",
+    13: b"$2b$13$G8VbKp1crjhA1XmqAVJq3uDlMDqx2x3NTRYA4Z45oxB0hCJBQA75i",
+    14: b"$2b$14$Q94Bbm4B6eOUqdtjJ4aoGegStoX5Gj3sj8.dh2Q6VciBPX7gmqfHO",
+    15: b"$2b$15$.BOHjCZ/lpFkQ1KA.rpnxOcye1vbTlr3CNKt2dFx/Ul3Z5tig2q1m",
+    16: b"$2b$16$tJrazlhQ7obgG4tQAl6MKeNOEyuKASK2OAd081KDY7ZM.LGBEd2.G",
+}
+
+
+def dummy_hash() -> bytes:
+    """The precomputed hash at the configured cost (settings keep BCRYPT_ROUNDS within 4..16)."""
+    return DUMMY_HASHES[get_settings().bcrypt_rounds]
 
 
 def temporary_password(length: int = 16) -> str:

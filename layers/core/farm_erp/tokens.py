@@ -16,6 +16,8 @@ from farm_erp.settings import get_settings, signing_keys
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("sub", "sid", "role", "iat", "exp", "iss", "aud", "jti")
+# How far in the future `iat` may lie: clock skew between the issuing and the checking container, nothing more.
+IAT_LEEWAY_SECONDS = 5
 
 
 class InvalidToken(Exception):
@@ -50,7 +52,8 @@ def issue_access_token(user_id: int, session_id: int, role: str) -> tuple[str, i
 
 
 def verify_access_token(token: str) -> AccessClaims:
-    """Check signature, kid, iss, aud and exp (against the injectable clock); raise InvalidToken otherwise."""
+    """Check signature, kid, iss, aud, exp and iat (integers, against the injectable clock; iat not in the future
+    beyond IAT_LEEWAY_SECONDS); raise InvalidToken otherwise."""
     s = get_settings()
     _, keys = signing_keys()
     try:
@@ -69,9 +72,12 @@ def verify_access_token(token: str) -> AccessClaims:
             # exp is checked below against the injectable clock; pyjwt would use the wall clock.
             options={"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_iat": False},
         )
-        exp = int(claims["exp"])
-        if exp <= int(clock.now().timestamp()):
+        exp, iat = _seconds(claims, "exp"), _seconds(claims, "iat")
+        now = int(clock.now().timestamp())
+        if exp <= now:
             raise InvalidToken("expired")
+        if iat > now + IAT_LEEWAY_SECONDS:
+            raise InvalidToken("issued in the future")
         return AccessClaims(
             user_id=int(claims["sub"]),
             session_id=int(claims["sid"]),
@@ -80,8 +86,16 @@ def verify_access_token(token: str) -> AccessClaims:
         )
     except InvalidToken:
         raise
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError) as exc:
         raise InvalidToken(type(exc).__name__) from None
+
+
+def _seconds(claims: dict[str, Any], name: str) -> int:
+    """A NumericDate claim as this API issues it: a JSON integer (not a float, string or boolean)."""
+    value = claims[name]
+    if type(value) is not int:
+        raise InvalidToken(f"{name} is not an integer")
+    return value
 
 
 def new_opaque_token() -> str:
