@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import psycopg
 
 from farm_erp import clock
 from farm_erp.passwords import hash_password
+from farm_erp.settings import signing_keys
 from farm_erp.tokens import issue_access_token
 
 DEFAULT_PASSWORD = "Harvest#2025pond"
@@ -72,4 +74,17 @@ def token_for(sql: psycopg.Connection[Any], user_id: int, session_id: int | None
     ).fetchone()
     assert role is not None
     token, _ = issue_access_token(user_id, session_id, str(role["key"]))
-    return token
+    return backdated(token)
+
+
+# Tests sign in first and then often freeze the clock at their scenario's date, before the real one; the authorizer
+# refuses a token issued in the future, so the factory's tokens say they were issued before any scenario date.
+ISSUED_BEFORE_ANY_SCENARIO = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp())
+
+
+def backdated(token: str) -> str:
+    """The same token signed again with the same key and claims, `iat` moved to 2020-01-01."""
+    (kid, key), _ = signing_keys()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["iat"] = min(int(claims["iat"]), ISSUED_BEFORE_ANY_SCENARIO)
+    return jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
 from farm_erp import clock
@@ -36,6 +36,17 @@ async def _paging(
 
 
 Paging = Annotated[PageParams, Depends(_paging)]
+
+
+async def _not_paged(request: Request) -> None:
+    # A route that answers one lookup (not a list) would silently ignore paging: refuse it as a list refuses a bad
+    # page, so a client that pages never mistakes one answer for the first page of many.
+    for name in ("page", "limit"):
+        if name in request.query_params:
+            raise invalid(name, f"{name} does not apply: this route is not a paged list", where="query")
+
+
+NotPaged = Depends(_not_paged)
 
 
 class Page(BaseModel, Generic[T]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -127,3 +128,33 @@ def test_two_stockings_race_on_one_tank(live: tuple[Farm, ApiClient]) -> None:
         "SELECT count(*) AS n FROM tank_assignments WHERE tank_id = %s AND end_date IS NULL", (t1["id"],)
     )
     assert open_rows["n"] == 1
+
+
+def test_bulk_feedings_naming_tanks_in_opposite_orders_both_succeed(live: tuple[Farm, ApiClient]) -> None:
+    """Each bulk request locks all its tanks, then batches, then items before writing: two requests naming the
+    same tanks in opposite orders queue behind each other instead of deadlocking (409 busy)."""
+    farm, pool = live
+    today = str(clock.today())
+    tanks = [farm.tank(f"T{n}")["id"] for n in (1, 2, 3)]
+    for n, tank_id in enumerate(tanks, start=1):
+        farm.batch(f"B{n}", tank_id, today, 100, "10")
+    for sku in ("FEED-A", "FEED-B"):
+        farm.stock_in(sku, "kg", "1000", "40.0000")
+
+    def bulk(order: list[int], session: int) -> Response:
+        sessions = [
+            {
+                "tank_id": tank_id,
+                "feeding_date": today,
+                "session_number": session,
+                "lines": [{"sku": "FEED-A", "quantity_kg": "1"}, {"sku": "FEED-B", "quantity_kg": "1"}],
+            }
+            for tank_id in order
+        ]
+        return pool.post("/biofloc/feedings/bulk", json={"sessions": sessions}, token=farm.token)
+
+    for round_ in range(5):
+        forward, backward = _race(partial(bulk, tanks, 2 * round_ + 1), partial(bulk, tanks[::-1], 2 * round_ + 2))
+        assert forward.status_code == 201, forward
+        assert backward.status_code == 201, backward
+    assert farm.on_hand("FEED-A") == farm.on_hand("FEED-B") == 1000 - 5 * 2 * 3

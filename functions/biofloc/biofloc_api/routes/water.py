@@ -41,9 +41,9 @@ async def water_status(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]
 
 
 @router.get("/biofloc/water-thresholds", response_model=Page[ThresholdOut])
-async def list_thresholds(conn: Conn, _: Biofloc) -> dict[str, Any]:
+async def list_thresholds(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """The three-band table of every water parameter."""
-    return service.list_thresholds(conn)
+    return service.list_thresholds(conn, paging)
 
 
 @router.put("/biofloc/water-thresholds/{parameter}", response_model=ThresholdOut)

@@ -50,11 +50,20 @@ def _line_error(index: int, field: str, msg: str, type_: str = "value_error") ->
 
 
 def create_feeding(conn: Connection, principal: Principal, body: FeedingCreate) -> dict[str, Any]:
-    return with_lines(conn, q.feedings_by_id(conn, [_feed(conn, principal, body)]))[0]
+    feeding_id = int(_feed(conn, principal, body)["feeding_id"])
+    return with_lines(conn, q.feedings_by_id(conn, [feeding_id]))[0]
 
 
-def _feed(conn: Connection, principal: Principal, body: FeedingCreate, operation_id: int | None = None) -> int:
-    """One session; a bulk request passes its one stock operation (one per stock-changing request)."""
+def _feed(
+    conn: Connection,
+    principal: Principal,
+    body: FeedingCreate,
+    operation_id: int | None = None,
+    *,
+    audit: bool = True,
+) -> dict[str, Any]:
+    """One session; a bulk request passes its one stock operation (one per stock-changing request) and writes
+    the one activity row itself (`audit=False`). Returns the session's audit figures."""
     tank_ref(conn, body.tank_id)
     tank = cq.lock_tanks(conn, [body.tank_id])[body.tank_id]
     assignment = cq.open_assignment_of_tank(conn, body.tank_id)
@@ -135,35 +144,79 @@ def _feed(conn: Connection, principal: Principal, body: FeedingCreate, operation
         stock.set_operation_ref(conn, operation_id, feeding_id)
     bq.bump_batch(conn, batch_id, total_feed_kg=total_kg)
     bq.add_cost(conn, batch_id, "feed", total_cost)
-    record(
-        conn,
-        principal,
-        "feeding.create",
-        "feeding",
-        feeding_id,
-        {
-            "tank_id": body.tank_id,
-            "batch_id": batch_id,
-            "total_feed_kg": str(total_kg),
-            "total_cost": str(total_cost),
-            "operation_id": operation_id,
-        },
-    )
-    return feeding_id
+    figures = {
+        "feeding_id": feeding_id,
+        "tank_id": body.tank_id,
+        "batch_id": batch_id,
+        "total_feed_kg": str(total_kg),
+        "total_cost": str(total_cost),
+        "operation_id": operation_id,
+    }
+    if audit:
+        record(
+            conn,
+            principal,
+            "feeding.create",
+            "feeding",
+            feeding_id,
+            {k: v for k, v in figures.items() if k != "feeding_id"},
+        )
+    return figures
 
 
 def create_bulk(conn: Connection, principal: Principal, body: FeedingBulk) -> dict[str, Any]:
-    """All sessions or none; the first failure names its session (and line) index."""
+    """All sessions or none; the first failure names its session (and line) index.
+
+    Every row the sessions touch is locked before any session is written, in the global order: all tanks (ids
+    ascending), then all batches, then all items (their lots follow in stock.consume). Locking session by session
+    took tank, batch and items of the first before the tank of the second, so two bulk requests naming the same
+    tanks in opposite orders could deadlock.
+    """
+    _lock_all(conn, body)
     operation_id = stock.new_operation(
         conn, "feeding", MODULE, user_id=principal.user_id, purpose=f"Bulk feeding: {len(body.sessions)} sessions"
     )
-    ids = []
+    sessions = []
     for index, session in enumerate(body.sessions):
         try:
-            ids.append(_feed(conn, principal, session, operation_id))
+            sessions.append(_feed(conn, principal, session, operation_id, audit=False))
         except AppError as exc:
             raise _in_session(exc, index) from None
+    ids = [int(s["feeding_id"]) for s in sessions]
+    # One activity row for the request; each session's figures are in its metadata.
+    record(
+        conn,
+        principal,
+        "feeding.bulk_create",
+        "stock_operation",
+        operation_id,
+        {"operation_id": operation_id, "sessions": sessions},
+    )
     return {"items": with_lines(conn, q.feedings_by_id(conn, ids))}
+
+
+def _lock_all(conn: Connection, body: FeedingBulk) -> None:
+    """Lock every tank, then every batch, then every item of the request (ids ascending at each step)."""
+    for index, session in enumerate(body.sessions):
+        try:
+            tank_ref(conn, session.tank_id)
+        except AppError as exc:
+            raise _in_session(exc, index) from None
+    cq.lock_tanks(conn, [s.tank_id for s in body.sessions])
+    batch_ids = []
+    for session in body.sessions:
+        assignment = cq.open_assignment_of_tank(conn, session.tank_id)
+        if assignment is not None:  # an empty tank is refused when its session runs
+            batch_ids.append(int(assignment["batch_id"]))
+    cq.lock_batches(conn, batch_ids)
+    item_ids: list[int] = []
+    for index, session in enumerate(body.sessions):
+        requested = [stock.ConsumeLine(item_id=ln.item_id, sku=ln.sku, quantity=ln.quantity_kg) for ln in session.lines]
+        try:
+            item_ids += stock.resolve_lines(conn, requested)
+        except AppError as exc:
+            raise _in_session(exc, index) from None
+    stock.lock_items(conn, item_ids)
 
 
 def _in_session(exc: AppError, index: int) -> AppError:

@@ -90,11 +90,11 @@ def _threshold_out(parameter: str, row: dict[str, Any] | None) -> dict[str, Any]
     return {**row, "is_configured": True}
 
 
-def list_thresholds(conn: Connection) -> dict[str, Any]:
-    """All twelve parameters; the unconfigured ones are listed inactive with open bounds."""
+def list_thresholds(conn: Connection, paging: PageParams) -> dict[str, Any]:
+    """All twelve parameters, paged like every list; the unconfigured ones are listed inactive with open bounds."""
     rows = {r["parameter"]: r for r in q.thresholds(conn)}
     items = [_threshold_out(p, rows.get(p)) for p in PARAMETERS]
-    return {"items": items, "total": len(items), "page": 1, "limit": len(items)}
+    return page_of(items[paging.offset : paging.offset + paging.limit], len(items), paging)
 
 
 def put_threshold(conn: Connection, principal: Principal, parameter: str, body: ThresholdIn) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from farm_erp.api import Conn
-from farm_erp.lists import Page, Paging, page_of
+from farm_erp.lists import NotPaged, Page, Paging, page_of
 from inventory_api.queries import items as queries
 from inventory_api.routes.deps import Caller
 from inventory_api.schemas.common import MAX_ID, PathId
@@ -35,7 +35,7 @@ async def list_items(
     return page_of(rows, total, paging)
 
 
-@router.get("/inventory/items/bulk", response_model=BulkOut)
+@router.get("/inventory/items/bulk", response_model=BulkOut, dependencies=[NotPaged])
 async def bulk_items(
     conn: Conn,
     who: Caller,
@@ -43,7 +43,8 @@ async def bulk_items(
     skus: Annotated[str | None, Query(max_length=10100)] = None,
     include_lots: bool = False,
 ) -> dict[str, Any]:
-    """Active items by `ids=1,2` and/or `skus=A,B` (up to 100 each), with what was not found."""
+    """Active items by `ids=1,2` and/or `skus=A,B` (up to 100 each), with what was not found. Not a paged list:
+    `page`/`limit` are 422."""
     return service.bulk(conn, ids, skus, include_lots)
 
 

@@ -146,7 +146,10 @@ def change_status(conn: Connection, who: Principal, po_id: int, status: str, not
     return detail(conn, po_id)
 
 
-def _transition(conn: Connection, who: Principal, po_id: int, old: str, new: str, note: str | None = None) -> None:
+def _transition(
+    conn: Connection, who: Principal, po_id: int, old: str, new: str, note: str | None = None, *, audit: bool = True
+) -> None:
+    """Set the status with its history row; `audit=False` when the caller's own activity row covers it."""
     db.set_status(conn, po_id, new)
     db.add_history(
         conn,
@@ -157,7 +160,8 @@ def _transition(conn: Connection, who: Principal, po_id: int, old: str, new: str
         to_status=new,
         details={"note": note} if note else {},
     )
-    log(conn, who, "purchase_order.status", "purchase_order", po_id, {"from": old, "to": new, "note": note})
+    if audit:
+        log(conn, who, "purchase_order.status", "purchase_order", po_id, {"from": old, "to": new, "note": note})
 
 
 def _pending(conn: Connection, po_id: int) -> dict[str, Any]:
@@ -308,20 +312,26 @@ def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) 
             "lines": [{"po_line_id": x["po_line_id"], "received_qty": qty_str(x["received_qty"])} for x in out_lines],
         },
     )
+    # One activity row for the receipt, status changes included (each still has its own PO history row).
+    status = new_status
+    if new_status != po["status"]:
+        _transition(conn, who, po_id, po["status"], new_status, audit=False)
+    if body.get("close"):
+        _transition(conn, who, po_id, new_status, "closed", body.get("notes"), audit=False)
+        status = "closed"
     log(
         conn,
         who,
         "purchase_order.receive",
         "purchase_order",
         po_id,
-        {"receipt_id": receipt_id, "operation_id": op, "lines": len(out_lines)},
+        {
+            "receipt_id": receipt_id,
+            "operation_id": op,
+            "lines": len(out_lines),
+            "status": {"from": po["status"], "to": status},
+        },
     )
-    if new_status != po["status"]:
-        _transition(conn, who, po_id, po["status"], new_status)
-    status = new_status
-    if body.get("close"):
-        _transition(conn, who, po_id, new_status, "closed", body.get("notes"))
-        status = "closed"
     return {"receipt_id": receipt_id, "status": status, "lines": out_lines, "summary": summary}
 
 

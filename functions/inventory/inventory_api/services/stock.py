@@ -140,7 +140,9 @@ def use_multi(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[st
 def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     """Increase (new lot), decrease (FIFO or one lot) or recount to a counted on_hand (docs/rules.md: Adjustments)."""
     kind, qty = body["type"], body["quantity"]
-    item = _locked_item(conn, body["item_id"], active=False)
+    # An inactive item is 422 here as everywhere a body names an inactive row: deactivation needs zero stock, so
+    # an adjustment would only put stock back on an item nobody can use or see in the active lists.
+    item = _locked_item(conn, body["item_id"], active=True)
     if kind in ("increase", "decrease") and qty <= 0:
         raise invalid("quantity", "Quantity must be greater than 0")
     if body.get("lot_id") is not None and kind != "decrease":
