@@ -59,7 +59,7 @@ class TestOneActivityRowPerMutation:
     def test_inventory_mutations(
         self, audited: AuditedClient, admin_token: str, sql: psycopg.Connection[dict[str, Any]]
     ) -> None:
-        a, t = audited, {"token": admin_token}
+        a, t = audited, dict[str, Any](token=admin_token)
         kg = sql.execute("SELECT id FROM units WHERE abbreviation = 'kg'").fetchone()
         assert kg is not None
         cat = a.ok("POST", "/inventory/categories", 201, json={"name": "Feed"}, **t)["id"]
@@ -121,7 +121,7 @@ class TestOneActivityRowPerMutation:
     def test_biofloc_mutations(
         self, audited: AuditedClient, admin_token: str, sql: psycopg.Connection[dict[str, Any]]
     ) -> None:
-        a, t = audited, {"token": admin_token}
+        a, t = audited, dict[str, Any](token=admin_token)
         kg = sql.execute("SELECT id FROM units WHERE abbreviation = 'kg'").fetchone()
         assert kg is not None
         feed = a.ok("POST", "/inventory/items", 201, json={"sku": "FEED", "name": "Feed", "unit_id": kg["id"]}, **t)
