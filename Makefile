@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/core/require
 PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null) python3 python3.11; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help venv dev digest test test-fast lint format typecheck build validate verify-build bench clean
+.PHONY: help venv dev digest test test-fast fuzz lint format typecheck build validate verify-build bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -35,6 +35,14 @@ test: $(STAMP) lint verify-build ## lint, the built artifacts (verify-build), th
 
 test-fast: $(STAMP) ## unit and integration tests only
 	$(PY) -m pytest -n 2 --dist loadfile -m "not gateway and not slow and not build"
+
+# Bounded: FUZZ_EXAMPLES per operation, at most FUZZ_OPERATION_SECONDS each, the whole run killed after FUZZ_TIMEOUT.
+FUZZ_EXAMPLES ?= 100
+FUZZ_OPERATION_SECONDS ?= 20
+FUZZ_TIMEOUT ?= 3600
+fuzz: $(STAMP) ## longer bounded fuzzing: every operation with many random examples, plus the type extremes
+	FUZZ_LONG=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_OPERATION_SECONDS=$(FUZZ_OPERATION_SECONDS) \
+		timeout $(FUZZ_TIMEOUT) $(PY) -m pytest -n 2 --dist loadfile tests/fuzz
 
 lint: $(STAMP) ## ruff lint + format check, mypy strict
 	$(VENV)/bin/ruff check .
