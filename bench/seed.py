@@ -245,6 +245,10 @@ def seed(url: str) -> SeedResult:
     started = time.perf_counter()
     _restart_identities(url)
     with psycopg.connect(url, autocommit=True) as conn:
+        # The bulk load bypassed the triggers that keep the maintained figures: recompute them with the same
+        # function the migration uses for its backfill.
+        if conn.execute("SELECT to_regproc('refresh_figures')").fetchone() != (None,):
+            conn.execute("SELECT refresh_figures()")
         conn.execute("VACUUM ANALYZE")
         rows = conn.execute(
             "SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s)",

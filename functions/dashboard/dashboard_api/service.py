@@ -39,12 +39,13 @@ def summary(conn: Connection, subject: Subject, now: datetime, today: date) -> d
     if "inventory" in keys:
         out["inventory"] = inventory_figures.dashboard_figures(conn, today)
     if "biofloc" in keys:
-        figures = biofloc_figures.dashboard_figures(conn, today)
+        # only the parts the summary shows (the water bands and mortality are the biofloc dashboard's)
+        batches = biofloc_figures.batch_figures(conn, today)
         out["biofloc"] = {
-            "active_batches": figures["batches"]["active"],
-            "total_fish": figures["batches"]["total_fish"],
-            "total_biomass_kg": figures["batches"]["total_biomass_kg"],
-            "tanks_in_use": figures["tanks"]["in_use"],
+            "active_batches": batches["active"],
+            "total_fish": batches["total_fish"],
+            "total_biomass_kg": batches["total_biomass_kg"],
+            "tanks_in_use": biofloc_figures.tank_figures(conn)["in_use"],
         }
     if "admin" in keys:
         out["admin"] = admin_figures.dashboard_figures(conn, now)

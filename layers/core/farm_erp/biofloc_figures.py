@@ -20,12 +20,16 @@ HARVEST_DUE_DAYS = 90
 BANDS = ("unrated", "good", "warning", "danger")
 
 # The latest test of every active tank with its overall severity (0 unrated, 1 good, 2 warning, 3 danger)
-# and the parameters outside the good band.
+# and the parameters outside the good band. One probe of water_tests_tank_idx per active tank: the cost follows
+# the number of tanks, not the years of tests behind them (DISTINCT ON read every test).
 LATEST_BANDS = """
 WITH latest AS (
-    SELECT DISTINCT ON (w.tank_id) w.*
-    FROM water_tests w JOIN tanks t ON t.id = w.tank_id AND t.is_active
-    ORDER BY w.tank_id, w.tested_at DESC, w.id DESC
+    SELECT w.*
+    FROM tanks t
+    CROSS JOIN LATERAL (
+        SELECT * FROM water_tests x WHERE x.tank_id = t.id ORDER BY x.tested_at DESC, x.id DESC LIMIT 1
+    ) w
+    WHERE t.is_active
 ), rated AS (
     SELECT l.id, l.tank_id, l.batch_id, l.tested_at, v.parameter,
            CASE
@@ -54,9 +58,8 @@ GROUP BY tank_id, id, batch_id, tested_at
 """
 
 
-def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
-    """Tanks, batches, water, mortality over the last 7 days and batches due for harvest."""
-    now = clock.now()
+def tank_figures(conn: Connection) -> dict[str, Any]:
+    """Active tanks by status and the utilisation of those not decommissioned."""
     tanks = conn.execute(
         """SELECT count(*) AS active,
                   count(*) FILTER (WHERE status = 'in_use') AS in_use,
@@ -68,7 +71,18 @@ def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
     assert tanks is not None
     usable = tanks["active"] - tanks["decommissioned"]
     utilisation = None if usable == 0 else q(Decimal(tanks["in_use"]) * 100 / Decimal(usable), PCT)
+    return {
+        "active": tanks["active"],
+        "in_use": tanks["in_use"],
+        "available": tanks["available"],
+        "maintenance": tanks["maintenance"],
+        "decommissioned": tanks["decommissioned"],
+        "utilisation_pct": utilisation,
+    }
 
+
+def batch_figures(conn: Connection, today: date) -> dict[str, Any]:
+    """Active batches, their fish and biomass, and how many are due for harvest."""
     batches = conn.execute(
         """SELECT count(*) AS active, coalesce(sum(current_count), 0) AS total_fish,
                   coalesce(sum(current_biomass_kg), 0) AS total_biomass_kg,
@@ -77,7 +91,18 @@ def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
         {"today": today, "due": HARVEST_DUE_DAYS},
     ).fetchone()
     assert batches is not None
+    return {
+        "active": batches["active"],
+        "total_fish": int(batches["total_fish"]),
+        "total_biomass_kg": q(batches["total_biomass_kg"], KG),
+        "harvest_due": batches["harvest_due"],
+    }
 
+
+def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
+    """Tanks, batches, water, mortality over the last 7 days and batches due for harvest."""
+    now = clock.now()
+    batches = batch_figures(conn, today)
     water = conn.execute(
         f"""WITH bands AS ({LATEST_BANDS})
             SELECT count(*) FILTER (WHERE b.severity = 1) AS tanks_good,
@@ -97,19 +122,8 @@ def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
     assert mortality is not None
 
     return {
-        "tanks": {
-            "active": tanks["active"],
-            "in_use": tanks["in_use"],
-            "available": tanks["available"],
-            "maintenance": tanks["maintenance"],
-            "decommissioned": tanks["decommissioned"],
-            "utilisation_pct": utilisation,
-        },
-        "batches": {
-            "active": batches["active"],
-            "total_fish": int(batches["total_fish"]),
-            "total_biomass_kg": q(batches["total_biomass_kg"], KG),
-        },
+        "tanks": tank_figures(conn),
+        "batches": {k: batches[k] for k in ("active", "total_fish", "total_biomass_kg")},
         "water": dict(water),
         "mortality_7d": int(mortality["n"]),
         "harvest_due": batches["harvest_due"],

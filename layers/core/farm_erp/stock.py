@@ -611,14 +611,22 @@ def confirm_reservation(
 def expire_due_reservations(conn: Connection, now: datetime) -> list[dict[str, Any]]:
     """Every pending reservation with reserved_until ≤ now becomes expired (the scheduled job).
 
-    A plain UPDATE: it takes only reservation row locks, never an item lock. A confirm or cancel holds the item
-    and then waits for the one reservation it needs, so it can wait for this statement (or this statement for it:
-    afterwards the row is re-checked and skipped when no longer pending) but no cycle can form. The job is the
-    only writer that locks several reservations, and it runs one at a time.
+    Expiring a reservation changes its item's pending_reserved_qty (a trigger of migration 0030), so the job
+    follows the global lock order: the items of the due reservations first (ascending), then the reservations. A
+    confirm or cancel of one of them that got its item lock first is waited for; afterwards the row is re-checked
+    and skipped when no longer pending. The set of due reservations only shrinks meanwhile (a new reservation's
+    reserved_until is in the future), so no due row is missed.
     """
+    due = conn.execute(
+        "SELECT DISTINCT item_id FROM reservations WHERE status = 'pending' AND reserved_until <= %s", (now,)
+    ).fetchall()
+    item_ids = sorted(int(r["item_id"]) for r in due)
+    if not item_ids:
+        return []
+    conn.execute("SELECT id FROM items WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (item_ids,))
     return conn.execute(
         """UPDATE reservations SET status = 'expired', expired_at = %(now)s
-            WHERE status = 'pending' AND reserved_until <= %(now)s
+            WHERE status = 'pending' AND reserved_until <= %(now)s AND item_id = ANY(%(items)s)
            RETURNING id, item_id, quantity, module_key, reserved_until""",
-        {"now": now},
+        {"now": now, "items": item_ids},
     ).fetchall()

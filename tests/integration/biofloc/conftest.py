@@ -9,10 +9,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from farm_erp import clock
 from tests.support.client import ApiClient, Response
 from tests.support.factories import create_user, token_for
+from tests.support.figures import check_figures
 
 
 class Farm:
@@ -140,3 +142,12 @@ def farm(api: ApiClient, sql: psycopg.Connection[dict[str, Any]]) -> Iterator[Fa
     f = Farm(api, sql)
     yield f
     f.assert_ledger_invariant()
+
+
+@pytest.fixture(autouse=True)
+def _maintained_figures(db_url: str) -> Iterator[None]:
+    """After every biofloc test: the maintained figures equal a fresh computation (feedings and tank inputs move
+    stock; every event table has a maintained row count)."""
+    yield
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
+        check_figures(conn)

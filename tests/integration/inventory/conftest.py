@@ -18,6 +18,7 @@ from local.gateway import Gateway
 from local.invokers import ProcessPoolInvoker
 from local.template_routes import ApiConfig
 from tests.support.client import ApiClient, Response
+from tests.support.figures import check_figures
 
 START = datetime(2025, 1, 20, 9, 0, tzinfo=UTC)
 
@@ -67,6 +68,7 @@ def _ledger_invariants(db_url: str) -> Iterator[None]:
     yield
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
         check_invariants(conn)
+        check_figures(conn)
 
 
 class Inv:

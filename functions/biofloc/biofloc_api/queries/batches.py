@@ -50,7 +50,10 @@ def list_batches(
     f.when(status, "b.status = %(status)s", "status")
     f.when(species, "lower(b.species) = lower(%(species)s)", "species")
     f.when(tank_id, "a.tank_id = %(tank_id)s", "tank_id")
-    return paged(conn, BATCH_VIEW, f, "b.stocking_date DESC, b.id DESC", paging)
+    # the tank filter needs the open assignment (at most one per batch); the other joins only add columns
+    count_from = """batches b JOIN cycle_costs c ON c.batch_id = b.id
+                    LEFT JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL"""
+    return paged(conn, BATCH_VIEW, f, "b.stocking_date DESC, b.id DESC", paging, count_from=count_from)
 
 
 def batch_view(conn: Connection, batch_id: int) -> dict[str, Any] | None:

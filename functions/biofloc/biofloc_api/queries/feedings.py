@@ -28,7 +28,15 @@ def list_feedings(
     f.when(batch_id, "f.batch_id = %(batch_id)s", "batch_id")
     f.when(date_from, "f.feeding_date >= %(date_from)s", "date_from")
     f.when(date_to, "f.feeding_date <= %(date_to)s", "date_to")
-    return paged(conn, SELECT, f, "f.feeding_date DESC, f.session_number DESC, f.id DESC", paging)
+    return paged(
+        conn,
+        SELECT,
+        f,
+        "f.feeding_date DESC, f.session_number DESC, f.id DESC",
+        paging,
+        count_from="feedings f",
+        counted="feedings",
+    )
 
 
 def feedings_by_id(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:

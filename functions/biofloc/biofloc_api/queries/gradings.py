@@ -13,7 +13,7 @@ SELECT = """SELECT g.*, b.code AS source_batch_code, t.code AS source_tank_code
 
 
 def list_gradings(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    return paged(conn, SELECT, Filters(), "g.grading_date DESC, g.id DESC", paging)
+    return paged(conn, SELECT, Filters(), "g.grading_date DESC, g.id DESC", paging, count_from="gradings g")
 
 
 def grading(conn: Connection, grading_id: int) -> dict[str, Any] | None:

@@ -29,7 +29,8 @@ def list_inputs(
     f.when(batch_id, "i.batch_id = %(batch_id)s", "batch_id")
     f.when(date_from, "i.input_date >= %(date_from)s", "date_from")
     f.when(date_to, "i.input_date <= %(date_to)s", "date_to")
-    return paged(conn, SELECT, f, "i.input_date DESC, i.id DESC", paging)
+    # tank_id is NOT NULL with a foreign key and the other joins are LEFT JOINs on keys: no row added or lost
+    return paged(conn, SELECT, f, "i.input_date DESC, i.id DESC", paging, count_from="tank_inputs i")
 
 
 def tank_input(conn: Connection, input_id: int) -> dict[str, Any]:

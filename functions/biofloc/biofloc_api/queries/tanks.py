@@ -33,7 +33,8 @@ def list_tanks(
     f.when(is_active, "t.is_active = %(is_active)s", "is_active")
     if q:
         f.add("(t.code ILIKE %(q)s OR t.name ILIKE %(q)s OR t.location ILIKE %(q)s)", q=f"%{_escape(q)}%")
-    return paged(conn, TANK_VIEW, f, "t.code, t.id", paging)
+    # the joins are LEFT JOINs on unique keys (one open assignment per tank): the filters are on tanks alone
+    return paged(conn, TANK_VIEW, f, "t.code, t.id", paging, count_from="tanks t")
 
 
 def tank_view(conn: Connection, tank_id: int) -> dict[str, Any] | None:

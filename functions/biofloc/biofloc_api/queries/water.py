@@ -26,7 +26,9 @@ def list_tests(
     f.when(tank_id, "w.tank_id = %(tank_id)s", "tank_id")
     f.when(since, "w.tested_at >= %(since)s", "since")
     f.when(until, "w.tested_at < %(until)s", "until")
-    return paged(conn, SELECT, f, "w.tested_at DESC, w.id DESC", paging)
+    return paged(
+        conn, SELECT, f, "w.tested_at DESC, w.id DESC", paging, count_from="water_tests w", counted="water_tests"
+    )
 
 
 def test(conn: Connection, test_id: int) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def latest_per_active_tank(conn: Connection, paging: PageParams) -> tuple[list[d
                  LEFT JOIN batches b ON b.id = w.batch_id"""
     f = Filters()
     f.add("t.is_active")
-    return paged(conn, select, f, "t.code, t.id", paging)
+    return paged(conn, select, f, "t.code, t.id", paging, count_from="tanks t")
 
 
 def thresholds(conn: Connection) -> list[dict[str, Any]]:

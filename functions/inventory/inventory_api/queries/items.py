@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from farm_erp import clock
+from farm_erp import clock, figures
 from farm_erp.db import Connection
 from farm_erp.inventory_figures import OPEN_PO_STATUSES
 from inventory_api.queries.common import Where, count, update_row
@@ -32,14 +32,15 @@ RESERVED = """(SELECT COALESCE(sum(r.quantity), 0) FROM reservations r
 LOW_STOCK = f"(i.is_active AND i.reorder_threshold > 0 AND i.on_hand_qty - {RESERVED} <= i.reorder_threshold)"
 
 # Every derived field of the item view (docs/rules.md: Item view), for the items of {source}: each sub-select
-# is an index lookup (reservations_pending_idx, lots_fifo_idx, lots_item_idx, stock_ledger_item_idx,
-# po_lines_item_idx), so a page costs a few lookups per row whatever the size of the tables.
+# is an index lookup (reservations_pending_idx, lots_item_idx, stock_ledger_item_idx, po_lines_item_idx), so a
+# page costs a few lookups per row whatever the size of the tables. The stock value is maintained on the item
+# (lots_value, migration 0030).
 _VIEW = """
 SELECT i.id, i.sku, i.name, i.description, i.is_active, i.default_price, i.reorder_threshold,
        i.min_stock_level, i.on_hand_qty, i.category_id, c.name AS category_name,
        i.unit_id, u.abbreviation AS unit_abbreviation, i.default_supplier_id, s.name AS supplier_name,
        COALESCE(res.qty, 0) AS reserved_qty,
-       COALESCE(val.value, 0) AS stock_value,
+       round(i.lots_value, 2) AS stock_value,
        lp.unit_cost AS last_purchase_price,
        (EXISTS (SELECT 1 FROM stock_ledger sl WHERE sl.item_id = i.id)
         OR EXISTS (SELECT 1 FROM po_lines pl WHERE pl.item_id = i.id)) AS has_history
@@ -49,8 +50,6 @@ SELECT i.id, i.sku, i.name, i.description, i.is_active, i.default_price, i.reord
   LEFT JOIN suppliers s ON s.id = i.default_supplier_id
   LEFT JOIN LATERAL (SELECT sum(r.quantity) AS qty FROM reservations r
                       WHERE r.item_id = i.id AND r.status = 'pending' AND r.reserved_until > %(now)s) res ON true
-  LEFT JOIN LATERAL (SELECT round(sum(l.remaining_qty * l.unit_cost), 2) AS value FROM lots l
-                      WHERE l.item_id = i.id AND l.remaining_qty > 0) val ON true
   LEFT JOIN LATERAL (SELECT l.unit_cost FROM lots l
                       WHERE l.item_id = i.id AND l.source IN ('manual', 'purchase')
                       ORDER BY l.received_date DESC, l.id DESC LIMIT 1) lp ON true
@@ -91,6 +90,12 @@ class ItemFilters:
     is_active: bool | None = None
     low_stock: bool | None = None
 
+    def maintained_count(self) -> str | None:
+        """The maintained figure that is this filter's count, when there is one (farm_erp.figures)."""
+        if self.q or self.category_id is not None or self.supplier_id is not None or self.low_stock is not None:
+            return None
+        return {None: "items", True: "active_items"}.get(self.is_active)
+
     def where(self) -> Where:
         w = Where()
         w.params["now"] = clock.now()
@@ -118,7 +123,11 @@ def list_items(conn: Connection, f: ItemFilters, limit: int, offset: int) -> tup
     rows = conn.execute(
         _VIEW.format(source=source) + " ORDER BY i.name, i.id", {**w.params, "limit": limit, "offset": offset}
     ).fetchall()
-    total = count(conn, f"SELECT count(*) AS n FROM items i WHERE {w.sql()}", w.params)
+    maintained = f.maintained_count()
+    if maintained is not None:
+        total = int(figures.totals(conn, maintained)[maintained])
+    else:
+        total = count(conn, f"SELECT count(*) AS n FROM items i WHERE {w.sql()}", w.params)
     return [view(r) for r in rows], total
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from farm_erp import figures
 from farm_erp.db import Connection
 from farm_erp.lists import DateRange
 from inventory_api.queries.common import Where, count
@@ -51,6 +52,8 @@ def list_ledger(conn: Connection, f: LedgerFilters, limit: int, offset: int) -> 
         f"{_LEDGER} WHERE {w.sql()} ORDER BY sl.occurred_at DESC, sl.id DESC LIMIT %(limit)s OFFSET %(offset)s",
         {**w.params, "limit": limit, "offset": offset},
     ).fetchall()
+    if not w.parts:  # the whole ledger: its maintained row count (a million rows cost ≈ 40 ms to count)
+        return rows, figures.row_count(conn, "stock_ledger")
     return rows, count(conn, f"SELECT count(*) AS n FROM stock_ledger sl WHERE {w.sql()}", w.params)
 
 

@@ -1,0 +1,34 @@
+"""Whole-table figures maintained by the database (migration 0030): sums over the 16 rows of figure_shards.
+
+Each figure is exact: every transaction that changes an input adds its delta to one shard row when it commits.
+Reading one costs one 16-row scan whatever the size of the tables behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from farm_erp.db import Connection
+
+# Tables whose row count is maintained (the totals of their unfiltered lists).
+COUNTED_TABLES = ("items", "stock_ledger", "water_tests", "feedings", "samplings", "mortalities", "harvests")
+FIGURES = (*COUNTED_TABLES, "active_items", "low_stock_items", "lots_value", "open_pos", "pending_pos")
+
+
+def totals(conn: Connection, *names: str) -> dict[str, Any]:
+    """The named figures (column names of figure_shards, checked against FIGURES)."""
+    unknown = set(names) - set(FIGURES)
+    if unknown or not names:
+        raise ValueError(f"unknown figures: {sorted(unknown)}")
+    row = conn.execute(
+        "SELECT " + ", ".join(f"sum({n}) AS {n}" for n in names) + " FROM figure_shards"
+    ).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def row_count(conn: Connection, table: str) -> int:
+    """The number of rows of a counted table."""
+    if table not in COUNTED_TABLES:
+        raise ValueError(f"{table} has no maintained row count")
+    return int(totals(conn, table)[table])

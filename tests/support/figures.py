@@ -1,0 +1,175 @@
+"""The maintained figures (migration 0030) against a fresh computation from the base tables.
+
+The reference queries are the ones the routes ran before the figures were maintained: whole-table aggregates at
+the current (frozen) clock. `check_figures` is called after every inventory, biofloc and job test, so every kind
+of mutation those tests make (stock add/use/adjust, reservations and their expiry, PO receipts, feedings, tank
+inputs, harvests, mortalities, water tests, item edits) is followed by this comparison.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+
+from farm_erp import biofloc_figures, clock, figures, inventory_figures
+
+Conn = psycopg.Connection[dict[str, Any]]
+
+# Before migration 0030: active items with a threshold and their live reservations at %(now)s.
+REFERENCE_LOW_STOCK = """
+    SELECT i.id AS item_id, i.sku, i.name, u.abbreviation AS unit, i.on_hand_qty,
+           COALESCE(r.reserved, 0) AS reserved_qty,
+           i.on_hand_qty - COALESCE(r.reserved, 0) AS available_qty,
+           i.reorder_threshold,
+           i.reorder_threshold - (i.on_hand_qty - COALESCE(r.reserved, 0)) AS deficit
+      FROM items i
+      JOIN units u ON u.id = i.unit_id
+      LEFT JOIN LATERAL (
+          SELECT sum(quantity) AS reserved FROM reservations
+           WHERE item_id = i.id AND status = 'pending' AND reserved_until > %(now)s
+      ) r ON true
+     WHERE i.is_active AND i.reorder_threshold > 0
+       AND i.on_hand_qty - COALESCE(r.reserved, 0) <= i.reorder_threshold
+     ORDER BY deficit DESC, name, item_id
+"""
+
+REFERENCE_INVENTORY_DASHBOARD = f"""
+SELECT
+  (SELECT count(*) FROM items) AS total_items,
+  (SELECT count(*) FROM items WHERE is_active) AS active_items,
+  (SELECT COALESCE(round(sum(remaining_qty * unit_cost), 2), 0) FROM lots WHERE remaining_qty > 0)
+      AS total_stock_value,
+  (SELECT count(*) FROM ({REFERENCE_LOW_STOCK}) s) AS low_stock_items,
+  (SELECT count(*) FROM lots WHERE remaining_qty > 0 AND expiry_date <= %(in30)s) AS expiring_lots_30d,
+  (SELECT count(*) FROM lots WHERE remaining_qty > 0 AND expiry_date < %(today)s) AS expired_lots,
+  (SELECT count(*) FROM purchase_orders WHERE status = ANY(%(open)s)) AS open_pos,
+  (SELECT count(*) FROM purchase_orders WHERE status = 'pending') AS pos_awaiting_approval,
+  (SELECT count(*) FROM stock_ledger WHERE occurred_at >= %(since)s AND occurred_at < %(until)s) AS transactions_7d
+"""
+
+REFERENCE_CONSUMPTION = """
+SELECT agg.*, i.sku, i.name, u.abbreviation AS unit
+  FROM (SELECT sl.item_id, sum(abs(sl.qty_change)) AS quantity, sum(sl.cost) AS cost,
+               count(DISTINCT sl.operation_id) AS operations, max(sl.occurred_at) AS last_used_at
+          FROM stock_ledger sl
+         WHERE sl.type = 'use' AND sl.module_key = %(module)s
+           AND sl.occurred_at >= %(since)s AND sl.occurred_at < %(until)s
+         GROUP BY sl.item_id) agg
+  JOIN items i ON i.id = agg.item_id JOIN units u ON u.id = i.unit_id
+ ORDER BY agg.cost DESC, i.name, i.id
+"""
+
+# Before: the latest test of every active tank by DISTINCT ON over all tests.
+REFERENCE_LATEST_TESTS = """
+SELECT DISTINCT ON (w.tank_id) w.tank_id, w.id AS test_id, w.tested_at
+  FROM water_tests w JOIN tanks t ON t.id = w.tank_id AND t.is_active
+ ORDER BY w.tank_id, w.tested_at DESC, w.id DESC
+"""
+
+
+def _scalar(conn: Conn, sql: str, params: Any = None) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return next(iter(row.values()))
+
+
+def check_row_figures(conn: Conn) -> None:
+    """Per-row figures: an item's pending reservations and lot value, a unit's and a category's item count."""
+    items = conn.execute(
+        """SELECT i.id, i.pending_reserved_qty, i.lots_value, i.low_stock_deficit, r.q, l.v,
+                  CASE WHEN i.is_active AND i.reorder_threshold > 0
+                       THEN i.reorder_threshold - (i.on_hand_qty - r.q) END AS deficit
+             FROM items i
+             CROSS JOIN LATERAL (SELECT coalesce(sum(quantity), 0) AS q FROM reservations
+                                  WHERE item_id = i.id AND status = 'pending') r
+             CROSS JOIN LATERAL (SELECT coalesce(sum(remaining_qty * unit_cost), 0) AS v FROM lots
+                                  WHERE item_id = i.id) l"""
+    ).fetchall()
+    for r in items:
+        assert (r["pending_reserved_qty"], r["lots_value"]) == (r["q"], r["v"]), f"item figures wrong: {r}"
+        assert r["low_stock_deficit"] == r["deficit"], f"item low-stock deficit wrong: {r}"
+    for table, column in (("units", "unit_id"), ("categories", "category_id")):
+        wrong = conn.execute(
+            f"""SELECT m.id, m.item_count, (SELECT count(*) FROM items i WHERE i.{column} = m.id) AS n
+                  FROM {table} m WHERE m.item_count <> (SELECT count(*) FROM items i WHERE i.{column} = m.id)"""
+        ).fetchall()
+        assert not wrong, f"{table}.item_count wrong: {wrong}"
+
+
+def check_shard_figures(conn: Conn) -> None:
+    """Whole-table figures: the sums over figure_shards."""
+    got = figures.totals(conn, *figures.FIGURES)
+    expected = conn.execute(
+        """SELECT (SELECT count(*) FROM items) AS items,
+                  (SELECT count(*) FROM stock_ledger) AS stock_ledger,
+                  (SELECT count(*) FROM water_tests) AS water_tests,
+                  (SELECT count(*) FROM feedings) AS feedings,
+                  (SELECT count(*) FROM samplings) AS samplings,
+                  (SELECT count(*) FROM mortalities) AS mortalities,
+                  (SELECT count(*) FROM harvests) AS harvests,
+                  (SELECT count(*) FROM items WHERE is_active) AS active_items,
+                  (SELECT count(*) FROM items i
+                    WHERE i.is_active AND i.reorder_threshold > 0
+                      AND i.on_hand_qty - (SELECT coalesce(sum(quantity), 0) FROM reservations r
+                                            WHERE r.item_id = i.id AND r.status = 'pending')
+                          <= i.reorder_threshold) AS low_stock_items,
+                  (SELECT coalesce(sum(remaining_qty * unit_cost), 0) FROM lots) AS lots_value,
+                  (SELECT count(*) FROM purchase_orders WHERE status = ANY(%s)) AS open_pos,
+                  (SELECT count(*) FROM purchase_orders WHERE status = 'pending') AS pending_pos""",
+        (list(inventory_figures.OPEN_PO_STATUSES),),
+    ).fetchone()
+    assert expected is not None
+    assert {k: Decimal(v) for k, v in got.items()} == {k: Decimal(v) for k, v in expected.items()}
+
+
+def check_inventory_reads(conn: Conn) -> None:
+    """The dashboard, the low-stock list (whole and paged) and the consumption report against the old queries."""
+    now, today = clock.now(), clock.today()
+    reference = conn.execute(
+        REFERENCE_INVENTORY_DASHBOARD,
+        {
+            "now": now,
+            "today": today,
+            "in30": today + timedelta(days=30),
+            "open": list(inventory_figures.OPEN_PO_STATUSES),
+            "since": clock.day_start(today - timedelta(days=6)),
+            "until": clock.day_end(today),
+        },
+    ).fetchone()
+    assert inventory_figures.dashboard_figures(conn, today) == reference
+
+    low = conn.execute(REFERENCE_LOW_STOCK, {"now": now}).fetchall()
+    rows, total = inventory_figures.low_stock(conn, 1000, 0)
+    assert (rows, total) == (low, len(low))
+    for offset in range(0, len(low) + 2, 2):
+        assert inventory_figures.low_stock(conn, 2, offset) == (low[offset : offset + 2], len(low))
+
+    from inventory_api.queries.alerts import consumption  # the function's own module: tests put it on the path
+
+    for module in ("inventory", "biofloc"):
+        for since in (today - timedelta(days=29), today - timedelta(days=3650)):
+            params = {"module": module, "since": clock.day_start(since), "until": clock.day_end(today)}
+            expected = conn.execute(REFERENCE_CONSUMPTION, params).fetchall()
+            cost = sum((r["cost"] for r in expected), Decimal(0))
+            assert consumption(conn, module, since, today, 1000, 0) == (expected, len(expected), cost)
+            assert consumption(conn, module, since, today, 1, len(expected)) == ([], len(expected), cost)
+
+
+def check_biofloc_reads(conn: Conn) -> None:
+    """The latest water test per active tank behind the dashboard's water bands."""
+    expected = conn.execute(REFERENCE_LATEST_TESTS).fetchall()
+    got = conn.execute(
+        f"SELECT tank_id, test_id, tested_at FROM ({biofloc_figures.LATEST_BANDS}) b ORDER BY tank_id"
+    ).fetchall()
+    assert got == expected
+
+
+def check_figures(conn: Conn) -> None:
+    """Every maintained figure and every read built on them equals a fresh computation."""
+    check_row_figures(conn)
+    check_shard_figures(conn)
+    check_inventory_reads(conn)
+    check_biofloc_reads(conn)
