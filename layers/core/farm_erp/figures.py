@@ -20,9 +20,7 @@ def totals(conn: Connection, *names: str) -> dict[str, Any]:
     unknown = set(names) - set(FIGURES)
     if unknown or not names:
         raise ValueError(f"unknown figures: {sorted(unknown)}")
-    row = conn.execute(
-        "SELECT " + ", ".join(f"sum({n}) AS {n}" for n in names) + " FROM figure_shards"
-    ).fetchone()
+    row = conn.execute("SELECT " + ", ".join(f"sum({n}) AS {n}" for n in names) + " FROM figure_shards").fetchone()
     assert row is not None
     return dict(row)
 

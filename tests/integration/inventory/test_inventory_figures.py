@@ -83,7 +83,11 @@ def test_figures_follow_every_kind_of_change(inv: Inv, sql: Any, writer: tuple[i
         "POST",
         "/inventory/purchase-orders",
         201,
-        json={"supplier_id": sup, "po_date": "2025-01-15", "lines": [{"item_id": b, "ordered_qty": "30", "unit_cost": "2"}]},
+        json={
+            "supplier_id": sup,
+            "po_date": "2025-01-15",
+            "lines": [{"item_id": b, "ordered_qty": "30", "unit_cost": "2"}],
+        },
     )
     check_figures(sql)
     assert (_dashboard(inv)["open_pos"], _dashboard(inv)["pos_awaiting_approval"]) == (1, 1)
@@ -119,9 +123,10 @@ def test_figures_follow_every_kind_of_change(inv: Inv, sql: Any, writer: tuple[i
     assert (dash["total_items"], dash["active_items"], dash["low_stock_items"]) == (3, 3, 0)
     items = inv.ok("GET", "/inventory/items", params={"limit": 1})
     assert items["total"] == 3 and len(items["items"]) == 1
-    assert inv.ok("GET", "/inventory/ledger", params={"limit": 1})["total"] == sql.execute(
-        "SELECT count(*) AS n FROM stock_ledger"
-    ).fetchone()["n"]
+    assert (
+        inv.ok("GET", "/inventory/ledger", params={"limit": 1})["total"]
+        == sql.execute("SELECT count(*) AS n FROM stock_ledger").fetchone()["n"]
+    )
 
 
 def test_refresh_recomputes_what_a_bulk_load_bypassed(inv: Inv, sql: Any) -> None:
@@ -139,7 +144,10 @@ def test_refresh_recomputes_what_a_bulk_load_bypassed(inv: Inv, sql: Any) -> Non
     bulk("1")
     with sql.transaction():
         sql.execute("SET LOCAL session_replication_role = replica")
-        sql.execute("INSERT INTO purchase_orders (po_number, supplier_id, po_date) VALUES ('BULK-1', %s, '2025-01-15')", (inv.supplier(),))
+        sql.execute(
+            "INSERT INTO purchase_orders (po_number, supplier_id, po_date) VALUES ('BULK-1', %s, '2025-01-15')",
+            (inv.supplier(),),
+        )
     stale = _dashboard(inv)
     sql.execute("SELECT refresh_figures()")
     fresh = _dashboard(inv)
