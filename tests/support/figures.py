@@ -50,18 +50,6 @@ SELECT
   (SELECT count(*) FROM stock_ledger WHERE occurred_at >= %(since)s AND occurred_at < %(until)s) AS transactions_7d
 """
 
-REFERENCE_CONSUMPTION = """
-SELECT agg.*, i.sku, i.name, u.abbreviation AS unit
-  FROM (SELECT sl.item_id, sum(abs(sl.qty_change)) AS quantity, sum(sl.cost) AS cost,
-               count(DISTINCT sl.operation_id) AS operations, max(sl.occurred_at) AS last_used_at
-          FROM stock_ledger sl
-         WHERE sl.type = 'use' AND sl.module_key = %(module)s
-           AND sl.occurred_at >= %(since)s AND sl.occurred_at < %(until)s
-         GROUP BY sl.item_id) agg
-  JOIN items i ON i.id = agg.item_id JOIN units u ON u.id = i.unit_id
- ORDER BY agg.cost DESC, i.name, i.id
-"""
-
 # Before: the latest test of every active tank by DISTINCT ON over all tests.
 REFERENCE_LATEST_TESTS = """
 SELECT DISTINCT ON (w.tank_id) w.tank_id, w.id AS test_id, w.tested_at
@@ -126,7 +114,7 @@ def check_shard_figures(conn: Conn) -> None:
 
 
 def check_inventory_reads(conn: Conn) -> None:
-    """The dashboard, the low-stock list (whole and paged) and the consumption report against the old queries."""
+    """The dashboard and the low-stock list (whole and paged) against the old queries."""
     now, today = clock.now(), clock.today()
     reference = conn.execute(
         REFERENCE_INVENTORY_DASHBOARD,
@@ -146,16 +134,6 @@ def check_inventory_reads(conn: Conn) -> None:
     assert (rows, total) == (low, len(low))
     for offset in range(0, len(low) + 2, 2):
         assert inventory_figures.low_stock(conn, 2, offset) == (low[offset : offset + 2], len(low))
-
-    from inventory_api.queries.alerts import consumption  # the function's own module: tests put it on the path
-
-    for module in ("inventory", "biofloc"):
-        for since in (today - timedelta(days=29), today - timedelta(days=3650)):
-            params = {"module": module, "since": clock.day_start(since), "until": clock.day_end(today)}
-            expected = conn.execute(REFERENCE_CONSUMPTION, params).fetchall()
-            cost = sum((r["cost"] for r in expected), Decimal(0))
-            assert consumption(conn, module, since, today, 1000, 0) == (expected, len(expected), cost)
-            assert consumption(conn, module, since, today, 1, len(expected)) == ([], len(expected), cost)
 
 
 def check_biofloc_reads(conn: Conn) -> None:

@@ -314,7 +314,3 @@ CREATE INDEX harvests_date_idx ON harvests (harvest_date DESC, id DESC);
 CREATE INDEX batches_stocking_idx ON batches (stocking_date DESC, id DESC);
 CREATE INDEX tank_inputs_date_idx ON tank_inputs (input_date DESC, id DESC);
 CREATE INDEX gradings_date_idx ON gradings (grading_date DESC, id DESC);
--- The consumption report reads only this index (index-only scan), never the ledger's heap.
-DROP INDEX stock_ledger_module_use_idx;
-CREATE INDEX stock_ledger_module_use_idx ON stock_ledger (module_key, occurred_at)
-    INCLUDE (item_id, operation_id, qty_change, cost) WHERE type = 'use';
