@@ -67,8 +67,13 @@ verify-build: $(STAMP) ## build functions + layer for this CPU and run them as L
 	$(PY) -m local.artifact
 	$(PY) -m pytest tests/build -m build
 
-bench: $(STAMP) ## cold starts, warm latency, gateway throughput, SQL counts → bench/results.json
-	$(PY) -m bench
+# `make bench SCALE=10` also grows every volume table to 10x and prints the main routes at 1x and 10x side by side;
+# ARGS passes any other option through (`make bench ARGS="--skip-load --samples 9"`). make itself rejects
+# `make bench --scale 10` (an unknown make option), hence the variables.
+SCALE ?= 1
+ARGS ?=
+bench: $(STAMP) ## cold starts vs the floor, warm latency, gateway throughput, SQL counts (SCALE=10: growth) → bench/results.json
+	$(PY) -m bench --scale $(SCALE) $(ARGS)
 
 clean: ## remove build output and local state (keeps .venv)
 	rm -rf .aws-sam .local .venv-runtime

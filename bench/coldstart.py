@@ -7,6 +7,7 @@ the layer and the Lambda runtime (cryptography above all, which pyjwt would pick
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import statistics
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -106,6 +108,8 @@ class ColdStart:
     self_by_package_ms: dict[str, float] = field(default_factory=dict)
     outcome: str = ""
     error: str | None = None
+    floor_ms: float | None = None  # median of the floor samples taken just before this function's
+    ratio: float | None = None  # median of this function's samples over the floor sample before each
 
 
 def parse_importtime(stderr: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -174,57 +178,120 @@ def _closure(names: set[str]) -> set[str]:
     return seen
 
 
-def measure(
-    function: str,
-    code_uri: str,
-    module: str,
-    attr: str,
-    route: str,
-    event: dict[str, Any],
-    env: dict[str, str],
-    samples: int = SAMPLES,
-) -> ColdStart:
-    result = ColdStart(function, route)
-    blocked = json.dumps(blocked_packages(code_uri))
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump(event, fh)
-        event_path = fh.name
-    runs: list[dict[str, Any]] = []
-    try:
+@dataclass(frozen=True)
+class Subject:
+    """A function to cold-start: where its code is, its handler, and the event its first request serves."""
+
+    function: str
+    code_uri: str
+    module: str
+    attr: str
+    route: str
+    event: dict[str, Any]
+
+
+FLOOR = Subject("floor", "bench/floor_function", "floor_api.main", "handler", "", {})
+
+
+def measure(subject: Subject, env: dict[str, str], samples: int = SAMPLES) -> ColdStart:
+    """`samples` cold starts of one function in a row."""
+    with _prepared(subject, env) as run:
+        runs = []
         for _ in range(samples):
-            spawned = time.time()
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-X",
-                    "importtime",
-                    "-c",
-                    CHILD,
-                    str(ROOT),
-                    str(ROOT / code_uri),
-                    module,
-                    attr,
-                    event_path,
-                    blocked,
-                ],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=120,
-                cwd=tempfile.gettempdir(),
-                check=False,
-            )
-            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{") and "done_wall" in ln]
-            if proc.returncode != 0 or not lines:
-                result.error = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
-                return result
-            run = json.loads(lines[-1])
-            run["total_ms"] = (run["done_wall"] - spawned) * 1000
-            run["startup_ms"] = (run["started_wall"] - spawned) * 1000
-            run["importtime"] = parse_importtime(proc.stderr)
-            runs.append(run)
+            one = run()
+            if isinstance(one, str):
+                return ColdStart(subject.function, subject.route, error=one)
+            runs.append(one)
+    return _summary(subject, runs)
+
+
+def measure_against_floor(
+    subjects: list[Subject], event: dict[str, Any], env: dict[str, str], samples: int = SAMPLES
+) -> tuple[ColdStart, list[ColdStart]]:
+    """Cold starts of the floor function and of each subject, alternating floor, subject, floor, subject… so that a
+    change in the machine's speed or load during the run weighs on both sides of every ratio alike.
+
+    Each subject's `ratio` is the median of its per-pair ratios (its sample over the floor sample just before it);
+    the floor's own figures are over all its samples. The floor serves `event` (a module function's)."""
+    floor = Subject(FLOOR.function, FLOOR.code_uri, FLOOR.module, FLOOR.attr, event.get("path", ""), event)
+    floor_runs: list[dict[str, Any]] = []
+    pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {s.function: [] for s in subjects}
+    errors: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        run_floor = stack.enter_context(_prepared(floor, env))
+        runners = {s.function: stack.enter_context(_prepared(s, env)) for s in subjects}
+        for _ in range(samples):
+            for s in subjects:
+                if s.function in errors:
+                    continue
+                before, one = run_floor(), runners[s.function]()
+                if isinstance(before, str):
+                    return ColdStart(floor.function, floor.route, error=before), []
+                floor_runs.append(before)
+                if isinstance(one, str):
+                    errors[s.function] = one
+                    continue
+                pairs[s.function].append((before, one))
+    out = []
+    for s in subjects:
+        if s.function in errors:
+            out.append(ColdStart(s.function, s.route, error=errors[s.function]))
+            continue
+        result = _summary(s, [one for _, one in pairs[s.function]])
+        result.floor_ms = round(statistics.median(f["total_ms"] for f, _ in pairs[s.function]), 1)
+        result.ratio = round(statistics.median(one["total_ms"] / f["total_ms"] for f, one in pairs[s.function]), 2)
+        out.append(result)
+    return _summary(floor, floor_runs), out
+
+
+@contextlib.contextmanager
+def _prepared(subject: Subject, env: dict[str, str]) -> Iterator[Callable[[], dict[str, Any] | str]]:
+    """A callable that runs one cold start of `subject` and returns its figures, or the error as a string."""
+    blocked = json.dumps(blocked_packages(subject.code_uri))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(subject.event, fh)
+        event_path = fh.name
+
+    def run() -> dict[str, Any] | str:
+        spawned = time.time()
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-c",
+                CHILD,
+                str(ROOT),
+                str(ROOT / subject.code_uri),
+                subject.module,
+                subject.attr,
+                event_path,
+                blocked,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
+            check=False,
+        )
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{") and "done_wall" in ln]
+        if proc.returncode != 0 or not lines:
+            return (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        one: dict[str, Any] = json.loads(lines[-1])
+        one["total_ms"] = (one["done_wall"] - spawned) * 1000
+        one["startup_ms"] = (one["started_wall"] - spawned) * 1000
+        one["importtime"] = parse_importtime(proc.stderr)
+        return one
+
+    try:
+        yield run
     finally:
         Path(event_path).unlink(missing_ok=True)
+
+
+def _summary(subject: Subject, runs: list[dict[str, Any]]) -> ColdStart:
+    result = ColdStart(subject.function, subject.route)
     result.samples_ms = [round(r["total_ms"], 1) for r in runs]
     result.median_ms = round(statistics.median(result.samples_ms), 1)
     result.startup_ms = round(statistics.median(r["startup_ms"] for r in runs), 1)
@@ -234,6 +301,6 @@ def measure(
     # The breakdown of the median sample (importtime itself adds a little to every import).
     median_run = sorted(runs, key=lambda r: r["total_ms"])[len(runs) // 2]
     result.packages_ms, result.self_by_package_ms = median_run["importtime"]
-    own = ("farm_erp", module.partition(".")[0])
+    own = ("farm_erp", subject.module.partition(".")[0])
     result.own_code_ms = round(sum(v for k, v in result.self_by_package_ms.items() if k in own), 1)
     return result

@@ -1,6 +1,7 @@
 """Realistic volume, written in bulk SQL (generate_series, not the API): 100,000 items and 1,000,000 stock-ledger
 rows with their lots and operations, purchase orders, reservations, activity, and a biofloc farm of 200 tanks and
-1,000 batches with a year of feedings, samplings, mortalities and water tests.
+1,000 batches with a year of feedings, samplings, mortalities and water tests. `grow` multiplies every one of those
+tables by the same factor (`python -m bench --scale 10`), appending slices shaped like the first.
 
 Each block runs in its own transaction: a block whose tables do not exist in the database is reported as
 skipped and the rest of the bench goes on. Rows are internally consistent where a CHECK or a route
@@ -21,6 +22,9 @@ TANKS = 200
 BATCHES = 1_000
 ACTIVE_DAYS = 180
 
+# Every statement writes one slice: a 1× volume whose ids follow the previous slices' (the seed writes slice 1;
+# `--scale 10` then grows the same database with slices 2..10), so growing appends rows shaped and distributed like
+# the first ones without touching them.
 IDENTITY = """
 INSERT INTO activity_logs (user_id, actor_email, actor_role, ip, action, module_key, entity_type, entity_id,
                            description, created_at)
@@ -28,127 +32,168 @@ SELECT %(admin)s, 'admin@farm.bench', 'admin', '198.51.100.7',
        (ARRAY['inventory.item.update', 'inventory.stock.use', 'biofloc.feeding.create', 'auth.login'])[1 + g % 4],
        (ARRAY['inventory', 'inventory', 'biofloc', NULL])[1 + g % 4], 'item', (1 + g % 1000)::text,
        'bench row ' || g, now() - make_interval(mins => g)
-  FROM generate_series(1, 200000) g;
+  FROM generate_series({act_lo}, {act_hi}) g;
 """
 
 INVENTORY = [
     """INSERT INTO categories (name, created_by)
-       SELECT 'Category ' || lpad(g::text, 2, '0'), %(admin)s FROM generate_series(1, 50) g""",
+       SELECT 'Category ' || lpad(g::text, 3, '0'), %(admin)s FROM generate_series({cat_lo}, {cat_hi}) g""",
     """INSERT INTO suppliers (name, contact_person, phone, email, created_by)
-       SELECT 'Supplier ' || lpad(g::text, 3, '0'), 'Contact ' || g, '+2547000' || lpad(g::text, 5, '0'),
+       SELECT 'Supplier ' || lpad(g::text, 4, '0'), 'Contact ' || g, '+2547000' || lpad(g::text, 5, '0'),
               'supplier' || g || '@farm.bench', %(admin)s
-         FROM generate_series(1, 200) g""",
+         FROM generate_series({sup_lo}, {sup_hi}) g""",
+    "DROP TABLE IF EXISTS bench_refs",
     """CREATE TEMP TABLE bench_refs ON COMMIT DROP AS
        SELECT (SELECT array_agg(id ORDER BY id) FROM categories) AS cats,
               (SELECT array_agg(id ORDER BY id) FROM suppliers) AS sups,
               (SELECT array_agg(id ORDER BY id) FROM units WHERE base_factor IS NOT NULL) AS units""",
-    f"""INSERT INTO items (id, sku, name, description, category_id, unit_id, default_supplier_id, default_price,
-                           reorder_threshold, min_stock_level, on_hand_qty, created_by)
+    """INSERT INTO items (id, sku, name, description, category_id, unit_id, default_supplier_id, default_price,
+                          reorder_threshold, min_stock_level, on_hand_qty, created_by)
         OVERRIDING SYSTEM VALUE
-        SELECT g, 'SKU-' || lpad(g::text, 6, '0'),
+        SELECT g, 'SKU-' || lpad(g::text, 7, '0'),
                initcap(substr(md5(g::text), 1, 6)) || ' ' || (ARRAY['feed', 'vaccine', 'fertiliser', 'seed',
                    'probiotic', 'net', 'pump part', 'salt'])[1 + g % 8] || ' ' || g,
-               'Bench item ' || g, r.cats[1 + g % 50], r.units[1 + g % array_length(r.units, 1)],
-               r.sups[1 + g % 200], round((1 + g % 500) / 10.0, 4),
-               CASE WHEN g % 10 = 0 THEN 60 ELSE 0 END, 0, {100 - 5 * (LEDGER_PER_ITEM - 1)}, %(admin)s
-          FROM generate_series(1, {ITEMS}) g, bench_refs r""",
-    f"""INSERT INTO lots (id, item_id, lot_number, source, received_date, quantity_received, remaining_qty, unit_cost,
-                          supplier_id, created_by)
+               'Bench item ' || g, r.cats[1 + g % array_length(r.cats, 1)],
+               r.units[1 + g % array_length(r.units, 1)], r.sups[1 + g % array_length(r.sups, 1)],
+               round((1 + g % 500) / 10.0, 4), CASE WHEN g % 10 = 0 THEN 60 ELSE 0 END, 0, {lot_left}, %(admin)s
+          FROM generate_series({item_lo}, {item_hi}) g, bench_refs r""",
+    """INSERT INTO lots (id, item_id, lot_number, source, received_date, quantity_received, remaining_qty, unit_cost,
+                         supplier_id, created_by)
         OVERRIDING SYSTEM VALUE
-        SELECT g, g, 'LOT-' || g, 'manual', current_date - 20 - g % 345, 100, {100 - 5 * (LEDGER_PER_ITEM - 1)},
-               round(2.5 + (g % 100) / 10.0, 4), r.sups[1 + g % 200], %(admin)s
-          FROM generate_series(1, {ITEMS}) g, bench_refs r""",
-    f"""INSERT INTO stock_operations (id, kind, module_key, purpose, created_by, created_at)
+        SELECT g, g, 'LOT-' || g, 'manual', current_date - 20 - g % 345, 100, {lot_left},
+               round(2.5 + (g % 100) / 10.0, 4), r.sups[1 + g % array_length(r.sups, 1)], %(admin)s
+          FROM generate_series({item_lo}, {item_hi}) g, bench_refs r""",
+    """INSERT INTO stock_operations (id, kind, module_key, purpose, created_by, created_at)
         OVERRIDING SYSTEM VALUE
         SELECT n, CASE WHEN k = 0 THEN 'add' ELSE 'use' END, 'inventory',
                CASE WHEN k = 0 THEN 'opening stock' ELSE 'daily use' END, %(admin)s,
                (current_date - 20 - i % 345 + k)::timestamptz + interval '9 hours'
-          FROM generate_series(1, {ITEMS}) i, generate_series(0, {LEDGER_PER_ITEM - 1}) k,
-               LATERAL (SELECT (i - 1) * {LEDGER_PER_ITEM} + k + 1 AS n) x""",
-    f"""INSERT INTO stock_ledger (operation_id, item_id, lot_id, type, qty_change, unit_cost, cost, balance_after,
-                                  module_key, occurred_at, created_by)
-        SELECT (i - 1) * {LEDGER_PER_ITEM} + k + 1, i, i, CASE WHEN k = 0 THEN 'add' ELSE 'use' END,
+          FROM generate_series({item_lo}, {item_hi}) i, generate_series(0, {ledger_last}) k,
+               LATERAL (SELECT (i - 1) * {ledger_per_item} + k + 1 AS n) x""",
+    """INSERT INTO stock_ledger (operation_id, item_id, lot_id, type, qty_change, unit_cost, cost, balance_after,
+                                 module_key, occurred_at, created_by)
+        SELECT (i - 1) * {ledger_per_item} + k + 1, i, i, CASE WHEN k = 0 THEN 'add' ELSE 'use' END,
                CASE WHEN k = 0 THEN 100 ELSE -5 END, c.cost, round(CASE WHEN k = 0 THEN 100 ELSE 5 END * c.cost, 2),
                100 - 5 * k, 'inventory', (current_date - 20 - i % 345 + k)::timestamptz + interval '9 hours',
                %(admin)s
-          FROM generate_series(1, {ITEMS}) i, generate_series(0, {LEDGER_PER_ITEM - 1}) k,
+          FROM generate_series({item_lo}, {item_hi}) i, generate_series(0, {ledger_last}) k,
                LATERAL (SELECT round(2.5 + (i % 100) / 10.0, 4) AS cost) c
 """,
     """INSERT INTO purchase_orders (id, po_number, supplier_id, po_date, expected_delivery, status, created_by)
        OVERRIDING SYSTEM VALUE
-       SELECT g, 'PO-' || lpad(g::text, 6, '0'), r.sups[1 + g % 200], current_date - g % 365,
+       SELECT g, 'PO-' || lpad(g::text, 6, '0'), r.sups[1 + g % array_length(r.sups, 1)], current_date - g % 365,
               current_date - g % 365 + 7, (ARRAY['pending', 'approved', 'ordered', 'cancelled'])[1 + g % 4],
               %(admin)s
-         FROM generate_series(1, 5000) g, bench_refs r""",
-    f"""INSERT INTO po_lines (po_id, item_id, ordered_qty, unit_cost)
-        SELECT p, 1 + ((p * 3 + j) * 7919) % {ITEMS}, 10 + j, 3.25
-          FROM generate_series(1, 5000) p, generate_series(0, 2) j""",
-    f"""INSERT INTO reservations (item_id, quantity, module_key, external_ref, status, reserved_until, created_by,
-                                  created_at)
-        SELECT 1 + (g * 37) % {ITEMS}, 1, (ARRAY['inventory', 'biofloc'])[1 + g % 2], 'REF-' || g, 'pending',
+         FROM generate_series({po_lo}, {po_hi}) g, bench_refs r""",
+    """INSERT INTO po_lines (po_id, item_id, ordered_qty, unit_cost)
+        SELECT p, 1 + ((p * 3 + j) * 7919) % {item_hi}, 10 + j, 3.25
+          FROM generate_series({po_lo}, {po_hi}) p, generate_series(0, 2) j""",
+    """INSERT INTO reservations (item_id, quantity, module_key, external_ref, status, reserved_until, created_by,
+                                 created_at)
+        SELECT 1 + (g * 37) % {item_hi}, 1, (ARRAY['inventory', 'biofloc'])[1 + g % 2], 'REF-' || g, 'pending',
                now() + interval '2 days', %(admin)s, now() - interval '1 hour'
-          FROM generate_series(1, 5000) g""",
+          FROM generate_series({res_lo}, {res_hi}) g""",
 ]
 
+# A slice has TANKS tanks and BATCHES batches: its first TANKS batches are active, one per tank of the slice (batch
+# b of the slice sits in tank t_lo + (b - b_lo) % TANKS); the rest were harvested earlier (20 deaths each).
 BIOFLOC = [
-    f"""INSERT INTO tanks (id, code, name, capacity_liters, location, tank_type, status, created_by)
+    """INSERT INTO tanks (id, code, name, capacity_liters, location, tank_type, status, created_by)
         OVERRIDING SYSTEM VALUE
-        SELECT g, 'T-' || lpad(g::text, 3, '0'), 'Tank ' || g, 10000, 'Block ' || (1 + g / 20),
+        SELECT g, 'T-' || lpad(g::text, 5, '0'), 'Tank ' || g, 10000, 'Block ' || (1 + g / 20),
                (ARRAY['circular', 'rectangular', 'raceway'])[1 + g % 3], 'in_use', %(admin)s
-          FROM generate_series(1, {TANKS}) g""",
-    # Batches 1..TANKS are active, one per tank; the rest were harvested earlier (count balance: 20 deaths each).
-    f"""INSERT INTO batches (id, code, species, source, stocking_date, origin_stocking_date, initial_count,
-                             initial_avg_weight_g, current_count, current_avg_weight_g, last_sample_date,
-                             total_mortality, harvested_count, harvested_kg, total_feed_kg, status, end_date,
-                             end_avg_weight_g, created_by)
+          FROM generate_series({tank_lo}, {tank_hi}) g""",
+    """INSERT INTO batches (id, code, species, source, stocking_date, origin_stocking_date, initial_count,
+                            initial_avg_weight_g, current_count, current_avg_weight_g, last_sample_date,
+                            total_mortality, harvested_count, harvested_kg, total_feed_kg, status, end_date,
+                            end_avg_weight_g, created_by)
         OVERRIDING SYSTEM VALUE
-        SELECT g, 'B-' || lpad(g::text, 4, '0'), (ARRAY['tilapia', 'catfish', 'shrimp'])[1 + g % 3], 'Hatchery',
+        SELECT g, 'B-' || lpad(g::text, 6, '0'), (ARRAY['tilapia', 'catfish', 'shrimp'])[1 + g % 3], 'Hatchery',
                s.d, s.d, 10000, 5,
-               CASE WHEN g <= {TANKS} THEN 9980 ELSE 0 END, CASE WHEN g <= {TANKS} THEN 180 ELSE 450 END,
-               s.d + 150, 20, CASE WHEN g <= {TANKS} THEN 0 ELSE 9980 END,
-               CASE WHEN g <= {TANKS} THEN 0 ELSE 4491 END,
-               CASE WHEN g <= {TANKS} THEN {ACTIVE_DAYS * 2 * 2.5} ELSE 0 END,
-               CASE WHEN g <= {TANKS} THEN 'active' ELSE 'harvested' END,
-               CASE WHEN g <= {TANKS} THEN NULL ELSE s.d + 170 END,
-               CASE WHEN g <= {TANKS} THEN NULL ELSE 450 END, %(admin)s
-          FROM generate_series(1, {BATCHES}) g,
-               LATERAL (SELECT CASE WHEN g <= {TANKS} THEN current_date - {ACTIVE_DAYS}
-                                    ELSE current_date - 400 - g % 300 END AS d) s""",
-    f"""INSERT INTO tank_assignments (batch_id, tank_id, start_date, end_date, start_reason, end_reason,
-                                      fish_count_at_start, avg_weight_at_start_g, created_by)
-        SELECT b.id, 1 + (b.id - 1) % {TANKS}, b.stocking_date, b.end_date, 'stocking',
+               CASE WHEN s.active THEN 9980 ELSE 0 END, CASE WHEN s.active THEN 180 ELSE 450 END,
+               s.d + 150, 20, CASE WHEN s.active THEN 0 ELSE 9980 END,
+               CASE WHEN s.active THEN 0 ELSE 4491 END,
+               CASE WHEN s.active THEN {active_feed_kg} ELSE 0 END,
+               CASE WHEN s.active THEN 'active' ELSE 'harvested' END,
+               CASE WHEN s.active THEN NULL ELSE s.d + 170 END,
+               CASE WHEN s.active THEN NULL ELSE 450 END, %(admin)s
+          FROM generate_series({batch_lo}, {batch_hi}) g,
+               LATERAL (SELECT g - {batch_lo} < {tanks} AS active) a,
+               LATERAL (SELECT a.active, CASE WHEN a.active THEN current_date - {active_days}
+                                               ELSE current_date - 400 - g % 300 END AS d) s""",
+    """INSERT INTO tank_assignments (batch_id, tank_id, start_date, end_date, start_reason, end_reason,
+                                     fish_count_at_start, avg_weight_at_start_g, created_by)
+        SELECT b.id, {tank_lo} + (b.id - {batch_lo}) % {tanks}, b.stocking_date, b.end_date, 'stocking',
                CASE WHEN b.end_date IS NULL THEN NULL ELSE 'harvest' END, 10000, 5, %(admin)s
-          FROM batches b""",
-    f"""INSERT INTO feedings (id, tank_id, batch_id, feeding_date, session_number, total_feed_kg, total_cost,
-                              created_by)
+          FROM batches b WHERE b.id BETWEEN {batch_lo} AND {batch_hi}""",
+    """INSERT INTO feedings (id, tank_id, batch_id, feeding_date, session_number, total_feed_kg, total_cost,
+                             created_by)
         OVERRIDING SYSTEM VALUE
-        SELECT (b - 1) * {ACTIVE_DAYS * 2} + d * 2 + s, b, b, current_date - {ACTIVE_DAYS} + d, s, 2.5, 7.50,
-               %(admin)s
-          FROM generate_series(1, {TANKS}) b, generate_series(0, {ACTIVE_DAYS - 1}) d, generate_series(1, 2) s""",
+        SELECT (t - 1) * {active_days} * 2 + d * 2 + s, t, {batch_lo} + t - {tank_lo},
+               current_date - {active_days} + d, s, 2.5, 7.50, %(admin)s
+          FROM generate_series({tank_lo}, {tank_hi}) t, generate_series(0, {active_days} - 1) d,
+               generate_series(1, 2) s""",
     """INSERT INTO feeding_lines (feeding_id, line_no, item_id, quantity_kg, item_qty, cost)
-       SELECT f.id, 0, 1 + f.batch_id % 8, 2.5, 2.5, 7.50 FROM feedings f""",
+       SELECT f.id, 0, 1 + f.batch_id % 8, 2.5, 2.5, 7.50 FROM feedings f
+        WHERE f.tank_id BETWEEN {tank_lo} AND {tank_hi}""",
     """INSERT INTO samplings (batch_id, tank_id, sample_date, sample_size, avg_weight_g, min_weight_g, max_weight_g)
        SELECT b.id, a.tank_id, b.stocking_date + 14 * k, 30, 5 + 15 * k, 4 + 15 * k, 6 + 15 * k
-         FROM batches b JOIN tank_assignments a ON a.batch_id = b.id, generate_series(1, 10) k""",
+         FROM batches b JOIN tank_assignments a ON a.batch_id = b.id, generate_series(1, 10) k
+        WHERE b.id BETWEEN {batch_lo} AND {batch_hi}""",
     """INSERT INTO mortalities (batch_id, tank_id, mortality_date, count, cause, avg_weight_g, biomass_loss_kg)
        SELECT b.id, a.tank_id, b.stocking_date + 7 * k, 1, 'unknown', 50, 0.050
-         FROM batches b JOIN tank_assignments a ON a.batch_id = b.id, generate_series(1, 20) k""",
-    f"""INSERT INTO water_tests (tank_id, batch_id, tested_at, temperature_c, ph, dissolved_oxygen_mgl, ammonia_mgl,
-                                 nitrite_mgl, floc_volume_mll)
-        SELECT t, t, (current_date - d)::timestamptz + interval '7 hours', 28.5, 7.8, 5.6, 0.1, 0.2, 20
-          FROM generate_series(1, {TANKS}) t, generate_series(1, 365) d""",
+         FROM batches b JOIN tank_assignments a ON a.batch_id = b.id, generate_series(1, 20) k
+        WHERE b.id BETWEEN {batch_lo} AND {batch_hi}""",
+    """INSERT INTO water_tests (tank_id, batch_id, tested_at, temperature_c, ph, dissolved_oxygen_mgl, ammonia_mgl,
+                                nitrite_mgl, floc_volume_mll)
+        SELECT t, {batch_lo} + t - {tank_lo}, (current_date - d)::timestamptz + interval '7 hours', 28.5, 7.8, 5.6,
+               0.1, 0.2, 20
+          FROM generate_series({tank_lo}, {tank_hi}) t, generate_series(1, 365) d""",
     """INSERT INTO cycle_costs (batch_id, fingerling, feed, labour, utilities)
-       SELECT id, 500, total_feed_kg * 3, 300, 120 FROM batches""",
+       SELECT id, 500, total_feed_kg * 3, 300, 120 FROM batches WHERE id BETWEEN {batch_lo} AND {batch_hi}""",
     """INSERT INTO cost_entries (batch_id, category, amount, entry_date, description, created_by)
        SELECT b.id, (ARRAY['fingerling', 'labour', 'utilities', 'other'])[1 + k % 4], 60, b.stocking_date + k,
               'bench cost', %(admin)s
-         FROM batches b, generate_series(1, 5) k""",
-    f"""INSERT INTO harvests (batch_id, tank_id, harvest_date, harvest_type, fish_count, total_weight_kg,
-                              avg_weight_g, buyer_name, price_per_kg, revenue, created_by)
-        SELECT b.id, 1 + (b.id - 1) % {TANKS}, b.end_date, 'complete', 9980, 4491, 450, 'Market', 3.00, 13473.00,
-               %(admin)s
-          FROM batches b WHERE b.status = 'harvested'""",
+         FROM batches b, generate_series(1, 5) k WHERE b.id BETWEEN {batch_lo} AND {batch_hi}""",
+    """INSERT INTO harvests (batch_id, tank_id, harvest_date, harvest_type, fish_count, total_weight_kg,
+                             avg_weight_g, buyer_name, price_per_kg, revenue, created_by)
+        SELECT b.id, {tank_lo} + (b.id - {batch_lo}) % {tanks}, b.end_date, 'complete', 9980, 4491, 450, 'Market',
+               3.00, 13473.00, %(admin)s
+          FROM batches b WHERE b.status = 'harvested' AND b.id BETWEEN {batch_lo} AND {batch_hi}""",
 ]
+
+# Rows per 1× slice of the tables whose size the statements above take as a parameter.
+PER_SLICE = {
+    "act": 200_000,
+    "cat": 50,
+    "sup": 200,
+    "item": ITEMS,
+    "po": 5_000,
+    "res": 5_000,
+    "tank": TANKS,
+    "batch": BATCHES,
+}
+
+
+def slice_values(first: int, last: int) -> dict[str, int | float]:
+    """The ids of slices first..last (1-based multiples of the 1× volume) and the fixed shape constants."""
+    values: dict[str, int | float] = {
+        "lot_left": 100 - 5 * (LEDGER_PER_ITEM - 1),
+        "ledger_per_item": LEDGER_PER_ITEM,
+        "ledger_last": LEDGER_PER_ITEM - 1,
+        "tanks": TANKS,
+        "active_days": ACTIVE_DAYS,
+        "active_feed_kg": ACTIVE_DAYS * 2 * 2.5,
+    }
+    for name, n in PER_SLICE.items():
+        values[f"{name}_lo"], values[f"{name}_hi"] = (first - 1) * n + 1, last * n
+    return values
+
+
+def _slices(statements: list[str], first: int, last: int) -> list[str]:
+    """The statements of slices first..last, one slice after the other (a slice's batches sit in its own tanks)."""
+    return [stmt.format(**slice_values(k, k)) for k in range(first, last + 1) for stmt in statements]
+
 
 # Identity columns given explicit ids continue after the seeded ones, so API inserts later do not collide.
 COUNTED = (
@@ -224,7 +269,7 @@ def _restart_identities(url: str) -> None:
 
 
 def seed(url: str) -> SeedResult:
-    """Users first (an admin and a read-only user, with live sessions), then the volume."""
+    """Users first (an admin and a read-only user, with live sessions), then the 1× volume."""
     from tests.support.factories import create_user, token_for
 
     result = SeedResult()
@@ -239,9 +284,26 @@ def seed(url: str) -> SeedResult:
             "reader_id": reader,
             "reader_token": token_for(sql, reader),
         }
-    _block(url, "inventory", INVENTORY, admin, result, ("stock_ledger", "stock_operations"))
-    _block(url, "biofloc", BIOFLOC, admin, result, ("feedings", "water_tests"))
-    _block(url, "activity", [IDENTITY], admin, result, ("activity_logs",))
+    _write(url, admin, 1, 1, result)
+    return result
+
+
+def grow(url: str, admin: int, scale: int) -> SeedResult:
+    """Grow a database seeded at 1× to `scale`× every volume table (slices 2..scale), same shapes as the seed."""
+    result = SeedResult(users={"admin_id": admin})
+    if scale > 1:
+        _write(url, admin, 2, scale, result)
+    return result
+
+
+def _write(url: str, admin: int, first: int, last: int, result: SeedResult) -> None:
+    # Growing adds 9× the rows to the tables below, so their secondary indexes are rebuilt once rather than row by row.
+    grown = ("items", "lots") if first > 1 else ()
+    _block(
+        url, "inventory", _slices(INVENTORY, first, last), admin, result, (*grown, "stock_ledger", "stock_operations")
+    )
+    _block(url, "biofloc", _slices(BIOFLOC, first, last), admin, result, ("feedings", "water_tests"))
+    _block(url, "activity", _slices([IDENTITY], first, last), admin, result, ("activity_logs",))
     started = time.perf_counter()
     _restart_identities(url)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -256,4 +318,3 @@ def seed(url: str) -> SeedResult:
         ).fetchall()
         result.counts = {name: int(n) for name, n in sorted(rows)}
     result.seconds["analyze"] = round(time.perf_counter() - started, 2)
-    return result
