@@ -164,7 +164,9 @@ def api_config(path: Path | None = None) -> ApiConfig:
     authorizers: dict[str, Any] = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
     first: dict[str, Any] = next(iter(authorizers.values()), {})
     auth_arn = first.get("FunctionArn", {})
-    auth_id = auth_arn.get("GetAtt", "AuthorizerFunction.Arn").split(".")[0] if isinstance(auth_arn, dict) else ""
+    # `!GetAtt F.Arn` or `!Ref F.Alias` (the alias SAM publishes): either way the function F.
+    target = (auth_arn.get("GetAtt") or auth_arn.get("Ref") or "") if isinstance(auth_arn, dict) else ""
+    auth_id = str(target).split(".")[0]
     return ApiConfig(
         stage=str(_default(params, "Stage", "v1")),
         authorizer_ttl=int(_default(params, "AuthorizerTtl", 120)),

@@ -33,11 +33,19 @@ def operations(body: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]
             yield ("ANY" if method == ANY else method.upper()), path, op
 
 
-def integration_function(op: dict[str, Any]) -> str:
-    """Logical id of the Lambda function an operation's proxy integration invokes."""
+ALIAS = "live"
+
+
+def integration_target(op: dict[str, Any]) -> str:
+    """What an operation's proxy integration invokes: `${X.Arn}` → "X.Arn", `${XAliaslive}` → "XAliaslive"."""
     uri = op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
     assert isinstance(uri, str)
-    return uri.split("functions/${", 1)[1].split(".Arn}", 1)[0]
+    return uri.split("functions/${", 1)[1].split("}/invocations", 1)[0]
+
+
+def integration_function(op: dict[str, Any]) -> str:
+    """Logical id of the Lambda function an operation's proxy integration invokes (through its alias)."""
+    return integration_target(op).removesuffix(".Arn").removesuffix(f"Alias{ALIAS}")
 
 
 def statements(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -98,7 +106,8 @@ def test_authorizer_is_a_token_authorizer_cached_for_the_parameter_ttl(api_body:
     assert authorizer["type"] == "token"
     # The SAM transform substitutes the AuthorizerTtl parameter (77 in these tests; the default is 120).
     assert authorizer["authorizerResultTtlInSeconds"] == PARAMETERS["AuthorizerTtl"]
-    assert authorizer["authorizerUri"]["Fn::Sub"][1]["__FunctionArn__"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    # The alias, not the function: with SnapStart only a published version starts from a snapshot.
+    assert authorizer["authorizerUri"]["Fn::Sub"][1]["__FunctionArn__"] == {"Ref": f"AuthorizerFunctionAlias{ALIAS}"}
 
 
 def test_authorizer_default_ttl_is_120_and_bounded(sam_template: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp import clock
+from farm_erp import clock, snapstart
 from farm_erp.access import Subject, build_policy, effective_modules, format_modules
 from farm_erp.callers import live_caller
 from farm_erp.db import database
@@ -49,6 +49,9 @@ def authorize(token: str | None, method_arn: str) -> dict[str, Any]:
         "modules": format_modules(modules),
     }
     return build_policy(str(row["user_id"]), method_arn, subject, row["active_modules"], context)
+
+
+snapstart.register()  # the init that a SnapStart snapshot captures ends here
 
 
 @logger.inject_lambda_context(clear_state=True)

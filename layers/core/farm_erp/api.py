@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from farm_erp import clock, idempotency
+from farm_erp import clock, idempotency, snapstart
 from farm_erp.access import PASSWORD_CHANGE_ROUTES, Subject, can_access
 from farm_erp.audit import Actor
 from farm_erp.callers import live_caller
@@ -466,6 +466,7 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
     from farm_erp.observability import metrics
 
     adapter = Mangum(app, lifespan="off")
+    snapstart.register()  # the init that a SnapStart snapshot captures ends here
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
