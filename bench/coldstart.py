@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -110,6 +111,8 @@ class ColdStart:
     error: str | None = None
     floor_ms: float | None = None  # median of the floor samples taken just before this function's
     ratio: float | None = None  # median of this function's samples over the floor sample before each
+    cpu_ms: float = 0.0  # median CPU time of the child process (user + system)
+    cpu_ratio: float | None = None  # as `ratio`, with CPU times
 
 
 def parse_importtime(stderr: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -240,6 +243,7 @@ def measure_against_floor(
         result = _summary(s, [one for _, one in pairs[s.function]])
         result.floor_ms = round(statistics.median(f["total_ms"] for f, _ in pairs[s.function]), 1)
         result.ratio = round(statistics.median(one["total_ms"] / f["total_ms"] for f, one in pairs[s.function]), 2)
+        result.cpu_ratio = round(statistics.median(one["cpu_ms"] / f["cpu_ms"] for f, one in pairs[s.function]), 2)
         out.append(result)
     return _summary(floor, floor_runs), out
 
@@ -253,6 +257,7 @@ def _prepared(subject: Subject, env: dict[str, str]) -> Iterator[Callable[[], di
         event_path = fh.name
 
     def run() -> dict[str, Any] | str:
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         spawned = time.time()
         proc = subprocess.run(
             [
@@ -278,8 +283,12 @@ def _prepared(subject: Subject, env: dict[str, str]) -> Iterator[Callable[[], di
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{") and "done_wall" in ln]
         if proc.returncode != 0 or not lines:
             return (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         one: dict[str, Any] = json.loads(lines[-1])
         one["total_ms"] = (one["done_wall"] - spawned) * 1000
+        # The child's own CPU time (children run one at a time): unlike the wall time it does not count the time the
+        # child waited for a CPU, so on a busy machine it is the steadier figure.
+        one["cpu_ms"] = (cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime) * 1000
         one["startup_ms"] = (one["started_wall"] - spawned) * 1000
         one["importtime"] = parse_importtime(proc.stderr)
         return one
@@ -294,6 +303,7 @@ def _summary(subject: Subject, runs: list[dict[str, Any]]) -> ColdStart:
     result = ColdStart(subject.function, subject.route)
     result.samples_ms = [round(r["total_ms"], 1) for r in runs]
     result.median_ms = round(statistics.median(result.samples_ms), 1)
+    result.cpu_ms = round(statistics.median(r["cpu_ms"] for r in runs), 1)
     result.startup_ms = round(statistics.median(r["startup_ms"] for r in runs), 1)
     result.import_ms = round(statistics.median(r["import_ms"] for r in runs), 1)
     result.first_request_ms = round(statistics.median(r["first_request_ms"] for r in runs), 1)

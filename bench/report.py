@@ -150,7 +150,7 @@ def _cold_table(results: dict[str, Any]) -> str:
     rows = []
     for c in ([{**floor, "verdict": "", "floor_ms": None}] if floor else []) + colds:
         if c.get("error"):
-            rows.append([c["function"], "-", "-", "-", "-", "-", "-", "-", "-", "error", ""])
+            rows.append([c["function"], "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "error", ""])
             continue
         target = f"{c['target_ratio']:.2f}x" if "target_ratio" in c else f"{c.get('target_ms', 0):.0f} ms"
         rows.append(
@@ -159,6 +159,8 @@ def _cold_table(results: dict[str, Any]) -> str:
                 f"{c['median_ms']:.0f}",
                 f"{c['floor_ms']:.0f}" if c.get("floor_ms") else "",
                 f"{c['ratio']:.2f}" if c.get("ratio") else "",
+                f"{c.get('cpu_ms', 0):.0f}",
+                f"{c['cpu_ratio']:.2f}" if c.get("cpu_ratio") else "",
                 f"{c['startup_ms']:.0f}",
                 f"{c['import_ms']:.0f}",
                 f"{c['first_request_ms']:.0f}",
@@ -173,12 +175,14 @@ def _cold_table(results: dict[str, Any]) -> str:
     n = results.get("cold_samples", 5)
     return _table(
         f"cold start (ms, median of {n}: spawn → response, first DB connection included; floor and module samples "
-        "alternate, ratio = median of module/floor pairs)",
+        "alternate, ratio = median of module/floor pairs; cpu = the process's CPU time, steadier on a busy machine)",
         [
             "function",
             "total",
             "floor",
             "ratio",
+            "cpu",
+            "cpu ratio",
             "python",
             "import",
             "1st req",

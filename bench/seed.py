@@ -268,8 +268,9 @@ def _restart_identities(url: str) -> None:
             conn.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART WITH {int(row[0])}")
 
 
-def seed(url: str) -> SeedResult:
-    """Users first (an admin and a read-only user, with live sessions), then the 1× volume."""
+def seed(url: str, volume: bool = True) -> SeedResult:
+    """Users first (an admin and a read-only user, with live sessions), then the 1× volume (unless `volume` is
+    False)."""
     from tests.support.factories import create_user, token_for
 
     result = SeedResult()
@@ -284,7 +285,8 @@ def seed(url: str) -> SeedResult:
             "reader_id": reader,
             "reader_token": token_for(sql, reader),
         }
-    _write(url, admin, 1, 1, result)
+    if volume:
+        _write(url, admin, 1, 1, result)
     return result
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StrictBool, StringConstraints, field_validator
 
-from farm_erp.fields import Name255, PatchModel, StrictModel
+from farm_erp.fields import DeferredModel, Name255, PatchModel, StrictModel
 
 # Emails are compared trimmed and lower-case everywhere; 255 is the column's bound.
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=255)]
@@ -57,7 +57,7 @@ class MeUpdate(PatchModel):
         return value
 
 
-class UserBrief(BaseModel):
+class UserBrief(DeferredModel):
     id: int
     email: str
     full_name: str
@@ -65,7 +65,7 @@ class UserBrief(BaseModel):
     is_admin: bool
 
 
-class TokenPair(BaseModel):
+class TokenPair(DeferredModel):
     access_token: str
     refresh_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name, not a secret
@@ -74,7 +74,7 @@ class TokenPair(BaseModel):
     user: UserBrief
 
 
-class ModuleAccess(BaseModel):
+class ModuleAccess(DeferredModel):
     key: str
     access: Literal["read", "write"]
 
@@ -89,7 +89,7 @@ class MeOut(UserBrief):
     modules: list[ModuleAccess]
 
 
-class SessionOut(BaseModel):
+class SessionOut(DeferredModel):
     id: int
     created_at: datetime
     last_activity_at: datetime
@@ -102,7 +102,7 @@ class SessionOut(BaseModel):
     is_current: bool
 
 
-class LoginAttemptOut(BaseModel):
+class LoginAttemptOut(DeferredModel):
     id: int
     created_at: datetime
     email_attempted: str
@@ -114,9 +114,9 @@ class LoginAttemptOut(BaseModel):
     is_new_ip: bool
 
 
-class Revoked(BaseModel):
+class Revoked(DeferredModel):
     revoked: int
 
 
-class Accepted(BaseModel):
+class Accepted(DeferredModel):
     detail: str

@@ -8,10 +8,10 @@ from typing import Any, Literal
 import psycopg
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from farm_erp import __version__, clock
 from farm_erp.db import database
+from farm_erp.fields import DeferredModel
 from farm_erp.settings import get_settings
 
 router = APIRouter(tags=["health"])
@@ -19,19 +19,19 @@ STALE_AFTER = timedelta(minutes=35)
 JOBS = ("reservation_expiry",)
 
 
-class ServiceInfo(BaseModel):
+class ServiceInfo(DeferredModel):
     name: str
     version: str
     health: str
 
 
-class JobHealth(BaseModel):
+class JobHealth(DeferredModel):
     last_scheduled_time: str | None
     last_status: str | None
     stale: bool
 
 
-class Health(BaseModel):
+class Health(DeferredModel):
     status: Literal["ok", "degraded", "down"]
     database: Literal["ok", "down"]
     version: str | None = None
@@ -39,7 +39,7 @@ class Health(BaseModel):
     jobs: dict[str, JobHealth] | None = None
 
 
-class Pong(BaseModel):
+class Pong(DeferredModel):
     message: str
 
 

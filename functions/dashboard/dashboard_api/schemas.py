@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
-
-from farm_erp.fields import GramsOut, KgOut, MoneyOut
+from farm_erp.fields import DeferredModel, GramsOut, KgOut, MoneyOut
 from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 
 
-class InventorySummary(BaseModel):
+class InventorySummary(DeferredModel):
     active_items: int
     low_stock_items: int
     expiring_lots_30d: int
@@ -19,21 +17,21 @@ class InventorySummary(BaseModel):
     open_pos: int
 
 
-class BioflocSummary(BaseModel):
+class BioflocSummary(DeferredModel):
     active_batches: int
     total_fish: int
     total_biomass_kg: KgOut
     tanks_in_use: int
 
 
-class AdminSummary(BaseModel):
+class AdminSummary(DeferredModel):
     total_users: int
     active_users: int
     recent_logins_24h: int
     total_activities_7d: int
 
 
-class Summary(BaseModel):
+class Summary(DeferredModel):
     """Only the modules the caller may read are present."""
 
     inventory: InventorySummary | None = None
@@ -41,7 +39,7 @@ class Summary(BaseModel):
     admin: AdminSummary | None = None
 
 
-class SidebarModule(BaseModel):
+class SidebarModule(DeferredModel):
     key: str
     name: str
     description: str | None
@@ -50,7 +48,7 @@ class SidebarModule(BaseModel):
     access: Literal["read", "write"]
 
 
-class WaterAlert(BaseModel):
+class WaterAlert(DeferredModel):
     tank_id: int
     tank_code: str
     tank_name: str
@@ -62,7 +60,7 @@ class WaterAlert(BaseModel):
     out_of_range: list[str]
 
 
-class HarvestDueBatch(BaseModel):
+class HarvestDueBatch(DeferredModel):
     batch_id: int
     batch_code: str
     species: str
@@ -74,7 +72,7 @@ class HarvestDueBatch(BaseModel):
     current_biomass_kg: KgOut
 
 
-class RecentActivity(BaseModel):
+class RecentActivity(DeferredModel):
     id: int
     created_at: datetime
     user_id: int | None
@@ -87,21 +85,21 @@ class RecentActivity(BaseModel):
     description: str | None
 
 
-class InventoryWidgets(BaseModel):
+class InventoryWidgets(DeferredModel):
     low_stock: list[LowStockRow]
     expiring: list[ExpiringLotRow]
 
 
-class BioflocWidgets(BaseModel):
+class BioflocWidgets(DeferredModel):
     water_alerts: list[WaterAlert]
     harvest_due: list[HarvestDueBatch]
 
 
-class AdminWidgets(BaseModel):
+class AdminWidgets(DeferredModel):
     recent_activity: list[RecentActivity]
 
 
-class Widgets(BaseModel):
+class Widgets(DeferredModel):
     """Keyed like the summary: only the modules the caller may read are present."""
 
     inventory: InventoryWidgets | None = None

@@ -6,16 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel
-
 from farm_erp import clock
 from farm_erp.db import Connection
-from farm_erp.fields import MoneyOut, QtyOut, UnitCostOut
+from farm_erp.fields import DeferredModel, MoneyOut, QtyOut, UnitCostOut
 
 OPEN_PO_STATUSES = ("pending", "approved", "ordered", "partially_received")
 
 
-class LowStockRow(BaseModel):
+class LowStockRow(DeferredModel):
     """One row of low_stock(): the alert list and the dashboard widget."""
 
     item_id: int
@@ -29,7 +27,7 @@ class LowStockRow(BaseModel):
     deficit: QtyOut
 
 
-class ExpiringLotRow(BaseModel):
+class ExpiringLotRow(DeferredModel):
     """One row of expiring_lots(): the expiry alert list and the dashboard widget."""
 
     lot_id: int

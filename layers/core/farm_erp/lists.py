@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
-from pydantic import BaseModel
 
 from farm_erp import clock
 from farm_erp.errors import invalid
+from farm_erp.fields import DeferredModel
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -49,7 +49,7 @@ async def _not_paged(request: Request) -> None:
 NotPaged = Depends(_not_paged)
 
 
-class Page(BaseModel, Generic[T]):
+class Page(DeferredModel, Generic[T]):
     """`{items, total, page, limit}`."""
 
     items: list[T]

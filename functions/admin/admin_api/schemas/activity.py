@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from farm_erp.fields import DeferredModel
 
 
-class ActivityOut(BaseModel):
+class ActivityOut(DeferredModel):
     id: int
     created_at: datetime
     user_id: int | None
@@ -26,7 +26,7 @@ class ActivityOut(BaseModel):
     metadata: dict[str, Any]
 
 
-class StatisticsOut(BaseModel):
+class StatisticsOut(DeferredModel):
     total_users: int
     active_users: int
     inactive_users: int

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Self
 
 from fastapi import Path
-from pydantic import BaseModel, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 
-from farm_erp.fields import PatchModel
+from farm_erp.fields import DeferredModel, PatchModel
 
 MAX_ID = 2**63 - 1
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="User id")]
@@ -16,7 +16,7 @@ ModuleKey = Annotated[str, Path(min_length=1, max_length=50, description="Module
 Key50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class Revoked(BaseModel):
+class Revoked(DeferredModel):
     revoked: int
 
 

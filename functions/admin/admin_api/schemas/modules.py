@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
 from admin_api.schemas.common import NoNullPatch
-from farm_erp.fields import Name100
+from farm_erp.fields import DeferredModel, Name100
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Icon = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
 
 
-class RoleOut(BaseModel):
+class RoleOut(DeferredModel):
     id: int
     key: str
     name: str
@@ -22,7 +22,7 @@ class RoleOut(BaseModel):
     max_sessions: int
 
 
-class ModuleOut(BaseModel):
+class ModuleOut(DeferredModel):
     key: str
     name: str
     description: str | None
@@ -44,7 +44,7 @@ class ModuleUpdate(NoNullPatch):
     is_active: StrictBool | None = None
 
 
-class ModuleUserOut(BaseModel):
+class ModuleUserOut(DeferredModel):
     user_id: int
     email: str
     full_name: str

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from admin_api.schemas.common import Key50
-from farm_erp.fields import StrictModel
+from farm_erp.fields import DeferredModel, StrictModel
 
 
 class GrantIn(StrictModel):
@@ -19,12 +19,12 @@ class PermissionsReplace(StrictModel):
     grants: list[GrantIn] = Field(max_length=50)
 
 
-class PermissionOut(BaseModel):
+class PermissionOut(DeferredModel):
     module_key: str
     module_name: str
     access: Literal["read", "write"] | None
 
 
-class PermissionsOut(BaseModel):
+class PermissionsOut(DeferredModel):
     user_id: int
     grants: list[PermissionOut]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from farm_erp.fields import DeferredModel
 
 
-class SessionOut(BaseModel):
+class SessionOut(DeferredModel):
     id: int
     user_id: int
     email: str
@@ -22,7 +22,7 @@ class SessionOut(BaseModel):
     is_live: bool
 
 
-class LoginOut(BaseModel):
+class LoginOut(DeferredModel):
     id: int
     created_at: datetime
     user_id: int | None
@@ -35,7 +35,7 @@ class LoginOut(BaseModel):
     is_new_ip: bool
 
 
-class SecurityStatsOut(BaseModel):
+class SecurityStatsOut(DeferredModel):
     active_sessions: int
     logins_24h: int
     failed_logins_24h: int

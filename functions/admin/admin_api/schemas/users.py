@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, StrictBool, StringConstraints
+from pydantic import StrictBool, StringConstraints
 
 from admin_api.schemas.common import Key50, NoNullPatch
-from farm_erp.fields import Name255, StrictModel
+from farm_erp.fields import DeferredModel, Name255, StrictModel
 
 # Stored trimmed and lower-case (docs/rules.md: Sign-in and passwords); one @, no spaces, a dot in the domain.
 Email = Annotated[
@@ -33,7 +33,7 @@ class UserUpdate(NoNullPatch):
     is_active: StrictBool | None = None
 
 
-class UserOut(BaseModel):
+class UserOut(DeferredModel):
     id: int
     email: str
     full_name: str
@@ -51,10 +51,10 @@ class UserOut(BaseModel):
     updated_at: datetime
 
 
-class UserCreated(BaseModel):
+class UserCreated(DeferredModel):
     user: UserOut
     temporary_password: str
 
 
-class TemporaryPassword(BaseModel):
+class TemporaryPassword(DeferredModel):
     temporary_password: str

@@ -1,0 +1,60 @@
+"""What keeps a module function's cold start near the framework floor, checked on the real apps: every pydantic model
+of the project defers its build (FastAPI builds what each route needs when it registers the route; a model built at
+class creation as well is paid twice), and the libraries only one route needs are not imported by loading the
+function."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pytest
+from pydantic import BaseModel
+
+from tests.conftest import ROOT
+
+MODULES = ("auth", "admin", "dashboard", "inventory", "biofloc")
+OWN_PACKAGES = ("farm_erp", *(f"{m}_api" for m in MODULES))
+# Imported inside the routes that use them: a container that never serves those routes never pays for them.
+# (Powertools imports the botocore package itself, a few ms, for its user agent: the SDK clients are what costs.
+# bcrypt, ≈ 1 ms, and pyjwt's urllib.request, ≈ 8 ms, are not worth a lazy import.)
+LAZY = ("openpyxl", "botocore.client", "boto3")
+
+
+def _subclasses(cls: type[BaseModel]) -> set[type[BaseModel]]:
+    found: set[type[BaseModel]] = set()
+    todo = [cls]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def test_every_model_of_the_project_defers_its_build() -> None:
+    for module in MODULES:
+        importlib.import_module(f"{module}_api.main")
+    ours = [m for m in _subclasses(BaseModel) if m.__module__.partition(".")[0] in OWN_PACKAGES]
+    assert len(ours) > 100  # the walk found the functions' models, not just the layer's
+    eager = sorted(f"{m.__module__}.{m.__qualname__}" for m in ours if not m.model_config.get("defer_build"))
+    assert eager == []
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_loading_a_function_imports_no_library_that_only_one_route_needs(module: str) -> None:
+    """In a fresh interpreter, as Lambda loads it: CodeUri and the layer on sys.path, then the handler."""
+    code = (
+        "import importlib, json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / module)!r}, {str(ROOT / 'layers' / 'core')!r}]\n"
+        f"importlib.import_module('{module}_api.main')\n"
+        f"print(json.dumps([name for name in {LAZY!r} if name in sys.modules]))\n"
+    )
+    env = {"JWT_SECRET": "x" * 48, "POWERTOOLS_METRICS_DISABLED": "true", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
