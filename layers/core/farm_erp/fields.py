@@ -3,10 +3,18 @@ numbers at the fixed scales of docs/rules.md, Conventions (rounded half-up, sent
 
 from __future__ import annotations
 
+import warnings
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic.warnings import UnsupportedFieldAttributeWarning
+
+# FastAPI wraps each body or response type as Annotated[Model, Field(alias=<parameter>)] for a TypeAdapter, where
+# pydantic says the alias has no effect; FastAPI silences that while it builds the adapter. A deferred model's
+# adapter is built at its first use instead (see DeferredModel), outside that silencing: the warning would be
+# printed then, about FastAPI's wrapping, not about anything in our models.
+warnings.filterwarnings("ignore", category=UnsupportedFieldAttributeWarning, module=r"pydantic\._internal")
 
 # Places per kind of number (docs/rules.md: Conventions).
 QTY, UNIT_COST, MONEY, GRAMS, KG, PCT, FCR, SGR, DENSITY = 3, 4, 2, 3, 3, 2, 3, 4, 2
@@ -121,10 +129,11 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class DeferredModel(BaseModel):
-    """The base of every model: pydantic builds a model's validator and serializer when it is first used instead of
-    when its class is created. FastAPI builds what each route needs when the route is registered, so a deferred model
-    is built once, inside its route's adapter, rather than also on its own; a model that no route uses (or only a
-    route the container never serves) costs nothing at cold start."""
+    """The base of every model: pydantic builds a model's validator and serializer when it is first used, not when
+    its class is created. FastAPI's adapters for a route's body and response then defer too, so a cold start builds
+    only what its first request uses, and the rest as other routes are first called (and a model is no longer built
+    both on its own and again inside each adapter). tests/unit/test_cold_start_shape.py keeps every model deferred.
+    """
 
     model_config = ConfigDict(defer_build=True)
 
