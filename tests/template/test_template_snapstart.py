@@ -76,7 +76,8 @@ def alias_of(resources: dict[str, Any], function: str) -> dict[str, Any]:
         if r["Type"] == "AWS::Lambda::Alias" and r["Properties"]["FunctionName"] == {"Ref": function}
     ]
     assert len(aliases) == 1, function
-    return aliases[0]
+    alias: dict[str, Any] = aliases[0]
+    return alias
 
 
 def test_snapstart_is_off_by_default_and_a_true_false_choice(sam_template: dict[str, Any]) -> None:

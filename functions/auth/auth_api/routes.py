@@ -1,7 +1,5 @@
 """HTTP routes of /auth: validation and wiring only; the rules live in services/."""
 
-from __future__ import annotations
-
 import time
 from typing import Annotated, Any
 

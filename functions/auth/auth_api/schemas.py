@@ -1,11 +1,9 @@
 """Request and response models of /auth."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StrictBool, StringConstraints, field_validator
+from pydantic import StrictBool, StringConstraints, field_validator
 
 from farm_erp.fields import DeferredModel, Name255, PatchModel, StrictModel
 

@@ -1,7 +1,5 @@
 """Public routes: service info, health (database and scheduled job) and liveness."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import Any, Literal
 

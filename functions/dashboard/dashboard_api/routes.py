@@ -1,7 +1,5 @@
 """Dashboard routes: home page summary, sidebar modules and widgets (any signed-in user, GET only)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

@@ -1,7 +1,5 @@
 """Response models of the dashboard: summary figures, sidebar modules, widgets (docs/rules.md: Dashboard and health)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

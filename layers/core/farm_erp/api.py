@@ -1,8 +1,6 @@
 """The app factory every module function uses: error contract, one transaction per request, idempotency,
 principal from the authorizer context, CORS, request logging, and the Lambda handler around it all."""
 
-from __future__ import annotations
-
 import json
 import logging
 import os

@@ -1,8 +1,6 @@
 """Pydantic building blocks shared by every module: strict request models, bounded text, and Decimal
 numbers at the fixed scales of docs/rules.md, Conventions (rounded half-up, sent as JSON strings)."""
 
-from __future__ import annotations
-
 import warnings
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Self

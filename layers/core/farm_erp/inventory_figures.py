@@ -1,8 +1,6 @@
 """Inventory dashboard figures and alert lists (docs/rules.md: Inventory), shared by the inventory routes and the
 dashboard function's summary and widgets, so that each figure has exactly one definition."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 from typing import Any
 

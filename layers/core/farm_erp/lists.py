@@ -1,7 +1,5 @@
 """The list envelope and its query parameters (docs/rules.md: Conventions)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -90,7 +88,7 @@ class DateRange:
         """Exclusive upper time bound: midnight after `to` (None: open)."""
         return None if self.to is None else clock.day_end(self.to)
 
-    def filled(self, days: int, *, to_follows_from: bool = False) -> DateRange:
+    def filled(self, days: int, *, to_follows_from: bool = False) -> "DateRange":
         """Both ends given: `to` defaults to today (or to `from` when that is later and `to_follows_from`), `from`
         to the start of the `days` days ending at `to`. The from ≤ to rule applies to the result."""
         today = clock.today()

@@ -88,11 +88,6 @@ def dummy_hash() -> bytes:
     return DUMMY_HASHES[get_settings().bcrypt_rounds]
 
 
-def forget_dummy_hash() -> None:
-    """Draw a new dummy hash on next use (a SnapStart snapshot must not hand the same one to every container)."""
-    _dummy_hash.cache_clear()
-
-
 def temporary_password(length: int = 16) -> str:
     """Random password that always satisfies the policy (one of each class, the rest mixed)."""
     alphabet = string.ascii_letters + string.digits + SPECIALS

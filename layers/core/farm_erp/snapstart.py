@@ -7,7 +7,8 @@ many times over. Whatever init left behind is then shared by all those container
 - the database connection: its socket is dead after a restore (and one server session must never be shared);
 - the JWT signing keys read from Secrets Manager: a restored container must see a rotated key, and a snapshot
   should hold no key material;
-- the random dummy password hash (equal in every restored container otherwise) and the `random` module's state.
+- the `random` module's state (every restored container would draw the same numbers). The dummy password hash
+  is a published constant, so it needs nothing.
 
 The IAM database token is not cached: `db.conninfo()` signs a fresh one for every connection with the credentials
 the environment holds at that moment (Lambda gives a restored container new ones), so the first connection after a
@@ -20,7 +21,6 @@ SnapStart: without it the hooks are never called); elsewhere they are plain func
 from __future__ import annotations
 
 import random
-import sys
 
 from farm_erp import settings
 from farm_erp.db import database
@@ -32,9 +32,6 @@ def before_snapshot() -> None:
     """Drop what must not be shared by restored containers; they rebuild it lazily on first use."""
     database.close()
     settings.signing_keys.cache_clear()
-    passwords = sys.modules.get("farm_erp.passwords")  # imported only by the functions that hash passwords
-    if passwords is not None:
-        passwords.forget_dummy_hash()
 
 
 def after_restore() -> None:

@@ -1,7 +1,5 @@
 """Activity-log search and user statistics."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query

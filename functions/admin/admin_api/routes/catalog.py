@@ -1,7 +1,5 @@
 """Roles and modules: catalogues, module edits, and who can use a module."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

@@ -1,7 +1,5 @@
 """The admin-only guard every admin route depends on."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Depends

@@ -1,7 +1,5 @@
 """Module grants of one user."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

@@ -1,7 +1,5 @@
 """Security: every user's sessions, their revocation, login attempts and figures."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response

@@ -1,7 +1,5 @@
 """Users: list, create, read, edit, deactivate, unlock, reset password, force sign-out."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response

@@ -1,7 +1,5 @@
 """Activity-log rows and the user statistics."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

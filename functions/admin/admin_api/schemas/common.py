@@ -1,7 +1,5 @@
 """Types shared by the admin schemas: path and query parameters, nullability of PATCH fields."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Self
 
 from fastapi import Path

@@ -1,7 +1,5 @@
 """Roles and modules catalogues, module edits, and who can use a module."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 

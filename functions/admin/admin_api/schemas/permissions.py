@@ -1,7 +1,5 @@
 """Module grants of one user, read and replaced as a whole."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

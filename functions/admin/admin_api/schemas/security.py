@@ -1,7 +1,5 @@
 """Sessions of every user, login attempts and security figures."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from farm_erp.fields import DeferredModel

@@ -1,7 +1,5 @@
 """Users: create, edit, read."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, ClassVar
 

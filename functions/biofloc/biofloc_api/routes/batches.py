@@ -1,7 +1,5 @@
 """Batch routes: stocking, transfer, termination, performance, costs and the Excel report."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Response

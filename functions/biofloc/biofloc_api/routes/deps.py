@@ -1,7 +1,5 @@
 """Dependencies of every biofloc route: the module guard (read for GET, write otherwise)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Depends, Query

@@ -1,7 +1,5 @@
 """Sampling, mortality and harvest routes."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

@@ -1,7 +1,5 @@
 """Feeding routes: sessions paid from stock, one at a time or in bulk."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

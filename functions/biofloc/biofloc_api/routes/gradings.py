@@ -1,7 +1,5 @@
 """Grading routes."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path

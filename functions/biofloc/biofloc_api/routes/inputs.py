@@ -1,7 +1,5 @@
 """Tank input routes and the biofloc item picker."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter

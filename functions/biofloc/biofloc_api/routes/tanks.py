@@ -1,7 +1,5 @@
 """Tank routes: CRUD (soft delete) and assignment history."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response

@@ -1,7 +1,5 @@
 """Water-quality routes: tests, the status of every tank, and the band table."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path

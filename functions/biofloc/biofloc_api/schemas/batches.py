@@ -1,7 +1,5 @@
 """Batch, transfer, termination, metrics, performance and cost models."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal

@@ -1,7 +1,5 @@
 """Dashboard figures (docs/rules.md: Dashboard and batch report)."""
 
-from __future__ import annotations
-
 from farm_erp.fields import KgOut, OutModel, PctOut
 
 

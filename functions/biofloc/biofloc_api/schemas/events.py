@@ -1,7 +1,5 @@
 """Sampling, mortality and harvest models."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Self

@@ -1,7 +1,5 @@
 """Feeding session models: several feed items per session, each paid from the stock ledger."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 from typing import Annotated, Self
 

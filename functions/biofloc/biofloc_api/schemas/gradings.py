@@ -1,7 +1,5 @@
 """Grading models: one parent split into two or three child batches."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Self
 

@@ -1,7 +1,5 @@
 """Tank input and item picker models."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 from typing import Literal, Self
 

@@ -1,7 +1,5 @@
 """Tank request and response models."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 

@@ -1,7 +1,5 @@
 """Water test and threshold models."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Self
 

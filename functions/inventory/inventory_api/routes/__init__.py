@@ -1,7 +1,5 @@
 """The inventory API's routers, in the order they are mounted (static paths before `{id}` paths)."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter
 
 from inventory_api.routes import (

@@ -1,7 +1,5 @@
 """Alerts, the inventory dashboard, module mappings and module consumption."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response

@@ -1,7 +1,5 @@
 """Dependencies every inventory route uses."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Depends

@@ -1,7 +1,5 @@
 """Excel exports of stock, the ledger and purchase orders (the JSON lists' filters)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response

@@ -1,7 +1,5 @@
 """Items: the item master with stock figures, bulk fetch, lots."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response

@@ -1,7 +1,5 @@
 """Categories, suppliers and units of measure."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response

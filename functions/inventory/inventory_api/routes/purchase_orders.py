@@ -1,7 +1,5 @@
 """Purchase orders: create, edit, status transitions, line edits, receipts, duplicate, history."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query

@@ -1,7 +1,5 @@
 """Reservations of stock for a later confirm (FIFO consumption) or release."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query

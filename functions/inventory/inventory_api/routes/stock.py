@@ -1,7 +1,5 @@
 """Stock movements: add, FIFO use, multi-item use, adjustments and the ledger."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query

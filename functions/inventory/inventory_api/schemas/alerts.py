@@ -1,7 +1,5 @@
 """Alerts, the dashboard and module consumption."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Types shared by the inventory schemas."""
 
-from __future__ import annotations
-
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal

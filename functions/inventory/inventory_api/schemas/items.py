@@ -1,7 +1,5 @@
 """Items (the item view of docs/rules.md: Item view), lots, bulk fetch and module mappings."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any

@@ -1,7 +1,5 @@
 """Categories, suppliers and units of measure."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal

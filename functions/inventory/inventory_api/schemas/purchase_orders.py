@@ -1,7 +1,5 @@
 """Purchase orders, their lines, receipts and history."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 

@@ -1,7 +1,5 @@
 """Stock add, use, use-multi, adjustments and the ledger."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
