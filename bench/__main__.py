@@ -4,9 +4,11 @@ floor, gateway load; with `--scale N`, then grow every volume table to N× and m
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import time
+from pathlib import Path
 from typing import Any
 
 from bench import env
@@ -32,6 +34,12 @@ def main() -> None:
         action="store_true",
         help="cold starts against the floor only, on a database with users but no volume (a quick check of an "
         "import-time change; the first requests then read empty tables)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of the project (e.g. `git worktree add /tmp/before main`): its module functions are "
+        "cold-started in the same alternation, so a change's before and after ratios come from one run",
     )
     args = parser.parse_args()
     if args.cold_only and args.scale > 1:
@@ -93,26 +101,22 @@ def main() -> None:
     print("cold starts...", flush=True)
     # Measure what `make build` deploys: the project's modules with their bytecode compiled (the venv's packages
     # already have theirs), so a cold start pays for importing, not for compiling.
-    for tree in ("layers/core", "functions"):
-        compile_tree(env.ROOT / tree, artifact=False)
+    for root in (env.ROOT, *([args.baseline] if args.baseline else [])):
+        for tree in ("layers/core", "functions"):
+            compile_tree(root / tree, artifact=False)
     child_env = dict(os.environ)
-    subjects = [
-        coldstart.Subject(
-            "AuthorizerFunction",
-            config.authorizer.code_uri,
-            config.authorizer.module,
-            config.authorizer.attr,
-            "TOKEN",
-            token_event,
-        )
-    ]
+    auth = config.authorizer
+    subjects = [coldstart.Subject("AuthorizerFunction", auth.code_uri, auth.module, auth.attr, "TOKEN", token_event)]
     for f in live:
         case = _cold_case(cases[f.logical_id])
         if case is None or case.event is None:
             results["skipped_functions"].append({"function": f.logical_id, "error": "no GET route answered 200"})
             continue
         subjects.append(coldstart.Subject(f.logical_id, f.code_uri, f.module, f.attr, case.label, case.event))
-    floor_event = next((s.event for s in subjects if s.function != "AuthorizerFunction"), None)
+    if args.baseline is not None:
+        root = args.baseline.resolve()
+        subjects += [dataclasses.replace(s, function=f"{s.function} (baseline)", root=root) for s in list(subjects)]
+    floor_event = next((s.event for s in subjects if not s.function.startswith("AuthorizerFunction")), None)
     if floor_event is None:
         colds = [coldstart.measure(s, child_env, args.samples) for s in subjects]
     else:
@@ -229,8 +233,9 @@ def _cold_case(function_cases: list[Any]) -> Any:
 def _cold_dict(c: Any, report: Any) -> dict[str, Any]:
     """The authorizer (no FastAPI) keeps an absolute target; a module function's target is its ratio to the floor."""
     out = dict(c.__dict__)
-    if c.function == "AuthorizerFunction" or c.ratio is None:
-        target = report.COLD_AUTHORIZER_MS if c.function == "AuthorizerFunction" else report.COLD_MODULE_MS
+    authorizer = c.function.startswith("AuthorizerFunction")
+    if authorizer or c.ratio is None:
+        target = report.COLD_AUTHORIZER_MS if authorizer else report.COLD_MODULE_MS
         out["target_ms"] = target
         out["verdict"] = "error" if c.error else ("ok" if c.median_ms <= target else "MISS")
     else:

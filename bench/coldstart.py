@@ -8,6 +8,7 @@ the layer and the Lambda runtime (cryptography above all, which pyjwt would pick
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import resource
@@ -140,11 +141,11 @@ def parse_importtime(stderr: str) -> tuple[dict[str, float], dict[str, float]]:
     return {k: round(v, 1) for k, v in cumulative.items()}, {k: round(v, 1) for k, v in top_self.items()}
 
 
-def blocked_packages(code_uri: str) -> list[str]:
+def blocked_packages(code_uri: str, root: Path = ROOT) -> list[str]:
     """Top-level import names installed here but in neither the layer, the function's own requirements nor the
     Lambda runtime."""
     wanted = set(RUNTIME_DISTRIBUTIONS)
-    for req_file in (ROOT / "layers/core/requirements.txt", ROOT / code_uri / "requirements.txt"):
+    for req_file in (root / "layers/core/requirements.txt", root / code_uri / "requirements.txt"):
         if req_file.exists():
             for line in req_file.read_text().splitlines():
                 name = re.split(r"[\[=<>~! ;]", line.strip(), maxsplit=1)[0]
@@ -191,6 +192,8 @@ class Subject:
     attr: str
     route: str
     event: dict[str, Any]
+    # The checkout whose layer and code it runs (the working tree, or a baseline to compare with in the same run).
+    root: Path = ROOT
 
 
 FLOOR = Subject("floor", "bench/floor_function", "floor_api.main", "handler", "", {})
@@ -216,7 +219,7 @@ def measure_against_floor(
 
     Each subject's `ratio` is the median of its per-pair ratios (its sample over the floor sample just before it);
     the floor's own figures are over all its samples. The floor serves `event` (a module function's)."""
-    floor = Subject(FLOOR.function, FLOOR.code_uri, FLOOR.module, FLOOR.attr, event.get("path", ""), event)
+    floor = dataclasses.replace(FLOOR, route=event.get("path", ""), event=event)
     floor_runs: list[dict[str, Any]] = []
     pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {s.function: [] for s in subjects}
     errors: dict[str, str] = {}
@@ -251,7 +254,7 @@ def measure_against_floor(
 @contextlib.contextmanager
 def _prepared(subject: Subject, env: dict[str, str]) -> Iterator[Callable[[], dict[str, Any] | str]]:
     """A callable that runs one cold start of `subject` and returns its figures, or the error as a string."""
-    blocked = json.dumps(blocked_packages(subject.code_uri))
+    blocked = json.dumps(blocked_packages(subject.code_uri, subject.root))
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(subject.event, fh)
         event_path = fh.name
@@ -266,8 +269,8 @@ def _prepared(subject: Subject, env: dict[str, str]) -> Iterator[Callable[[], di
                 "importtime",
                 "-c",
                 CHILD,
-                str(ROOT),
-                str(ROOT / subject.code_uri),
+                str(subject.root),
+                str(subject.root / subject.code_uri),
                 subject.module,
                 subject.attr,
                 event_path,
