@@ -20,7 +20,7 @@ API_FUNCTIONS = (
     "InventoryFunction",
     "BioflocFunction",
 )
-OTHER_FUNCTIONS = ("ReservationExpiryFunction", "MigrateFunction")
+OTHER_FUNCTIONS = ("ReservationExpiryFunction", "DigestFunction", "MigrateFunction")
 
 
 def translate(sam_template: dict[str, Any], **parameters: Any) -> dict[str, Any]:
