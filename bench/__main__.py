@@ -38,8 +38,8 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         type=Path,
-        help="another checkout of the project (e.g. `git worktree add /tmp/before main`): its module functions are "
-        "cold-started in the same alternation, so a change's before and after ratios come from one run",
+        help="another copy of the project (e.g. `git archive main layers functions | tar -x -C DIR`): its "
+        "functions are cold-started in the same alternation, so a change's before and after come from one run",
     )
     args = parser.parse_args()
     if args.cold_only and args.scale > 1:
