@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from farm_erp import clock, snapstart
 from farm_erp.access import Subject, build_policy, effective_modules, format_modules
@@ -10,6 +10,9 @@ from farm_erp.callers import live_caller
 from farm_erp.db import database
 from farm_erp.observability import logger
 from farm_erp.tokens import InvalidToken, verify_access_token
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 BEARER = "bearer "
 
@@ -55,7 +58,7 @@ snapstart.register()  # the init that a SnapStart snapshot captures ends here
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point for `{"type": "TOKEN", "authorizationToken", "methodArn"}` events."""
     if not isinstance(event, dict) or not isinstance(event.get("methodArn"), str):
         raise Unauthorized()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
@@ -21,6 +21,9 @@ from farm_erp.bootstrap import ensure_admin
 from farm_erp.observability import logger
 from farm_erp.secrets import get_secret_string
 from farm_erp.settings import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 STATEMENT_TIMEOUT = "15s"  # on the role, so no request ever sets session state through the proxy
 
@@ -104,7 +107,7 @@ def _respond(event: dict[str, Any], status: str, reason: str = "", data: dict[st
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Custom resource (Create/Update migrate; Delete does nothing) or manual invocation."""
     if "RequestType" not in event:
         return run()

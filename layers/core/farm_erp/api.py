@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -24,6 +24,9 @@ from farm_erp.callers import live_caller
 from farm_erp.db import Connection, database
 from farm_erp.errors import AppError, Forbidden, Unauthorized
 from farm_erp.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 INTERNAL_ERROR = {"detail": "Internal server error"}
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
@@ -442,7 +445,8 @@ def _version() -> str:
     return __version__
 
 
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# The context type is a string: it is imported for the type checker only, never at run time.
+LambdaHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
 
 
 def _is_rest_proxy_event(event: Any) -> bool:
@@ -468,7 +472,7 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if not _is_rest_proxy_event(event):
             logger.warning("malformed event")
             return {
@@ -477,7 +481,9 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
                 "body": json.dumps({"detail": "Malformed API Gateway event", "code": "malformed_event"}),
                 "isBase64Encoded": False,
             }
-        return dict(adapter(event, context))
+        # Mangum types the same runtime object as its own Protocol with settable attributes; Powertools' class
+        # has read-only properties, so the two types disagree although the object is the one Lambda passes.
+        return dict(adapter(event, context))  # type: ignore[arg-type]
 
     wrapped: LambdaHandler = handler
     return wrapped
