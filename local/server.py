@@ -21,7 +21,9 @@ from local.gateway import MAX_BODY_BYTES, Gateway, Invoker, Request, Response
 from local.invokers import ProcessPoolInvoker
 from local.template_routes import ROOT, ApiConfig
 
-log = logging.getLogger("farm_erp.local")
+# Not under "farm_erp": that logger writes Powertools JSON at POWERTOOLS_LOG_LEVEL (WARNING locally) once a
+# function module is imported here for /docs, and the request lines of the dev console would vanish.
+log = logging.getLogger(__name__)
 SCHEDULE_SECONDS = 15 * 60
 
 
