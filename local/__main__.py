@@ -50,13 +50,14 @@ def prepare_database() -> str:
 
 def bootstrap_admin(url: str) -> None:
     from farm_erp.bootstrap import ensure_admin
+    from farm_erp.settings import get_settings
 
-    email = os.environ.get("FARM_ADMIN_EMAIL", "admin@farm.local")
+    s = get_settings()  # the same FARM_ADMIN_EMAIL / FARM_ADMIN_PASSWORD, and default, as the migrate function's
     with psycopg.connect(url, row_factory=dict_row) as conn:
-        generated = ensure_admin(conn, email, os.environ.get("FARM_ADMIN_PASSWORD"))
+        generated = ensure_admin(conn, s.farm_admin_email, s.farm_admin_password)
         conn.commit()
     if generated:
-        print(f"\n  First admin: {email}\n  Temporary password (shown once): {generated}\n", flush=True)
+        print(f"\n  First admin: {s.farm_admin_email}\n  Temporary password (shown once): {generated}\n", flush=True)
 
 
 def _environment() -> str:

@@ -12,13 +12,24 @@ import psycopg
 import pytest
 
 from farm_erp import migrate as runner
+from farm_erp import settings
+from farm_erp.passwords import verify_password
 from local.lambda_context import LambdaContext
 from migrate.main import handler
 
 
-def test_manual_run_bootstraps_one_admin_once(sql: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FARM_ADMIN_EMAIL", "  Owner@Farm.Test ")
-    monkeypatch.delenv("FARM_ADMIN_PASSWORD", raising=False)
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Set variables, then `settings.reset_caches()` as a new container would read them; undone after the test."""
+    yield monkeypatch
+    monkeypatch.undo()
+    settings.reset_caches()
+
+
+def test_manual_run_bootstraps_one_admin_once(sql: Any, environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("FARM_ADMIN_EMAIL", "  Owner@Farm.Test ")
+    environment.delenv("FARM_ADMIN_PASSWORD", raising=False)
+    settings.reset_caches()
     first = handler({"action": "migrate"}, LambdaContext("MigrateFunction"))
     assert first["applied"] == []  # the test database is already migrated
     password = first["admin_password"]
@@ -28,6 +39,17 @@ def test_manual_run_bootstraps_one_admin_once(sql: Any, monkeypatch: pytest.Monk
     assert "admin_password" not in again
     assert sql.execute("SELECT count(*) AS n FROM users").fetchone()["n"] == 1
     assert isinstance(password, str) and len(password) == 16
+
+
+def test_given_admin_password_is_used_and_not_returned(sql: Any, environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("FARM_ADMIN_EMAIL", "owner@farm.test")
+    environment.setenv("FARM_ADMIN_PASSWORD", "Tilapia-Pond-Aerator-42")
+    settings.reset_caches()
+    result = handler({"action": "migrate"}, LambdaContext("MigrateFunction"))
+    assert "admin_password" not in result
+    row = sql.execute("SELECT email, password_hash, must_change_password FROM users").fetchone()
+    assert (row["email"], row["must_change_password"]) == ("owner@farm.test", True)
+    assert verify_password("Tilapia-Pond-Aerator-42", row["password_hash"])
 
 
 def test_changed_migration_is_refused(db_url: str) -> None:
@@ -77,8 +99,9 @@ def test_custom_resource_reports_success_and_delete(db_url: str, response_url: s
     assert "admin_password" not in json.dumps(_Recorder.bodies)
 
 
-def test_custom_resource_reports_failure(db_url: str, response_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FARM_ADMIN_PASSWORD", "weak")  # breaks the policy: the run fails, CloudFormation hears it
+def test_custom_resource_reports_failure(db_url: str, response_url: str, environment: pytest.MonkeyPatch) -> None:
+    environment.setenv("FARM_ADMIN_PASSWORD", "weak")  # breaks the policy: the run fails, CloudFormation hears it
+    settings.reset_caches()
     assert handler(_cfn_event("Update", response_url), LambdaContext("MigrateFunction"))["status"] == "failed"
     assert _Recorder.bodies[-1]["Status"] == "FAILED"
     assert "weak" not in _Recorder.bodies[-1]["Reason"]

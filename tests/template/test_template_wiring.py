@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from farm_erp.settings import Settings
 from tests.template.conftest import PARAMETERS
 from tests.template.routes import api_routes, module_functions, public_routes
 
@@ -228,6 +229,18 @@ def test_functions_share_runtime_layer_vpc_and_database_settings(resources: dict
     assert functions["AuthorizerFunction"]["MemorySize"] == 256
     assert functions["AuthorizerFunction"]["Handler"] == "jwt_authorizer.main.handler"
     assert functions["MigrateFunction"]["Timeout"] == 300
+
+
+# Read by Powertools itself (its log level; LOG_LEVEL is the older name it still honours), not by our code.
+POWERTOOLS_OWN = {"POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"}
+
+
+def test_every_function_variable_is_read_through_settings(resources: dict[str, Any]) -> None:
+    """A variable the template sets is a Settings field, so it is parsed and checked in one place."""
+    known = {f.upper() for f in Settings.__dataclass_fields__} | POWERTOOLS_OWN
+    for name, r in resources.items():
+        if r["Type"] == "AWS::Lambda::Function":
+            assert set(r["Properties"]["Environment"]["Variables"]) <= known, name
 
 
 def schedule_of(resources: dict[str, Any], function: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ connection does not go through RDS Proxy.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +27,7 @@ if TYPE_CHECKING:
 STATEMENT_TIMEOUT = "15s"  # on the role, so no request ever sets session state through the proxy
 
 
-def _secret_json(arn_env: str) -> dict[str, Any]:
-    arn = os.environ.get(arn_env)
+def _secret_json(arn: str | None) -> dict[str, Any]:
     if not arn:
         return {}
     data: dict[str, Any] = json.loads(get_secret_string(arn))
@@ -38,12 +36,12 @@ def _secret_json(arn_env: str) -> dict[str, Any]:
 
 def _master_connection() -> psycopg.Connection[dict[str, Any]]:
     """Master credentials in AWS; DATABASE_URL when run locally."""
-    master = _secret_json("DB_MASTER_SECRET_ARN")
-    if not master:
-        return psycopg.connect(get_settings().database_url or "", row_factory=dict_row)
     s = get_settings()
+    master = _secret_json(s.db_master_secret_arn)
+    if not master:
+        return psycopg.connect(s.database_url or "", row_factory=dict_row)
     return psycopg.connect(
-        host=os.environ["DB_MASTER_HOST"],
+        host=s.db_master_host,
         port=s.db_port,
         dbname=s.db_name,
         user=master["username"],
@@ -70,15 +68,14 @@ def prepare_app_role(conn: psycopg.Connection[dict[str, Any]], role: str, passwo
 
 def run() -> dict[str, Any]:
     """Apply migrations, then make sure the app role and an active admin exist."""
+    s = get_settings()
     with _master_connection() as conn:
         applied = migrations.apply(conn)
-        app = _secret_json("DB_APP_SECRET_ARN")
+        app = _secret_json(s.db_app_secret_arn)
         if app:
-            prepare_app_role(conn, str(app.get("username") or get_settings().db_user), app.get("password"))
-        admin_password = _secret_json("FARM_ADMIN_PASSWORD_SECRET_ARN").get("password") or os.environ.get(
-            "FARM_ADMIN_PASSWORD"
-        )
-        generated = ensure_admin(conn, os.environ.get("FARM_ADMIN_EMAIL", "admin@farm.local"), admin_password)
+            prepare_app_role(conn, str(app.get("username") or s.db_user), app.get("password"))
+        admin_password = _secret_json(s.farm_admin_password_secret_arn).get("password") or s.farm_admin_password
+        generated = ensure_admin(conn, s.farm_admin_email, admin_password)
         conn.commit()
     logger.info("migrations done", extra={"applied": applied})
     # A generated password is returned once to whoever invoked the function by hand; it is never logged.

@@ -3,7 +3,6 @@ principal from the authorizer context, CORS, request logging, and the Lambda han
 
 import json
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from farm_erp.callers import live_caller
 from farm_erp.db import Connection, database
 from farm_erp.errors import AppError, Forbidden, Unauthorized
 from farm_erp.observability import logger
+from farm_erp.settings import get_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -407,11 +407,6 @@ def _context_user(scope: Scope) -> int | None:
 # --- factory and handler -----------------------------------------------------------------------------------------
 
 
-def allowed_origins() -> list[str]:
-    raw = os.environ.get("ALLOWED_ORIGINS", "*")
-    return [o.strip() for o in raw.split(",") if o.strip()] or ["*"]
-
-
 def create_app(title: str, routers: Sequence[APIRouter], description: str = "") -> FastAPI:
     """A module's FastAPI app with the shared contract. OpenAPI is built on demand (the local gateway's /docs)."""
     app = FastAPI(
@@ -431,7 +426,7 @@ def create_app(title: str, routers: Sequence[APIRouter], description: str = "") 
     app.add_middleware(RequestCycle)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=allowed_origins(),
+        allow_origins=list(get_settings().allowed_origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=CORS_ALLOW_HEADERS,
         expose_headers=CORS_EXPOSE_HEADERS,

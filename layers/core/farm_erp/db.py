@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import select
 import time
 from collections.abc import Iterator
@@ -34,8 +33,9 @@ def conninfo() -> dict[str, Any]:
     if s.db_iam_auth and s.db_host:
         from farm_erp.aws_sigv4 import credentials_from_env, generate_db_auth_token
 
-        region = s.aws_region or os.environ.get("AWS_REGION") or "us-east-1"
-        token = generate_db_auth_token(s.db_host, s.db_port, s.db_user, region, credentials_from_env())
+        token = generate_db_auth_token(
+            s.db_host, s.db_port, s.db_user, s.aws_region or "us-east-1", credentials_from_env()
+        )
         return {
             "host": s.db_host,
             "port": s.db_port,

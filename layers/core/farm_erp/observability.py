@@ -8,16 +8,17 @@ their lines are the same JSON, with the invocation's keys (request id, correlati
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
+from farm_erp.settings import get_settings
+
 # `name` is a key Powertools fills from each record; given here rather than added by the copy below, it survives
 # the `clear_state` every handler asks for, so a line from farm_erp.db still says where it comes from.
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "farm-erp"), name="%(name)s")
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FarmErp"))
+logger = Logger(service=get_settings().service_name, name="%(name)s")
+metrics = Metrics(namespace=get_settings().powertools_metrics_namespace)
 
 # The copy only reaches loggers that exist: registering the parent first makes it independent of import order
 # (a `farm_erp.*` logger created later propagates to it).

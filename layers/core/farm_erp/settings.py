@@ -2,13 +2,17 @@
 
 A plain dataclass instead of pydantic-settings: the authorizer does not import pydantic at all, and
 pydantic-settings alone costs ~80 ms of every cold start (measured with `-X importtime`, docs/performance.md).
+
+Every knob of the application is a field here; no other module reads the environment for one. The AWS runtime's
+own variables (credentials, region and endpoint fallbacks of `farm_erp.secrets` and `farm_erp.aws_sigv4`) are read
+where they are used, on each call, as the AWS SDKs read them: credentials rotate and are never cached.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +44,7 @@ class Settings:
 
     environment: str = "dev"
     powertools_service_name: str = "farm-erp"
+    powertools_metrics_namespace: str = "FarmErp"
     farm_timezone: str = "UTC"
 
     # Database: DATABASE_URL locally; in AWS the RDS Proxy endpoint with an IAM token as password.
@@ -64,6 +69,19 @@ class Settings:
     refresh_token_days: int = 7
     session_idle_minutes: int = 720
 
+    # The migrate function only: it connects to the cluster writer as the master user, not through the proxy.
+    db_master_host: str | None = None
+    db_master_secret_arn: str | None = None
+    db_app_secret_arn: str | None = None
+    # The first admin, created when no active admin exists (migrate function and make dev). The password comes
+    # from the secret in AWS; without either, a temporary one is generated and shown once.
+    farm_admin_email: str = "admin@farm.local"
+    farm_admin_password: str | None = field(default=None, repr=False)
+    farm_admin_password_secret_arn: str | None = None
+
+    # CORS origins, comma-separated in the environment.
+    allowed_origins: tuple[str, ...] = ("*",)
+
     bcrypt_rounds: int = 12
     frontend_url: str = "http://localhost:5173"
     ses_from_address: str = "no-reply@farm.example"
@@ -86,13 +104,19 @@ class Settings:
             values[f.name] = _parse(f.name, str(f.type), raw)
         settings = cls(**values)
         if settings.database_url is None and settings.db_host is None:
-            settings = cls(**{**values, "database_url": "postgresql:///farm"})
+            settings = replace(settings, database_url="postgresql:///farm")
+        if not settings.allowed_origins:  # set but blank: the default, as when it is unset
+            settings = replace(settings, allowed_origins=cls.allowed_origins)
         if not 4 <= settings.bcrypt_rounds <= 16:
             raise RuntimeError("BCRYPT_ROUNDS must be between 4 and 16")
+        if settings.db_master_secret_arn and not settings.db_master_host:
+            raise RuntimeError("DB_MASTER_HOST must be set with DB_MASTER_SECRET_ARN")
         return settings
 
 
 def _parse(name: str, type_name: str, raw: str) -> Any:
+    if type_name.startswith("tuple"):
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
     if "bool" in type_name:
         low = raw.strip().lower()
         if low in _TRUE:
