@@ -467,7 +467,7 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
         if not _is_rest_proxy_event(event):
             logger.warning("malformed event")
             return {
