@@ -24,8 +24,8 @@ from local.template_routes import ApiConfig, Function, match
 ACCOUNT = "000000000000"
 API_ID = "localapi"
 REGION = "local"
-CORS_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key"
-CORS_EXPOSE_HEADERS = "Retry-After,Content-Disposition,Idempotent-Replayed"
+CORS_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key,If-None-Match"
+CORS_EXPOSE_HEADERS = "Retry-After,Content-Disposition,Idempotent-Replayed,ETag"
 CORS_ALLOW_METHODS = "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -81,16 +81,16 @@ class Gateway:
             "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
         }
 
-    def _gateway_response(self, status: int, detail: str) -> Response:
-        headers = {"Content-Type": "application/json", **self._cors()}
-        return Response(status, headers, json.dumps({"detail": detail}).encode())
+    def _gateway_response(self, status: int, detail: str, code: str) -> Response:
+        headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **self._cors()}
+        return Response(status, headers, json.dumps({"detail": detail, "code": code}).encode())
 
     # --- the request path -----------------------------------------------------------------------------------------
 
     def handle(self, req: Request) -> Response:
         headers = {k.lower(): v for k, v in req.headers.items()}
         if len(req.body) > MAX_BODY_BYTES:
-            return self._gateway_response(413, "Request too large")
+            return self._gateway_response(413, "Request too large", "request_too_large")
         if req.method == "OPTIONS":
             return Response(
                 200,
@@ -99,22 +99,22 @@ class Gateway:
             )
         found = match(self.config.routes, req.method, req.path)
         if found is None:
-            return self._gateway_response(403, "Missing Authentication Token")
+            return self._gateway_response(403, "Missing Authentication Token", "not_found")
         route, path_params = found
         method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{self.config.stage}/{req.method}{req.path}"
         authorizer_ctx: dict[str, Any] | None = None
         if not route.public:
             token = headers.get("authorization")
             if not token:
-                return self._gateway_response(401, "Not authenticated")
+                return self._gateway_response(401, "Not authenticated", "not_authenticated")
             try:
                 policy = self._policy(token, method_arn)
             except FunctionError as exc:
                 if exc.message == "Unauthorized":
-                    return self._gateway_response(401, "Not authenticated")
-                return self._gateway_response(500, "Internal server error")
+                    return self._gateway_response(401, "Not authenticated", "not_authenticated")
+                return self._gateway_response(500, "Internal server error", "internal_error")
             if not policy_allows(policy, method_arn):
-                return self._gateway_response(403, "Forbidden")
+                return self._gateway_response(403, "Forbidden", "forbidden")
             authorizer_ctx = {
                 **{k: str(v) for k, v in (policy.get("context") or {}).items()},
                 "principalId": str(policy.get("principalId", "")),
@@ -123,7 +123,7 @@ class Gateway:
         try:
             result = self.invoker.invoke(route.function, event)
         except FunctionError:
-            return self._gateway_response(502, "Internal server error")
+            return self._gateway_response(502, "Internal server error", "internal_error")
         return self._response(result)
 
     def _policy(self, token: str, method_arn: str) -> dict[str, Any]:
@@ -190,7 +190,7 @@ class Gateway:
 
     def _response(self, result: dict[str, Any]) -> Response:
         if not isinstance(result, dict) or "statusCode" not in result:
-            return self._gateway_response(502, "Internal server error")
+            return self._gateway_response(502, "Internal server error", "internal_error")
         headers: dict[str, str] = {}
         for k, values in (result.get("multiValueHeaders") or {}).items():
             headers[k] = ", ".join(str(v) for v in values)
@@ -200,7 +200,7 @@ class Gateway:
         body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode("utf-8")
         status = int(result["statusCode"])
         if status >= 500 and not body:
-            return self._gateway_response(status, "Internal server error")
+            return self._gateway_response(status, "Internal server error", "internal_error")
         return Response(status, headers, body)
 
 

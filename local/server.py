@@ -4,14 +4,11 @@ line per request, and the scheduled functions on the template's schedules."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import sys
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import anyio
 from starlette.types import Receive, Scope, Send
@@ -19,57 +16,13 @@ from starlette.types import Receive, Scope, Send
 from local import docs_pages
 from local.gateway import MAX_BODY_BYTES, Gateway, Invoker, Request, Response
 from local.invokers import ProcessPoolInvoker
-from local.template_routes import ROOT, ApiConfig
+from local.openapi import merged
+from local.template_routes import ApiConfig
 
 # Not under "farm_erp": that logger writes Powertools JSON at POWERTOOLS_LOG_LEVEL (WARNING locally) once a
 # function module is imported here for /docs, and the request lines of the dev console would vanish.
 log = logging.getLogger(__name__)
 SCHEDULE_SECONDS = 15 * 60
-
-
-def merged_openapi(config: ApiConfig) -> dict[str, Any]:
-    """One document over every module function's OpenAPI, with the bearer scheme of the authorizer."""
-    merged: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {"title": "Farm ERP API", "version": "1.0.0"},
-        "paths": {},
-        "components": {"schemas": {}, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearer": []}],
-    }
-    seen: set[str] = set()
-    for fn in config.functions.values():
-        if fn.logical_id in seen or fn.logical_id == config.authorizer.logical_id or fn in config.schedules.values():
-            continue
-        seen.add(fn.logical_id)
-        code_dir = str(ROOT / fn.code_uri)
-        if code_dir not in sys.path:
-            sys.path.insert(0, code_dir)
-        try:
-            app = importlib.import_module(fn.module).app
-        except (ImportError, AttributeError):
-            continue
-        doc = _namespaced(app.openapi(), fn.module.split(".")[0].removesuffix("_api"))
-        merged["paths"].update(doc.get("paths", {}))
-        merged["components"]["schemas"].update(doc.get("components", {}).get("schemas", {}))
-    public = {(r.method, r.path) for r in config.routes if r.public}
-    for path, ops in merged["paths"].items():
-        for method, op in ops.items():
-            if (method.upper(), path) in public:
-                op["security"] = []
-    return merged
-
-
-def _namespaced(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """Prefix a function's schema names (auth's SessionOut and admin's SessionOut are different models)."""
-    schemas = doc.get("components", {}).get("schemas", {})
-    if not schemas:
-        return doc
-    text = json.dumps(doc)
-    for name in sorted(schemas, key=len, reverse=True):
-        text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{prefix}__{name}"')
-    out: dict[str, Any] = json.loads(text)
-    out["components"]["schemas"] = {f"{prefix}__{k}": v for k, v in out["components"]["schemas"].items()}
-    return out
 
 
 class LocalApi:
@@ -105,12 +58,13 @@ class LocalApi:
         path: str = scope["path"]
         method: str = scope["method"]
         if too_large:
-            resp = Response(413, {"Content-Type": "application/json"}, b'{"detail": "Request too large"}')
+            too_large_body = b'{"detail": "Request too large", "code": "request_too_large"}'
+            resp = Response(413, {"Content-Type": "application/json"}, too_large_body)
         elif method == "GET" and (doc_page := docs_pages.page(path)) is not None:
             resp = Response(200, {"Content-Type": doc_page.content_type, **doc_page.headers}, doc_page.body)
         elif method == "GET" and path == "/openapi.json":
             if self._openapi is None:
-                self._openapi = json.dumps(await anyio.to_thread.run_sync(merged_openapi, self.config)).encode()
+                self._openapi = json.dumps(await anyio.to_thread.run_sync(merged, self.config)).encode()
             resp = Response(200, {"Content-Type": "application/json"}, self._openapi)
         else:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}

@@ -154,7 +154,7 @@ def test_oversized_body_is_413_from_the_gateway(api: ApiClient, admin_token: str
     for path in ("/inventory/items", "/biofloc/tanks", "/admin/users", "/auth/login"):
         r = api.post(path, data=big, token=admin_token)
         assert r.status_code == 413, (path, r)
-        assert r.json() == {"detail": "Request too large"}
+        assert r.json() == {"detail": "Request too large", "code": "request_too_large"}
         assert r.headers["access-control-allow-origin"]
 
 

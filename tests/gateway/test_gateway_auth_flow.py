@@ -42,7 +42,7 @@ def test_login_me_and_errors_with_cors(live_gateway: LiveGateway, sql: Any) -> N
             headers={"Authorization": f"Bearer {tokens['access_token']}", "Origin": "http://app.farm"},
         )
         assert denied.status_code == 403
-        assert denied.json() == {"detail": "Forbidden"}
+        assert denied.json() == {"detail": "Forbidden", "code": "forbidden"}
         assert denied.headers["access-control-allow-origin"]
 
         wrong = http.post(
@@ -72,7 +72,7 @@ def test_logout_takes_effect_on_the_next_request(cached_gateway: LiveGateway, sq
         assert http.get("/inventory/items", headers=auth).status_code == 200
         assert http.post("/auth/logout", headers=auth).status_code == 204
         # The token's policy is still in the gateway's cache, so the requests reach the functions, which confirm
-        # the session themselves (their 401 carries a code; the gateway's own 401 does not).
+        # the session themselves.
         for method, path in (("GET", "/auth/me"), ("GET", "/inventory/items"), ("POST", "/inventory/categories")):
             r = http.request(method, path, headers=auth, json={"name": "Feed"} if method == "POST" else None)
             assert (r.status_code, r.json()) == (401, {"detail": "Not authenticated", "code": "not_authenticated"})

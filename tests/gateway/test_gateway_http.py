@@ -23,7 +23,7 @@ def test_missing_and_forged_tokens_are_401_with_cors(live_gateway: LiveGateway, 
         for headers in ({}, {"Authorization": "Bearer not.a.jwt"}, {"Authorization": "Basic abc"}):
             r = http.get("/dashboard/summary", headers=headers)
             assert r.status_code == 401
-            assert r.json() == {"detail": "Not authenticated"}
+            assert r.json() == {"detail": "Not authenticated", "code": "not_authenticated"}
             assert r.headers["access-control-allow-origin"] == "*"
             assert "Idempotency-Key" in r.headers["access-control-allow-headers"]
 
@@ -41,7 +41,7 @@ def test_unknown_route_outside_modules(live_gateway: LiveGateway, db_url: str) -
     with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         r = http.get("/nowhere")
         assert r.status_code == 403
-        assert r.json() == {"detail": "Missing Authentication Token"}
+        assert r.json() == {"detail": "Missing Authentication Token", "code": "not_found"}
 
 
 def test_oversized_body_is_413(live_gateway: LiveGateway, db_url: str) -> None:

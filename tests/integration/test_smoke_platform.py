@@ -19,7 +19,7 @@ def test_ping_and_health(api: ApiClient) -> None:
 def test_protected_route_without_token_is_401_with_cors(api: ApiClient) -> None:
     r = api.get("/dashboard/summary")
     assert r.status_code == 401
-    assert r.json() == {"detail": "Not authenticated"}
+    assert r.json() == {"detail": "Not authenticated", "code": "not_authenticated"}
     assert r.headers["access-control-allow-origin"]
 
 

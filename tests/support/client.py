@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from local.gateway import Gateway, Request
 from local.gateway import Response as GatewayResponse
+from tests.support import contract
 
 
 class Response:
@@ -27,9 +28,13 @@ class Response:
 class ApiClient:
     """`api.post("/inventory/items", json=..., token=tok)`; token may be the raw JWT or "Bearer …"."""
 
-    def __init__(self, gateway: Gateway, source_ip: str = "198.51.100.7") -> None:
+    def __init__(self, gateway: Gateway, source_ip: str = "198.51.100.7", *, check_contract: bool = True) -> None:
         self.gateway = gateway
         self.source_ip = source_ip
+        # Every answer is checked against the OpenAPI document (tests.support.contract).
+        self.check_contract = check_contract
+        if check_contract:
+            contract.load()  # built once per process, before any timing-sensitive request
 
     def request(
         self,
@@ -55,7 +60,12 @@ class ApiClient:
             hdrs["Authorization"] = token if token.lower().startswith("bearer ") else f"Bearer {token}"
         query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, doseq=True)
         raw = self.gateway.handle(Request(method.upper(), path, query, hdrs, body, ip or self.source_ip))
-        return Response(raw)
+        response = Response(raw)
+        if self.check_contract:
+            body_json = response.json() if response.headers.get("content-type") == "application/json" else None
+            problems = contract.violations(method.upper(), path.split("?")[0], raw.status, response.headers, body_json)
+            assert not problems, "answer outside the OpenAPI contract:\n" + "\n".join(problems)
+        return response
 
     def get(self, path: str, **kw: Any) -> Response:
         return self.request("GET", path, **kw)

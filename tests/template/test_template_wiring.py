@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from farm_erp.api import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from farm_erp.settings import Settings
+from local import gateway
 from tests.template.conftest import PARAMETERS
 from tests.template.routes import api_routes, module_functions, public_routes
 
@@ -91,9 +93,7 @@ def test_cors_preflight_skips_the_authorizer(api_body: dict[str, Any]) -> None:
         integration = op["x-amazon-apigateway-integration"]
         assert integration["type"] == "mock"
         headers = integration["responses"]["default"]["responseParameters"]
-        assert headers["method.response.header.Access-Control-Allow-Headers"] == (
-            "'Authorization,Content-Type,Idempotency-Key'"
-        )
+        assert headers["method.response.header.Access-Control-Allow-Headers"] == f"'{','.join(CORS_ALLOW_HEADERS)}'"
         assert headers["method.response.header.Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigins}'"}
 
 
@@ -173,36 +173,43 @@ def test_binary_exports_and_stage_throttling(api_body: dict[str, Any], resources
 
 
 @pytest.mark.parametrize(
-    ("response", "status", "detail"),
+    ("response", "status", "detail", "code"),
     [
-        ("UNAUTHORIZED", "401", "Not authenticated"),
-        ("ACCESS_DENIED", "403", "Forbidden"),
-        ("THROTTLED", "429", "Too many requests"),
-        ("DEFAULT_5XX", "500", "Internal server error"),
-        ("DEFAULT_4XX", None, None),
+        ("UNAUTHORIZED", "401", "Not authenticated", "not_authenticated"),
+        ("ACCESS_DENIED", "403", "Forbidden", "forbidden"),
+        ("THROTTLED", "429", "Too many requests", "throttled"),
+        ("MISSING_AUTHENTICATION_TOKEN", "404", "Not Found", "not_found"),
+        ("DEFAULT_5XX", "500", "Internal server error", "internal_error"),
+        ("DEFAULT_4XX", None, None, "gateway_error"),
     ],
 )
 def test_gateway_responses_are_json_with_cors_headers(
-    api_body: dict[str, Any], response: str, status: str | None, detail: str | None
+    api_body: dict[str, Any], response: str, status: str | None, detail: str | None, code: str
 ) -> None:
+    """The gateway's own errors follow the functions' error model (`detail` and `code`), are never stored by a
+    cache, and let a browser read them (CORS, ETag exposed like the functions do)."""
     gateway_response = api_body["x-amazon-apigateway-gateway-responses"][response]
     params = gateway_response["responseParameters"]
     for header in CORS_HEADERS:
         assert f"gatewayresponse.header.{header}" in params, (response, header)
     assert params["gatewayresponse.header.Access-Control-Allow-Origin"] == {"Fn::Sub": "'${AllowedOrigins}'"}
-    assert params["gatewayresponse.header.Access-Control-Expose-Headers"] == (
-        "'Retry-After,Content-Disposition,Idempotent-Replayed'"
-    )
+    # The same lists as the functions' CORS middleware and the local gateway.
+    assert params["gatewayresponse.header.Access-Control-Expose-Headers"] == f"'{','.join(CORS_EXPOSE_HEADERS)}'"
+    assert params["gatewayresponse.header.Access-Control-Allow-Headers"] == f"'{','.join(CORS_ALLOW_HEADERS)}'"
+    assert ",".join(CORS_EXPOSE_HEADERS) == gateway.CORS_EXPOSE_HEADERS
+    assert ",".join(CORS_ALLOW_HEADERS) == gateway.CORS_ALLOW_HEADERS
     assert params["gatewayresponse.header.Content-Type"] == "'application/json'"
+    assert params["gatewayresponse.header.Cache-Control"] == "'no-store'"
     assert gateway_response.get("statusCode") == status
     template = gateway_response["responseTemplates"]["application/json"]
     if detail is None:
         # $context.error.messageString is a quoted JSON string: substituting it yields valid JSON.
         assert json.loads(template.replace("$context.error.messageString", '"Missing thing"')) == {
-            "detail": "Missing thing"
+            "detail": "Missing thing",
+            "code": code,
         }
     else:
-        assert json.loads(template) == {"detail": detail}
+        assert json.loads(template) == {"detail": detail, "code": code}
 
 
 # ---------------------------------------------------------------- functions, layer, schedule

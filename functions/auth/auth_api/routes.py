@@ -23,6 +23,7 @@ from auth_api.services import account, passwords, signin
 from farm_erp.api import Conn, Info, SignedIn, secret_fields
 from farm_erp.fields import Id
 from farm_erp.lists import Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["auth"])
 
@@ -35,13 +36,19 @@ async def arrival() -> float:
 Arrival = Annotated[float, Depends(arrival)]
 
 
-@router.post("/auth/login", response_model=TokenPair)
+@router.post(
+    "/auth/login", response_model=TokenPair, responses=codes(401, "invalid_credentials") | codes(429, "rate_limited")
+)
 async def login(body: LoginIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Sign in with email and password."""
     return signin.login(conn, body.email, body.password, info)
 
 
-@router.post("/auth/refresh", response_model=TokenPair)
+@router.post(
+    "/auth/refresh",
+    response_model=TokenPair,
+    responses=codes(401, "invalid_refresh_token") | codes(429, "rate_limited"),
+)
 async def refresh(body: RefreshIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Exchange a refresh token for a new token pair."""
     return signin.refresh(conn, body.refresh_token, info)
@@ -57,13 +64,13 @@ async def logout(
     signin.logout(conn, principal, all_sessions)
 
 
-@router.get("/auth/me", response_model=MeOut)
+@router.get("/auth/me", response_model=MeOut, responses=codes(404, "not_found"))
 async def get_me(principal: SignedIn, conn: Conn) -> dict[str, Any]:
     """Own profile and module access."""
     return account.me(conn, principal.user_id)
 
 
-@router.patch("/auth/me", response_model=MeOut)
+@router.patch("/auth/me", response_model=MeOut, responses=codes(404, "not_found"))
 async def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
     """Edit own profile."""
     return account.update_me(conn, principal, body.changes())
@@ -73,19 +80,20 @@ async def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str,
     "/auth/change-password",
     response_model=TokenPair,
     dependencies=[Depends(secret_fields("access_token", "refresh_token"))],
+    responses=codes(403, "invalid_current_password") | codes(429, "rate_limited"),
 )
 async def change_password(body: ChangePasswordIn, principal: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Change own password; returns a new token pair for this session."""
     return passwords.change_password(conn, principal, body.current_password, body.new_password, info)
 
 
-@router.post("/auth/forgot-password", status_code=202, response_model=Accepted)
+@router.post("/auth/forgot-password", status_code=202, response_model=Accepted, responses=codes(429, "rate_limited"))
 async def forgot_password(arrived: Arrival, body: ForgotPasswordIn, conn: Conn, info: Info) -> dict[str, str]:
     """Request a password-reset mail."""
     return passwords.forgot_password(conn, body.email, info, arrived)
 
 
-@router.post("/auth/reset-password", status_code=204, response_model=None)
+@router.post("/auth/reset-password", status_code=204, response_model=None, responses=codes(429, "rate_limited"))
 async def reset_password(body: ResetPasswordIn, conn: Conn, info: Info) -> None:
     """Set a new password with a reset token."""
     passwords.reset_password(conn, body.token, body.new_password, info)

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from farm_erp import clock, idempotency, snapstart
+from farm_erp import caching, clock, idempotency, openapi, snapstart
 from farm_erp.access import PASSWORD_CHANGE_ROUTES, Subject, can_access
 from farm_erp.audit import Actor
 from farm_erp.callers import live_caller
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 INTERNAL_ERROR = {"detail": "Internal server error"}
-CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "Idempotent-Replayed"]
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "Idempotent-Replayed", "ETag"]
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -260,6 +260,7 @@ class RequestCycle:
             if not msg.get("more_body"):
                 break
         status, headers, chunks = await self._run(scope, body)
+        status, headers, chunks = caching.finish(scope, status, headers, chunks)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
         logger.info(
@@ -417,6 +418,7 @@ def create_app(title: str, routers: Sequence[APIRouter], description: str = "") 
         redoc_url=None,
         openapi_url=None,
     )
+    openapi.install(app)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -10,6 +10,7 @@ from admin_api.schemas.modules import ModuleOut, ModuleUpdate, ModuleUserOut, Ro
 from admin_api.services import modules as service
 from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging, page_of
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["admin: roles and modules"], dependencies=GUARD)
 
@@ -28,7 +29,7 @@ async def list_modules(conn: Conn, admin: Admin, paging: Paging) -> dict[str, An
     return page_of(rows, total, paging)
 
 
-@router.patch("/admin/modules/{key}", response_model=ModuleOut)
+@router.patch("/admin/modules/{key}", response_model=ModuleOut, responses=codes(409, "protected_module"))
 async def update_module(conn: Conn, admin: Admin, key: ModuleKey, body: ModuleUpdate) -> dict[str, Any]:
     """Rename, reorder, enable or disable a module (dashboard and admin stay enabled)."""
     return service.update_module(conn, admin.actor, key, body.changes())

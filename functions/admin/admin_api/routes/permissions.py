@@ -9,6 +9,7 @@ from admin_api.schemas.common import UserId
 from admin_api.schemas.permissions import PermissionsOut, PermissionsReplace
 from admin_api.services import permissions as service
 from farm_erp.api import Conn
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["admin: permissions"], dependencies=GUARD)
 
@@ -19,7 +20,7 @@ async def get_permissions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str
     return service.get_permissions(conn, user_id)
 
 
-@router.put("/admin/permissions/{user_id}", response_model=PermissionsOut)
+@router.put("/admin/permissions/{user_id}", response_model=PermissionsOut, responses=codes(409, "target_is_admin"))
 async def replace_permissions(conn: Conn, admin: Admin, user_id: UserId, body: PermissionsReplace) -> dict[str, Any]:
     """Replace all of the user's grants at once (all or nothing)."""
     return service.replace_permissions(conn, admin.actor, user_id, body.grants)

@@ -11,6 +11,7 @@ from admin_api.services import users as service
 from farm_erp import clock
 from farm_erp.api import Conn, secret_fields
 from farm_erp.lists import Page, Paging, page_of
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["admin: users"], dependencies=GUARD)
 
@@ -34,6 +35,7 @@ async def list_users(
     response_model=UserCreated,
     status_code=201,
     dependencies=[Depends(secret_fields("temporary_password"))],
+    responses=codes(409, "duplicate_email"),
 )
 async def create_user(conn: Conn, admin: Admin, body: UserCreate) -> dict[str, Any]:
     """Create a user with a temporary password, shown once."""
@@ -46,13 +48,19 @@ async def get_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
     return service.get_user(conn, user_id, clock.now())
 
 
-@router.patch("/admin/users/{user_id}", response_model=UserOut)
+@router.patch("/admin/users/{user_id}", response_model=UserOut, responses=codes(409, "self_change", "last_admin"))
 async def update_user(conn: Conn, admin: Admin, user_id: UserId, body: UserUpdate) -> dict[str, Any]:
     """Edit name, role or active flag; deactivation and role changes sign the user out."""
     return service.update_user(conn, admin.actor, user_id, body.changes(), clock.now())
 
 
-@router.delete("/admin/users/{user_id}", status_code=204, response_class=Response, response_model=None)
+@router.delete(
+    "/admin/users/{user_id}",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses=codes(409, "self_change", "last_admin"),
+)
 async def deactivate_user(conn: Conn, admin: Admin, user_id: UserId) -> Response:
     """Deactivate a user (users are never deleted)."""
     service.deactivate_user(conn, admin.actor, user_id, clock.now())

@@ -21,6 +21,7 @@ from biofloc_api.services import costs
 from biofloc_api.services.reports import batch_report
 from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["biofloc: batches"])
 BatchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -39,7 +40,12 @@ async def list_batches(
     return service.list_batches(conn, status, species, tank_id, paging)
 
 
-@router.post("/biofloc/batches", response_model=BatchOut, status_code=201)
+@router.post(
+    "/biofloc/batches",
+    response_model=BatchOut,
+    status_code=201,
+    responses=codes(409, "tank_unavailable", "duplicate_code"),
+)
 async def create_batch(body: BatchCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Stock a batch into an available tank."""
     return service.create_batch(conn, principal, body)
@@ -57,13 +63,17 @@ async def update_batch(batch_id: BatchId, body: BatchUpdate, conn: Conn, princip
     return service.update_batch(conn, principal, batch_id, body)
 
 
-@router.post("/biofloc/batches/{batch_id}/transfer", response_model=BatchOut)
+@router.post(
+    "/biofloc/batches/{batch_id}/transfer",
+    response_model=BatchOut,
+    responses=codes(409, "tank_unavailable", "batch_closed"),
+)
 async def transfer_batch(batch_id: BatchId, body: TransferIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Move the whole batch to another available tank."""
     return service.transfer(conn, principal, batch_id, body)
 
 
-@router.post("/biofloc/batches/{batch_id}/terminate", response_model=BatchOut)
+@router.post("/biofloc/batches/{batch_id}/terminate", response_model=BatchOut, responses=codes(409, "batch_closed"))
 async def terminate_batch(batch_id: BatchId, body: TerminateIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Write the batch off and free its tank."""
     return service.terminate(conn, principal, batch_id, body)
@@ -81,7 +91,12 @@ async def list_costs(batch_id: BatchId, conn: Conn, _: Biofloc, paging: Paging) 
     return costs.list_costs(conn, batch_id, paging)
 
 
-@router.post("/biofloc/batches/{batch_id}/costs", response_model=CostEntryCreated, status_code=201)
+@router.post(
+    "/biofloc/batches/{batch_id}/costs",
+    response_model=CostEntryCreated,
+    status_code=201,
+    responses=codes(409, "negative_cost_total"),
+)
 async def add_cost(batch_id: BatchId, body: CostEntryIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Add a cost entry (a negative amount corrects its category)."""
     return costs.add_entry(conn, principal, batch_id, body)

@@ -18,6 +18,7 @@ from biofloc_api.schemas.events import (
 from biofloc_api.services import events as service
 from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["biofloc: growth and harvest"])
 
@@ -30,7 +31,12 @@ async def list_samplings(
     return service.list_events(conn, "samplings", batch_id, dates, paging)
 
 
-@router.post("/biofloc/samplings", response_model=SamplingCreated, status_code=201)
+@router.post(
+    "/biofloc/samplings",
+    response_model=SamplingCreated,
+    status_code=201,
+    responses=codes(409, "insufficient_fish", "batch_closed"),
+)
 async def create_sampling(body: SamplingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a growth sample; the latest one sets the batch's average weight."""
     return service.create_sampling(conn, principal, body)
@@ -44,7 +50,12 @@ async def list_mortalities(
     return service.list_events(conn, "mortalities", batch_id, dates, paging)
 
 
-@router.post("/biofloc/mortalities", response_model=MortalityOut, status_code=201)
+@router.post(
+    "/biofloc/mortalities",
+    response_model=MortalityOut,
+    status_code=201,
+    responses=codes(409, "insufficient_fish", "batch_closed"),
+)
 async def create_mortality(body: MortalityCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record deaths."""
     return service.create_mortality(conn, principal, body)
@@ -56,7 +67,12 @@ async def list_harvests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, ba
     return service.list_events(conn, "harvests", batch_id, dates, paging)
 
 
-@router.post("/biofloc/harvests", response_model=HarvestCreated, status_code=201)
+@router.post(
+    "/biofloc/harvests",
+    response_model=HarvestCreated,
+    status_code=201,
+    responses=codes(409, "insufficient_fish", "batch_closed"),
+)
 async def create_harvest(body: HarvestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a partial or complete harvest."""
     return service.create_harvest(conn, principal, body)

@@ -9,6 +9,7 @@ from biofloc_api.schemas.feedings import FeedingBulk, FeedingBulkOut, FeedingCre
 from biofloc_api.services import feedings as service
 from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["biofloc: feeding"])
 
@@ -21,13 +22,23 @@ async def list_feedings(
     return service.list_feedings(conn, tank_id, batch_id, dates, paging)
 
 
-@router.post("/biofloc/feedings", response_model=FeedingOut, status_code=201)
+@router.post(
+    "/biofloc/feedings",
+    response_model=FeedingOut,
+    status_code=201,
+    responses=codes(409, "tank_empty", "duplicate_session", "insufficient_stock", "batch_closed"),
+)
 async def create_feeding(body: FeedingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a feeding session and deduct its feed from stock (FIFO)."""
     return service.create_feeding(conn, principal, body)
 
 
-@router.post("/biofloc/feedings/bulk", response_model=FeedingBulkOut, status_code=201)
+@router.post(
+    "/biofloc/feedings/bulk",
+    response_model=FeedingBulkOut,
+    status_code=201,
+    responses=codes(409, "tank_empty", "duplicate_session", "insufficient_stock", "batch_closed"),
+)
 async def create_feedings_bulk(body: FeedingBulk, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record up to 50 sessions at once: all or nothing."""
     return service.create_bulk(conn, principal, body)

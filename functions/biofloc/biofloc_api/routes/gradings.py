@@ -9,6 +9,7 @@ from biofloc_api.schemas.gradings import GradingCreate, GradingCreated, GradingO
 from biofloc_api.services import gradings as service
 from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["biofloc: gradings"])
 
@@ -19,7 +20,12 @@ async def list_gradings(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any
     return service.list_gradings(conn, paging)
 
 
-@router.post("/biofloc/gradings", response_model=GradingCreated, status_code=201)
+@router.post(
+    "/biofloc/gradings",
+    response_model=GradingCreated,
+    status_code=201,
+    responses=codes(409, "tank_unavailable", "count_mismatch", "duplicate_code", "batch_closed"),
+)
 async def create_grading(body: GradingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Split an active batch into two or three child batches."""
     return service.create_grading(conn, principal, body)

@@ -9,6 +9,7 @@ from biofloc_api.schemas.inputs import BioflocItemOut, TankInputCreate, TankInpu
 from biofloc_api.services import inputs as service
 from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["biofloc: tank inputs"])
 
@@ -21,7 +22,9 @@ async def list_inputs(
     return service.list_inputs(conn, tank_id, batch_id, dates, paging)
 
 
-@router.post("/biofloc/tank-inputs", response_model=TankInputOut, status_code=201)
+@router.post(
+    "/biofloc/tank-inputs", response_model=TankInputOut, status_code=201, responses=codes(409, "insufficient_stock")
+)
 async def create_input(body: TankInputCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Record a tank input; an item is taken from stock (FIFO) in the same transaction."""
     return service.create_input(conn, principal, body)

@@ -9,6 +9,7 @@ from biofloc_api.schemas.tanks import AssignmentOut, TankCreate, TankOut, TankUp
 from biofloc_api.services import tanks as service
 from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging
+from farm_erp.openapi import codes
 
 router = APIRouter(tags=["biofloc: tanks"])
 TankId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -28,7 +29,7 @@ async def list_tanks(
     return service.list_tanks(conn, status, is_active, q, paging)
 
 
-@router.post("/biofloc/tanks", response_model=TankOut, status_code=201)
+@router.post("/biofloc/tanks", response_model=TankOut, status_code=201, responses=codes(409, "duplicate_code"))
 async def create_tank(body: TankCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Add a tank."""
     return service.create_tank(conn, principal, body)
@@ -40,13 +41,13 @@ async def get_tank(tank_id: TankId, conn: Conn, _: Biofloc) -> dict[str, Any]:
     return service.get_tank(conn, tank_id)
 
 
-@router.patch("/biofloc/tanks/{tank_id}", response_model=TankOut)
+@router.patch("/biofloc/tanks/{tank_id}", response_model=TankOut, responses=codes(409, "tank_in_use"))
 async def update_tank(tank_id: TankId, body: TankUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
     """Edit a tank (its code is immutable; in_use follows the assignments)."""
     return service.update_tank(conn, principal, tank_id, body)
 
 
-@router.delete("/biofloc/tanks/{tank_id}", status_code=204, response_model=None)
+@router.delete("/biofloc/tanks/{tank_id}", status_code=204, response_model=None, responses=codes(409, "tank_in_use"))
 async def delete_tank(tank_id: TankId, conn: Conn, principal: Biofloc) -> Response:
     """Deactivate an empty tank."""
     service.delete_tank(conn, principal, tank_id)

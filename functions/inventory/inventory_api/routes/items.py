@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from farm_erp.api import Conn
 from farm_erp.lists import NotPaged, Page, Paging, page_of
+from farm_erp.openapi import codes
 from inventory_api.queries import items as queries
 from inventory_api.routes.deps import Caller
 from inventory_api.schemas.common import MAX_ID, PathId
@@ -46,7 +47,7 @@ async def bulk_items(
     return service.bulk(conn, ids, skus, include_lots)
 
 
-@router.post("/inventory/items", response_model=ItemOut, status_code=201)
+@router.post("/inventory/items", response_model=ItemOut, status_code=201, responses=codes(409, "duplicate_sku"))
 async def create_item(body: ItemCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create an item (SKU trimmed and upper-cased, unique)."""
     return service.create_item(conn, who, body.model_dump())
@@ -58,20 +59,32 @@ async def get_item(item_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     return service.get_item(conn, item_id)
 
 
-@router.patch("/inventory/items/{item_id}", response_model=ItemOut)
+@router.patch(
+    "/inventory/items/{item_id}", response_model=ItemOut, responses=codes(409, "duplicate_sku", "item_has_lots")
+)
 async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit an item; its unit is fixed once it has lots."""
     return service.update_item(conn, who, item_id, body.changes())
 
 
-@router.delete("/inventory/items/{item_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/inventory/items/{item_id}",
+    status_code=204,
+    response_class=Response,
+    responses=codes(409, "item_has_stock", "item_reserved", "item_on_open_po"),
+)
 async def deactivate_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
     """Deactivate an item without stock, live reservations or open purchase orders."""
     service.deactivate_item(conn, who, item_id)
     return Response(status_code=204)
 
 
-@router.delete("/inventory/items/{item_id}/permanent", status_code=204, response_class=Response)
+@router.delete(
+    "/inventory/items/{item_id}/permanent",
+    status_code=204,
+    response_class=Response,
+    responses=codes(409, "item_active", "item_has_history"),
+)
 async def delete_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
     """Physically delete an inactive item that never had stock or purchase-order lines."""
     service.delete_item(conn, who, item_id)

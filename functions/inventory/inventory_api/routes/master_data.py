@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging, page_of
+from farm_erp.openapi import codes
 from inventory_api.queries import master_data as queries
 from inventory_api.routes.deps import Caller
 from inventory_api.schemas.common import PathId
@@ -34,19 +35,26 @@ async def list_categories(conn: Conn, who: Caller, paging: Paging, q: Search = N
     return page_of(rows, total, paging)
 
 
-@router.post("/inventory/categories", response_model=CategoryOut, status_code=201)
+@router.post(
+    "/inventory/categories", response_model=CategoryOut, status_code=201, responses=codes(409, "duplicate_name")
+)
 async def create_category(body: CategoryCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a category (names are unique, case-insensitively)."""
     return service.create_category(conn, who, body.model_dump())
 
 
-@router.patch("/inventory/categories/{category_id}", response_model=CategoryOut)
+@router.patch("/inventory/categories/{category_id}", response_model=CategoryOut, responses=codes(409, "duplicate_name"))
 async def update_category(category_id: PathId, body: CategoryUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Rename or describe a category."""
     return service.update_category(conn, who, category_id, body.changes())
 
 
-@router.delete("/inventory/categories/{category_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/inventory/categories/{category_id}",
+    status_code=204,
+    response_class=Response,
+    responses=codes(409, "category_in_use"),
+)
 async def delete_category(category_id: PathId, conn: Conn, who: Caller) -> Response:
     """Delete a category that no item uses."""
     service.delete_category(conn, who, category_id)
@@ -62,7 +70,9 @@ async def list_suppliers(
     return page_of(rows, total, paging)
 
 
-@router.post("/inventory/suppliers", response_model=SupplierOut, status_code=201)
+@router.post(
+    "/inventory/suppliers", response_model=SupplierOut, status_code=201, responses=codes(409, "duplicate_name")
+)
 async def create_supplier(body: SupplierCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a supplier."""
     return service.create_supplier(conn, who, body.model_dump())
@@ -74,7 +84,7 @@ async def get_supplier(supplier_id: PathId, conn: Conn, who: Caller) -> dict[str
     return service.get_supplier(conn, supplier_id)
 
 
-@router.patch("/inventory/suppliers/{supplier_id}", response_model=SupplierOut)
+@router.patch("/inventory/suppliers/{supplier_id}", response_model=SupplierOut, responses=codes(409, "duplicate_name"))
 async def update_supplier(supplier_id: PathId, body: SupplierUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit a supplier."""
     return service.update_supplier(conn, who, supplier_id, body.changes())
@@ -96,19 +106,23 @@ async def list_units(
     return page_of(rows, total, paging)
 
 
-@router.post("/inventory/units", response_model=UnitOut, status_code=201)
+@router.post("/inventory/units", response_model=UnitOut, status_code=201, responses=codes(409, "duplicate_name"))
 async def create_unit(body: UnitCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a unit of measure."""
     return service.create_unit(conn, who, body.model_dump())
 
 
-@router.patch("/inventory/units/{unit_id}", response_model=UnitOut)
+@router.patch(
+    "/inventory/units/{unit_id}", response_model=UnitOut, responses=codes(409, "duplicate_name", "unit_in_use")
+)
 async def update_unit(unit_id: PathId, body: UnitUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit a unit; its category and base factor are fixed once items use it."""
     return service.update_unit(conn, who, unit_id, body.changes())
 
 
-@router.delete("/inventory/units/{unit_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/inventory/units/{unit_id}", status_code=204, response_class=Response, responses=codes(409, "unit_in_use")
+)
 async def delete_unit(unit_id: PathId, conn: Conn, who: Caller) -> Response:
     """Delete a unit that no item uses."""
     service.delete_unit(conn, who, unit_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
+from farm_erp.openapi import codes
 from inventory_api.queries import purchase_orders as queries
 from inventory_api.routes.deps import Caller
 from inventory_api.schemas.common import MAX_ID, PathId
@@ -45,7 +46,9 @@ async def list_pos(
     return page_of(rows, total, paging)
 
 
-@router.post("/inventory/purchase-orders", response_model=PoDetail, status_code=201)
+@router.post(
+    "/inventory/purchase-orders", response_model=PoDetail, status_code=201, responses=codes(409, "duplicate_po_number")
+)
 async def create_po(body: PoCreate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Create a pending purchase order with 1-100 lines."""
     return service.create(conn, who, body.model_dump())
@@ -57,43 +60,71 @@ async def get_po(po_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     return service.detail(conn, po_id)
 
 
-@router.patch("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
+@router.patch(
+    "/inventory/purchase-orders/{po_id}",
+    response_model=PoDetail,
+    responses=codes(409, "invalid_state", "duplicate_po_number"),
+)
 async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit the header (supplier and PO date only while pending)."""
     return service.update(conn, who, po_id, body.changes())
 
 
-@router.post("/inventory/purchase-orders/{po_id}/status", response_model=PoDetail)
+@router.post(
+    "/inventory/purchase-orders/{po_id}/status", response_model=PoDetail, responses=codes(409, "invalid_transition")
+)
 async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Move the order along its state machine (approve, order, cancel, close)."""
     return service.change_status(conn, who, po_id, body.status, body.note)
 
 
-@router.post("/inventory/purchase-orders/{po_id}/lines", response_model=PoDetail)
+@router.post(
+    "/inventory/purchase-orders/{po_id}/lines",
+    response_model=PoDetail,
+    responses=codes(409, "invalid_state", "duplicate_line"),
+)
 async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Add a line to a pending order."""
     return service.add_line(conn, who, po_id, body.model_dump())
 
 
-@router.patch("/inventory/purchase-orders/{po_id}/lines/{line_id}", response_model=PoDetail)
+@router.patch(
+    "/inventory/purchase-orders/{po_id}/lines/{line_id}",
+    response_model=PoDetail,
+    responses=codes(409, "invalid_state", "duplicate_line"),
+)
 async def update_line(po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
     """Edit a line of a pending order."""
     return service.update_line(conn, who, po_id, line_id, body.changes())
 
 
-@router.delete("/inventory/purchase-orders/{po_id}/lines/{line_id}", response_model=PoDetail)
+@router.delete(
+    "/inventory/purchase-orders/{po_id}/lines/{line_id}",
+    response_model=PoDetail,
+    responses=codes(409, "invalid_state", "last_line"),
+)
 async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Remove a line of a pending order (not its last one)."""
     return service.remove_line(conn, who, po_id, line_id)
 
 
-@router.post("/inventory/purchase-orders/{po_id}/receive", response_model=ReceiveOut, status_code=201)
+@router.post(
+    "/inventory/purchase-orders/{po_id}/receive",
+    response_model=ReceiveOut,
+    status_code=201,
+    responses=codes(409, "invalid_state", "over_receipt"),
+)
 async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Receive some or all of the ordered quantities into purchase lots."""
     return service.receive(conn, who, po_id, body.model_dump())
 
 
-@router.post("/inventory/purchase-orders/{po_id}/duplicate", response_model=DuplicateOut, status_code=201)
+@router.post(
+    "/inventory/purchase-orders/{po_id}/duplicate",
+    response_model=DuplicateOut,
+    status_code=201,
+    responses=codes(409, "no_active_items", "duplicate_po_number"),
+)
 async def duplicate(po_id: PathId, conn: Conn, who: Caller, body: DuplicateIn | None = None) -> dict[str, Any]:
     """Copy an order's active-item lines into a new pending order."""
     return service.duplicate(conn, who, po_id, body.model_dump() if body else {})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging, page_of
+from farm_erp.openapi import codes
 from inventory_api.queries import reservations as queries
 from inventory_api.routes.deps import Caller
 from inventory_api.schemas.common import MAX_ID, ModuleKey, PathId
@@ -15,7 +16,12 @@ from inventory_api.services import reservations as service
 router = APIRouter(tags=["inventory: reservations"])
 
 
-@router.post("/inventory/reservations", response_model=ReservationOut, status_code=201)
+@router.post(
+    "/inventory/reservations",
+    response_model=ReservationOut,
+    status_code=201,
+    responses=codes(409, "insufficient_stock"),
+)
 async def create_reservation(body: ReservationIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Reserve available stock for duration_hours (1-720, default 24)."""
     return service.create(conn, who, body.model_dump())
@@ -41,13 +47,21 @@ async def get_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> di
     return service.get(conn, reservation_id)
 
 
-@router.post("/inventory/reservations/{reservation_id}/cancel", response_model=ReservationOut)
+@router.post(
+    "/inventory/reservations/{reservation_id}/cancel",
+    response_model=ReservationOut,
+    responses=codes(409, "invalid_state"),
+)
 async def cancel_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Release a pending reservation."""
     return service.cancel(conn, who, reservation_id)
 
 
-@router.post("/inventory/reservations/{reservation_id}/confirm", response_model=ConfirmOut)
+@router.post(
+    "/inventory/reservations/{reservation_id}/confirm",
+    response_model=ConfirmOut,
+    responses=codes(409, "invalid_state", "reservation_expired", "insufficient_stock"),
+)
 async def confirm_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     """Consume a live reservation's quantity FIFO."""
     return service.confirm(conn, who, reservation_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
+from farm_erp.openapi import codes
 from inventory_api.queries import stock as queries
 from inventory_api.routes.deps import Caller
 from inventory_api.schemas.common import MAX_ID, ModuleKey
@@ -35,19 +36,30 @@ async def add_stock(body: StockAddIn, conn: Conn, who: Caller) -> dict[str, Any]
     return service.add(conn, who, body.model_dump())
 
 
-@router.post("/inventory/stock/use", response_model=StockUseOut)
+@router.post(
+    "/inventory/stock/use", response_model=StockUseOut, responses=codes(409, "insufficient_stock", "insufficient_lot")
+)
 async def use_stock(body: StockUseIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
     return service.use(conn, who, body.model_dump())
 
 
-@router.post("/inventory/stock/use-multi", response_model=UseMultiOut)
+@router.post(
+    "/inventory/stock/use-multi",
+    response_model=UseMultiOut,
+    responses=codes(409, "insufficient_stock", "insufficient_lot"),
+)
 async def use_multi(body: UseMultiIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Consume several distinct items at once: all lines or none."""
     return service.use_multi(conn, who, body.model_dump())
 
 
-@router.post("/inventory/stock/adjustments", response_model=AdjustmentResult, status_code=201)
+@router.post(
+    "/inventory/stock/adjustments",
+    response_model=AdjustmentResult,
+    status_code=201,
+    responses=codes(409, "insufficient_stock", "insufficient_lot", "reserved_stock"),
+)
 async def create_adjustment(body: AdjustmentIn, conn: Conn, who: Caller) -> dict[str, Any]:
     """Increase, decrease or recount an item's stock, with a reason."""
     return service.adjust(conn, who, body.model_dump())
