@@ -5,7 +5,16 @@ import warnings
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 
 # FastAPI wraps each body or response type as Annotated[Model, Field(alias=<parameter>)] for a TypeAdapter, where
@@ -70,6 +79,23 @@ def bounded(places: int, gt: Decimal | None, ge: Decimal | None, lt: Decimal | N
     return AfterValidator(check)
 
 
+def number_doc(places: int, gt: Decimal | None, ge: Decimal | None, lt: Decimal | None) -> Any:
+    """The documented schema of a bounded decimal input: a plain number with the bounds of the rounded value.
+
+    A numeric string is accepted too, but JSON Schema cannot bound a string's value, so the document does not offer
+    it (pydantic's own schema would add an unbounded string pattern: a schema that accepts what the API refuses).
+    """
+    schema: dict[str, Any] = {"type": "number"}
+    if gt is not None:
+        schema["minimum"] = float(gt + _QUANTA[places])  # the least value still above `gt` once rounded
+    elif ge is not None:
+        schema["minimum"] = float(ge)
+    if lt is not None:
+        schema["exclusiveMaximum"] = float(lt)
+    schema["description"] = f"Rounded half-up to {places} decimals (a numeric string is accepted too)"
+    return WithJsonSchema(schema)
+
+
 # Output types: Decimal in Python, fixed-scale string in JSON.
 QtyOut = Annotated[Decimal, _out(QTY)]
 UnitCostOut = Annotated[Decimal, _out(UNIT_COST)]
@@ -98,20 +124,54 @@ def decimal_in(
         Decimal,
         Field(gt=low, ge=floor, lt=top, allow_inf_nan=False),
         bounded(places, low, floor, top),
+        number_doc(places, low, floor, top),
     ]
 
 
 _ZERO = Decimal(0)
 _FINITE: dict[str, Any] = {"allow_inf_nan": False}
-PositiveQty = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(QTY, _ZERO, None, MAX_NUMBER)]
-NonNegativeQty = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, **_FINITE), bounded(QTY, None, _ZERO, MAX_NUMBER)]
-UnitCostIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, **_FINITE), bounded(UNIT_COST, None, _ZERO, MAX_NUMBER)]
-MoneyIn = Annotated[Decimal, Field(ge=0, lt=MAX_NUMBER, **_FINITE), bounded(MONEY, None, _ZERO, MAX_NUMBER)]
-SignedMoneyIn = Annotated[
-    Decimal, Field(gt=-MAX_NUMBER, lt=MAX_NUMBER, **_FINITE), bounded(MONEY, -MAX_NUMBER, None, MAX_NUMBER)
+PositiveQty = Annotated[
+    Decimal,
+    Field(gt=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(QTY, _ZERO, None, MAX_NUMBER),
+    number_doc(QTY, _ZERO, None, MAX_NUMBER),
 ]
-PositiveGrams = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(GRAMS, _ZERO, None, MAX_NUMBER)]
-PositiveKg = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(KG, _ZERO, None, MAX_NUMBER)]
+NonNegativeQty = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(QTY, None, _ZERO, MAX_NUMBER),
+    number_doc(QTY, None, _ZERO, MAX_NUMBER),
+]
+UnitCostIn = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(UNIT_COST, None, _ZERO, MAX_NUMBER),
+    number_doc(UNIT_COST, None, _ZERO, MAX_NUMBER),
+]
+MoneyIn = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(MONEY, None, _ZERO, MAX_NUMBER),
+    number_doc(MONEY, None, _ZERO, MAX_NUMBER),
+]
+SignedMoneyIn = Annotated[
+    Decimal,
+    Field(gt=-MAX_NUMBER, lt=MAX_NUMBER, **_FINITE),
+    bounded(MONEY, -MAX_NUMBER, None, MAX_NUMBER),
+    number_doc(MONEY, -MAX_NUMBER, None, MAX_NUMBER),
+]
+PositiveGrams = Annotated[
+    Decimal,
+    Field(gt=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(GRAMS, _ZERO, None, MAX_NUMBER),
+    number_doc(GRAMS, _ZERO, None, MAX_NUMBER),
+]
+PositiveKg = Annotated[
+    Decimal,
+    Field(gt=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(KG, _ZERO, None, MAX_NUMBER),
+    number_doc(KG, _ZERO, None, MAX_NUMBER),
+]
 
 
 def text(max_length: int, min_length: int = 1) -> Any:
@@ -143,7 +203,10 @@ class StrictModel(DeferredModel):
 
 
 class PatchModel(StrictModel):
-    """PATCH bodies: partial, but an empty body is 422 (docs/rules.md: Conventions)."""
+    """PATCH bodies: partial, but an empty body is 422 (docs/rules.md: Conventions); the schema says so
+    (minProperties)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     def changes(self) -> dict[str, Any]:
         """The fields the client actually sent."""

@@ -104,8 +104,8 @@ class DateRange:
 
 
 async def _dates(
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    from_: Annotated[date | None, Query(alias="from", description="First day, included; not after `to` (422)")] = None,
+    to: Annotated[date | None, Query(description="Last day, included")] = None,
 ) -> DateRange:
     return DateRange(from_, to)
 

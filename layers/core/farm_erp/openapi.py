@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.dependencies.models import Dependant
-    from fastapi.routing import APIRoute
 
 CODES_KEY = "x-codes"
 # Component names every function defines identically (the merged document keeps them un-prefixed).
@@ -193,7 +192,7 @@ def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
         yield from _calls(dep)
 
 
-def _complete(op: dict[str, Any], route: APIRoute, method: str) -> None:
+def _complete(op: dict[str, Any], route: Any, method: str) -> None:
     from farm_erp import api, caching
     from farm_erp.access import PASSWORD_CHANGE_ROUTES
 

@@ -9,20 +9,21 @@ from admin_api.schemas.common import ModuleKey
 from admin_api.schemas.modules import ModuleOut, ModuleUpdate, ModuleUserOut, RoleOut
 from admin_api.services import modules as service
 from farm_erp.api import Conn
+from farm_erp.caching import REFERENCE_DATA
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 
 router = APIRouter(tags=["admin: roles and modules"], dependencies=GUARD)
 
 
-@router.get("/admin/roles", response_model=Page[RoleOut])
+@router.get("/admin/roles", response_model=Page[RoleOut], dependencies=REFERENCE_DATA)
 async def list_roles(conn: Conn, admin: Admin, paging: Paging) -> dict[str, Any]:
     """The roles (seeded; no CRUD)."""
     rows, total = service.list_roles(conn, paging.limit, paging.offset)
     return page_of(rows, total, paging)
 
 
-@router.get("/admin/modules", response_model=Page[ModuleOut])
+@router.get("/admin/modules", response_model=Page[ModuleOut], dependencies=REFERENCE_DATA)
 async def list_modules(conn: Conn, admin: Admin, paging: Paging) -> dict[str, Any]:
     """Every module, disabled ones included, in sidebar order."""
     rows, total = service.list_modules(conn, paging.limit, paging.offset)

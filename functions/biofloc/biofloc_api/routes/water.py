@@ -14,7 +14,9 @@ from biofloc_api.schemas.water import (
     WaterTestOut,
 )
 from biofloc_api.services import water as service
+from biofloc_api.water import PARAMETERS
 from farm_erp.api import Conn
+from farm_erp.caching import REFERENCE_DATA
 from farm_erp.lists import Dates, Page, Paging
 
 router = APIRouter(tags=["biofloc: water"])
@@ -38,7 +40,7 @@ async def water_status(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]
     return service.water_status(conn, paging)
 
 
-@router.get("/biofloc/water-thresholds", response_model=Page[ThresholdOut])
+@router.get("/biofloc/water-thresholds", response_model=Page[ThresholdOut], dependencies=REFERENCE_DATA)
 async def list_thresholds(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any]:
     """The three-band table of every water parameter."""
     return service.list_thresholds(conn, paging)
@@ -46,7 +48,12 @@ async def list_thresholds(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, A
 
 @router.put("/biofloc/water-thresholds/{parameter}", response_model=ThresholdOut)
 async def put_threshold(
-    parameter: Annotated[str, Path(max_length=40)], body: ThresholdIn, conn: Conn, principal: Biofloc
+    parameter: Annotated[
+        str, Path(max_length=40, json_schema_extra={"enum": list(PARAMETERS)}, description="Unknown names are 404")
+    ],
+    body: ThresholdIn,
+    conn: Conn,
+    principal: Biofloc,
 ) -> dict[str, Any]:
     """Set the bands of one parameter."""
     return service.put_threshold(conn, principal, parameter, body)

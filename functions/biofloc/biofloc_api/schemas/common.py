@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from farm_erp.fields import MAX_NUMBER, DensityOut, bounded
+from farm_erp.fields import MAX_NUMBER, DensityOut, bounded, number_doc
 
 # Tank and batch codes are stored upper-case; child batches append "-{label}", so inputs stay shorter.
 TankCode = Annotated[
@@ -39,9 +39,30 @@ Text255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 _FINITE: dict[str, Any] = {"allow_inf_nan": False}
 _ZERO = Decimal(0)
 _MILLION = Decimal(1_000_000)
+_LENGTH = Decimal(100_000)
 # The bounds hold for the rounded value too (farm_erp.fields.bounded): "0.001" litres is not a capacity.
-Litres = Annotated[Decimal, Field(gt=0, lt=MAX_NUMBER, **_FINITE), bounded(2, _ZERO, None, MAX_NUMBER)]
+Litres = Annotated[
+    Decimal,
+    Field(gt=0, lt=MAX_NUMBER, **_FINITE),
+    bounded(2, _ZERO, None, MAX_NUMBER),
+    number_doc(2, _ZERO, None, MAX_NUMBER),
+]
 # Measured values and band bounds (3 decimals; non-negative measurements are checked per field).
-Measure = Annotated[Decimal, Field(ge=0, lt=_MILLION, **_FINITE), bounded(3, None, _ZERO, _MILLION)]
-Bound = Annotated[Decimal, Field(gt=-_MILLION, lt=_MILLION, **_FINITE), bounded(3, -_MILLION, None, _MILLION)]
-Length = Annotated[Decimal, Field(gt=0, lt=Decimal(100_000), **_FINITE), bounded(3, _ZERO, None, Decimal(100_000))]
+Measure = Annotated[
+    Decimal,
+    Field(ge=0, lt=_MILLION, **_FINITE),
+    bounded(3, None, _ZERO, _MILLION),
+    number_doc(3, None, _ZERO, _MILLION),
+]
+Bound = Annotated[
+    Decimal,
+    Field(gt=-_MILLION, lt=_MILLION, **_FINITE),
+    bounded(3, -_MILLION, None, _MILLION),
+    number_doc(3, -_MILLION, None, _MILLION),
+]
+Length = Annotated[
+    Decimal,
+    Field(gt=0, lt=_LENGTH, **_FINITE),
+    bounded(3, _ZERO, None, _LENGTH),
+    number_doc(3, _ZERO, None, _LENGTH),
+]

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from farm_erp.api import Conn
+from farm_erp.caching import REFERENCE_DATA
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import master_data as queries
@@ -28,7 +29,7 @@ router = APIRouter(tags=["inventory: master data"])
 Search = Annotated[str | None, Query(max_length=100)]
 
 
-@router.get("/inventory/categories", response_model=Page[CategoryOut])
+@router.get("/inventory/categories", response_model=Page[CategoryOut], dependencies=REFERENCE_DATA)
 async def list_categories(conn: Conn, who: Caller, paging: Paging, q: Search = None) -> dict[str, Any]:
     """Categories with their item counts."""
     rows, total = queries.list_categories(conn, q, paging.limit, paging.offset)
@@ -97,7 +98,7 @@ async def deactivate_supplier(supplier_id: PathId, conn: Conn, who: Caller) -> R
     return Response(status_code=204)
 
 
-@router.get("/inventory/units", response_model=Page[UnitOut])
+@router.get("/inventory/units", response_model=Page[UnitOut], dependencies=REFERENCE_DATA)
 async def list_units(
     conn: Conn, who: Caller, paging: Paging, category: UnitCategory | None = None, is_active: bool | None = None
 ) -> dict[str, Any]:
