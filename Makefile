@@ -10,7 +10,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/core/require
 PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null) python3 python3.11; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help venv dev digest test test-fast fuzz lint format typecheck build validate verify-build bench clean
+CLIENT := clients/typescript
+NODE_STAMP := $(CLIENT)/node_modules/.installed-$(shell sha1sum $(CLIENT)/package-lock.json | cut -c1-12)
+
+.PHONY: help venv dev digest test test-fast fuzz lint format typecheck build validate verify-build bench clean openapi \
+	client client-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -30,7 +34,7 @@ dev: $(STAMP) ## serve the whole API on http://127.0.0.1:$${PORT:-3000} with an 
 digest: $(STAMP) ## run the morning digest once now, against the same database (mails in .local/outbox/)
 	$(PY) -m local digest
 
-test: $(STAMP) lint verify-build ## lint, the built artifacts (verify-build), then every other test
+test: $(STAMP) lint client-check verify-build ## lint, the typed client, the built artifacts (verify-build), then every other test
 	$(PY) -m pytest -n 2 --dist loadfile -m "not build"
 
 test-fast: $(STAMP) ## unit and integration tests only
@@ -66,6 +70,25 @@ build: $(STAMP) validate ## sam build, then compile the bytecode into the artifa
 verify-build: $(STAMP) ## build functions + layer for this CPU and run them as Lambda would (one real flow)
 	$(PY) -m local.artifact
 	$(PY) -m pytest tests/build -m build
+
+$(NODE_STAMP): $(CLIENT)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (>= 18)"; exit 1; }
+	cd $(CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f $(CLIENT)/node_modules/.installed-* && touch $@
+
+openapi: $(STAMP) ## write docs/openapi.json (the merged OpenAPI of every function) from the code
+	$(PY) -m local.openapi
+
+client: openapi $(NODE_STAMP) ## docs/openapi.json, then the TypeScript types clients/typescript/farm-erp.d.ts
+	cd $(CLIENT) && npx --no-install openapi-typescript ../../docs/openapi.json --output farm-erp.d.ts
+
+client-check: $(STAMP) $(NODE_STAMP) ## fail unless docs/openapi.json and farm-erp.d.ts are current and example.ts compiles (tsc --strict)
+	$(PY) -m local.openapi --check
+	cd $(CLIENT) && npx --no-install openapi-typescript ../../docs/openapi.json --output .farm-erp.check.d.ts >/dev/null \
+		&& { cmp -s farm-erp.d.ts .farm-erp.check.d.ts || { rm -f .farm-erp.check.d.ts; \
+		echo "$(CLIENT)/farm-erp.d.ts is not current: run \`make client\`"; exit 1; }; } && rm -f .farm-erp.check.d.ts
+	cd $(CLIENT) && npx --no-install tsc --strict --noEmit --target es2022 --module es2022 --moduleResolution bundler \
+		--lib es2022,dom example.ts
 
 # `make bench SCALE=10` also grows every volume table to 10x and prints the main routes at 1x and 10x side by side;
 # ARGS passes any other option through (`make bench ARGS="--skip-load --samples 9"`). make itself rejects

@@ -48,7 +48,7 @@ def main() -> None:
         parser.error("--scale must be 1 or more")
     started = time.perf_counter()
 
-    from bench import coldstart, gateway_load, report, routes, seed, sqlcount, warm
+    from bench import coldstart, gateway_load, report, revalidation, routes, seed, sqlcount, warm
 
     _, url = env.start_database()
     print("seeding users only..." if args.cold_only else "seeding (bulk SQL)...", flush=True)
@@ -98,6 +98,9 @@ def main() -> None:
 
     results["caller_check"] = access_check.measure(seeded.users["reader_token"])
 
+    print("revalidation (ETag / 304)...", flush=True)
+    results["revalidation"] = revalidation.run(gateway, admin_token)
+
     print("cold starts...", flush=True)
     # Measure what `make build` deploys: the project's modules with their bytecode compiled (the venv's packages
     # already have theirs), so a cold start pays for importing, not for compiling.
@@ -133,6 +136,7 @@ def main() -> None:
     report.write(results, env.ROOT / "bench" / "results.json")
     print(report.render(results))
     print(access_check.render(results["caller_check"]))
+    print(revalidation.render(results["revalidation"]))
 
 
 def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any) -> tuple[list[Any], list[Any]]:

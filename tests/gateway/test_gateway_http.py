@@ -58,3 +58,30 @@ def test_docs_merge_every_function(live_gateway: LiveGateway, db_url: str) -> No
         assert "swagger-ui" in http.get("/docs").text
         doc: dict[str, Any] = http.get("/openapi.json").json()
         assert "/ping" in doc["paths"] and "/health" in doc["paths"]
+
+
+def test_etag_revalidation_over_http(live_gateway: LiveGateway, sql: Any) -> None:
+    """Through uvicorn, the gateway and a worker process: 304 without a body, ETag readable by a browser (CORS)."""
+    from tests.support.factories import create_user, token_for
+
+    token = token_for(sql, create_user(sql, "cache@farm.test", role="admin"))
+    auth = {"Authorization": f"Bearer {token}", "Origin": "http://app.farm"}
+    with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
+        first = http.get("/inventory/units", headers=auth)
+        assert first.status_code == 200
+        etag = first.headers["etag"]
+        assert first.headers["cache-control"] == "private, max-age=60"
+        assert "ETag" in [h.strip() for h in first.headers["access-control-expose-headers"].split(",")]
+        again = http.get("/inventory/units", headers={**auth, "If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+        assert again.headers["cache-control"] == "private, max-age=60"
+        assert "content-length" not in again.headers or again.headers["content-length"] == "0"
+        stale = http.get("/auth/me", headers={**auth, "If-None-Match": etag})
+        assert stale.status_code == 200 and stale.headers["cache-control"] == "private, no-cache"
+        preflight = http.options(
+            "/inventory/units",
+            headers={"Origin": "http://app.farm", "Access-Control-Request-Headers": "if-none-match"},
+        )
+        assert "If-None-Match" in preflight.headers["access-control-allow-headers"]
