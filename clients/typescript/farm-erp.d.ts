@@ -3262,7 +3262,7 @@ export interface components {
         };
         /**
          * HarvestCreated
-         * @description Spec §2 "201 + batch": the new harvest with its batch added.
+         * @description The new harvest with its batch added (a harvest changes the batch, so the client gets both).
          */
         biofloc__HarvestCreated: {
             /** Id */
@@ -3732,7 +3732,7 @@ export interface components {
         };
         /**
          * SamplingCreated
-         * @description Spec §2 "201 + batch": the new sampling with its batch added.
+         * @description The new sampling with its batch added (a sampling changes the batch, so the client gets both).
          */
         biofloc__SamplingCreated: {
             /** Id */
