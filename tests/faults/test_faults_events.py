@@ -16,7 +16,7 @@ import pytest
 from farm_erp import clock
 from local.invokers import load_handler
 from local.lambda_context import LambdaContext
-from local.server import merged_openapi
+from local.openapi import merged as merged_openapi
 from local.template_routes import ApiConfig, Function, api_config
 from tests.support.client import ApiClient
 from tests.support.factories import create_user, token_for

@@ -27,7 +27,7 @@ from farm_erp.access import GRANTABLE_MODULES, Subject, build_policy, can_access
 from farm_erp.settings import get_settings
 from local.gateway import API_ID, Gateway
 from local.invokers import InProcessInvoker
-from local.server import merged_openapi
+from local.openapi import merged as merged_openapi
 from local.template_routes import ApiConfig, match
 from tests.gateway.authz_matrix import CROSS_MODULE, MATRIX, PASSWORD_CHANGE_EXEMPT, A, P, R, S, W
 from tests.support.client import ApiClient, Response
