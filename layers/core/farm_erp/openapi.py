@@ -23,8 +23,6 @@ import http
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.dependencies.models import Dependant
@@ -95,33 +93,6 @@ CODES: dict[str, str] = {
 }
 
 
-class ErrorOut(BaseModel):
-    """Every error but 422: a sentence for people (`detail`) and a stable value for programs (`code`)."""
-
-    model_config = ConfigDict(extra="allow", title="ErrorOut")
-
-    detail: str
-    code: str = Field(description="One of the values the operation lists for this status")
-    errors: list[dict[str, Any]] | None = Field(None, description="Per-line details (insufficient_stock, over_receipt)")
-    retry_after: int | None = Field(None, description="Seconds to wait (rate_limited)")
-
-
-class FieldError(BaseModel):
-    model_config = ConfigDict(title="FieldError")
-
-    loc: list[str | int] = Field(description='Where: ["body", field, ...], ["query", name], ["path", name], ...')
-    msg: str
-    type: str
-
-
-class ValidationErrorOut(BaseModel):
-    """422: the request is malformed or breaks a rule; one entry per problem."""
-
-    model_config = ConfigDict(title="ValidationErrorOut")
-
-    detail: list[FieldError]
-
-
 def codes(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
     """A route's own error codes for `status` (combine with `|`), on top of those every route gets."""
     unknown = [n for n in names if n not in CODES]
@@ -152,6 +123,8 @@ def document(app: FastAPI) -> dict[str, Any]:
         if route is not None and route.include_in_schema:
             for method in sorted(route.methods):
                 _complete(doc["paths"][route.path_format][method.lower()], route, method)
+    from farm_erp.error_models import ErrorOut, ValidationErrorOut
+
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for model in (ErrorOut, ValidationErrorOut):
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
