@@ -2540,6 +2540,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Daily Digest */
+            daily_digest: boolean;
             /** Modules */
             modules: components["schemas"]["auth__ModuleAccess"][];
         };
@@ -2547,6 +2549,8 @@ export interface components {
         auth__MeUpdate: {
             /** Full Name */
             full_name?: string | null;
+            /** Daily Digest */
+            daily_digest?: boolean | null;
         };
         /** ModuleAccess */
         auth__ModuleAccess: {
