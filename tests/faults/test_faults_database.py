@@ -108,7 +108,7 @@ def test_uncached_token_while_database_down_is_a_clean_gateway_500(
 ) -> None:
     """The authorizer cannot check the session: API Gateway answers its 500 gateway response, no internals."""
     r = api.get("/inventory/items", token=admin_token)
-    assert r.json() == {"detail": "Internal server error"}
+    assert r.json() == {"detail": "Internal server error", "code": "internal_error"}
     assert r.status_code == 500
 
 
