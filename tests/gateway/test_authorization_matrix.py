@@ -234,7 +234,7 @@ def test_cross_module_paths_are_refused_by_the_gateway(
     api = ApiClient(Gateway(config, recorder))
     token = token_for(sql, create_user(sql, "caller@farm.test", grants=grants))
     r = api.request(method, path, json={} if method in ("PUT", "PATCH") else None, token=token)
-    assert (r.status_code, r.json()) == (403, {"detail": "Forbidden"})  # the gateway's own answer
+    assert (r.status_code, r.json()) == (403, {"detail": "Forbidden", "code": "forbidden"})  # the gateway's own answer
     assert recorder.take() == [config.authorizer.logical_id]  # no module function ran
 
 
