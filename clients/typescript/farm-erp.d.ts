@@ -849,7 +849,8 @@ export interface paths {
         };
         /**
          * Bulk Items
-         * @description Active items by `ids=1,2` and/or `skus=A,B` (up to 100 each), with what was not found.
+         * @description Active items by `ids=1,2` and/or `skus=A,B` (up to 100 each), with what was not found. Not a paged list:
+         *     `page`/`limit` are 422.
          */
         get: operations["bulk_items_inventory_items_bulk_get"];
         put?: never;
@@ -12603,7 +12604,10 @@ export interface operations {
     };
     list_thresholds_biofloc_water_thresholds_get: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                limit?: number;
+            };
             header?: {
                 /** @description The ETag of a stored answer: 304 without a body while it is still current */
                 "If-None-Match"?: string;
@@ -12639,6 +12643,15 @@ export interface operations {
             };
             401: components["responses"]["Error401_not_authenticated"];
             403: components["responses"]["Error403_forbidden_module_disabled_module_forbidden_password_change_required"];
+            /** @description Validation error: the request is malformed or breaks a rule (one entry per problem) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
             429: components["responses"]["Error429_throttled"];
             503: components["responses"]["Error503_database_timeout_database_unavailable"];
         };
