@@ -13,18 +13,14 @@ The route still runs: a 304 saves the transfer and the client's parsing, not the
 hash of the answer, so the answer must exist to be compared).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI inspects reference_data's annotations at import.
 import hashlib
 import re
 from collections.abc import Set
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Depends, Request
 from starlette.types import Scope
-
-if TYPE_CHECKING:
-    from fastapi.routing import APIRoute
 
 PER_USER = "private, no-cache"
 REFERENCE = "private, max-age=60"
@@ -89,7 +85,7 @@ def finish(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], chunks
 # --- the contract (farm_erp.openapi) ----------------------------------------------------------------------------
 
 
-def document(op: dict[str, Any], route: APIRoute, calls: Set[Any]) -> None:
+def document(op: dict[str, Any], route: Any, calls: Set[Any]) -> None:
     """A GET operation's ETag, Cache-Control, If-None-Match and 304."""
     cache = REFERENCE if reference_data in calls else PER_USER
     headers = {

@@ -1,8 +1,6 @@
 """The error models of the OpenAPI document (farm_erp.openapi). A module of their own, imported only when the
 document is built: defining pydantic models costs milliseconds that a Lambda cold start should not pay."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class ErrorOut(BaseModel):
     """Every error but 422: a sentence for people (`detail`) and a stable value for programs (`code`)."""
 
-    model_config = ConfigDict(extra="allow", title="ErrorOut")
+    model_config = ConfigDict(extra="allow", title="ErrorOut", defer_build=True)
 
     detail: str
     code: str = Field(description="One of the values the operation lists for this status")
@@ -20,7 +18,7 @@ class ErrorOut(BaseModel):
 
 
 class FieldError(BaseModel):
-    model_config = ConfigDict(title="FieldError")
+    model_config = ConfigDict(title="FieldError", defer_build=True)
 
     loc: list[str | int] = Field(description='Where: ["body", field, ...], ["query", name], ["path", name], ...')
     msg: str
@@ -30,6 +28,6 @@ class FieldError(BaseModel):
 class ValidationErrorOut(BaseModel):
     """422: the request is malformed or breaks a rule; one entry per problem."""
 
-    model_config = ConfigDict(title="ValidationErrorOut")
+    model_config = ConfigDict(title="ValidationErrorOut", defer_build=True)
 
     detail: list[FieldError]
