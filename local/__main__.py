@@ -10,14 +10,30 @@ import json
 import logging
 import os
 import secrets
+import signal
 from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
 
 import psycopg
 from psycopg.rows import dict_row
 
 from local.template_routes import ROOT, api_config
 
-STATE = ROOT / ".local"
+# Local state (data directory, signing key, mail outbox); LOCAL_STATE_DIR moves it (tests run a second stack).
+STATE = Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local")
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a process manager, `kill`) ends the stack as Ctrl-C does: the servers stop, the containers exit
+    and the embedded PostgreSQL is stopped by its exit hook. Python's default for SIGTERM is to die at once, which
+    skips the hook and leaves PostgreSQL running. uvicorn re-raises the signal after its own shutdown, which lands
+    here."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _jwt_secret() -> str:
@@ -108,6 +124,7 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--containers", type=int, default=int(os.environ.get("LOCAL_CONTAINERS", "4")))
     args = parser.parse_args()
+    _exit_on_sigterm()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.command == "digest":
         raise SystemExit(run_digest())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 import uuid
@@ -37,11 +38,16 @@ class Invoker(Protocol):
 
 
 class FunctionError(Exception):
-    """The function raised instead of returning; `message` is the exception's text (e.g. "Unauthorized")."""
+    """The function raised instead of returning, or its container died; `message` is the exception's text (e.g.
+    "Unauthorized")."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class FunctionTimeout(FunctionError):
+    """The invocation ran past the function's timeout."""
 
 
 @dataclass
@@ -64,57 +70,102 @@ class Response:
         return json.loads(self.body or b"null")
 
 
+# The gateway's own answers, as API Gateway names them: default status and message ($context.error.messageString).
+GATEWAY_ERRORS: dict[str, tuple[int, str]] = {
+    "UNAUTHORIZED": (401, "Unauthorized"),
+    "ACCESS_DENIED": (403, "User is not authorized to access this resource with an explicit deny"),
+    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+    "AUTHORIZER_FAILURE": (500, "Internal server error"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, "Internal server error"),
+    "INTEGRATION_FAILURE": (502, "Internal server error"),
+    "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out"),
+}
+
+
 class Gateway:
-    def __init__(self, config: ApiConfig, invoker: Invoker, authorizer_ttl: int | None = None) -> None:
+    def __init__(
+        self,
+        config: ApiConfig,
+        invoker: Invoker,
+        authorizer_ttl: int | None = None,
+        allowed_origins: str | None = None,
+    ) -> None:
         self.config = config
         self.invoker = invoker
         self.ttl = config.authorizer_ttl if authorizer_ttl is None else authorizer_ttl
+        # The AllowedOrigins parameter, from ALLOWED_ORIGINS as the functions read it (else the template default).
+        self.allowed_origins = allowed_origins or os.environ.get("ALLOWED_ORIGINS") or config.allowed_origins
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     # --- responses the gateway makes itself (GatewayResponses in the template) ---------------------------------
 
-    def _cors(self) -> dict[str, str]:
+    def _origin(self, request_origin: str | None) -> str:
+        """API Gateway sends the AllowedOrigins value as it is ('*' or one origin). For a comma-separated list (which
+        the functions accept) the request's origin is echoed when listed, else the first."""
+        listed = [o.strip() for o in self.allowed_origins.split(",") if o.strip()] or ["*"]
+        return request_origin if request_origin in listed else listed[0]
+
+    def _cors(self, request_origin: str | None) -> dict[str, str]:
         return {
-            "Access-Control-Allow-Origin": self.config.allowed_origins.split(",")[0].strip() or "*",
+            "Access-Control-Allow-Origin": self._origin(request_origin),
             "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
             "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
         }
 
-    def _gateway_response(self, status: int, detail: str, code: str) -> Response:
-        headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **self._cors()}
-        return Response(status, headers, json.dumps({"detail": detail, "code": code}).encode())
+    def gateway_response(self, kind: str, origin: str | None = None, status: int | None = None) -> Response:
+        """The answer API Gateway makes for `kind`: the template's GatewayResponse of that type, else its DEFAULT_4XX
+        or DEFAULT_5XX, else API Gateway's built-in `{"message": ...}` without CORS headers."""
+        default_status, message = GATEWAY_ERRORS[kind]
+        status = status or default_status
+        fallback = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        spec = self.config.gateway_responses.get(kind) or self.config.gateway_responses.get(fallback)
+        if spec is None:
+            return Response(status, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode())
+        params = {"AllowedOrigins": self._origin(origin)}
+        headers = {name: _substitute(value, params) for name, value in spec.headers.items()}
+        template = spec.template if spec.template is not None else '{"message":$context.error.messageString}'
+        body = template.replace("$context.error.messageString", json.dumps(message))
+        return Response(spec.status or status, headers, body.encode())
 
     # --- the request path -----------------------------------------------------------------------------------------
 
     def handle(self, req: Request) -> Response:
         headers = {k.lower(): v for k, v in req.headers.items()}
+        origin = headers.get("origin")
         if len(req.body) > MAX_BODY_BYTES:
-            return self._gateway_response(413, "Request too large", "request_too_large")
+            return self.gateway_response("REQUEST_TOO_LARGE", origin)
         if req.method == "OPTIONS":
             return Response(
                 200,
-                {**self._cors(), "Access-Control-Allow-Methods": CORS_ALLOW_METHODS, "Access-Control-Max-Age": "600"},
+                {
+                    **self._cors(origin),
+                    "Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
+                    "Access-Control-Max-Age": "600",
+                },
                 b"",
             )
         found = match(self.config.routes, req.method, req.path)
         if found is None:
-            return self._gateway_response(403, "Missing Authentication Token", "not_found")
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", origin)
         route, path_params = found
         method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{self.config.stage}/{req.method}{req.path}"
         authorizer_ctx: dict[str, Any] | None = None
         if not route.public:
             token = headers.get("authorization")
             if not token:
-                return self._gateway_response(401, "Not authenticated", "not_authenticated")
+                return self.gateway_response("UNAUTHORIZED", origin)
             try:
                 policy = self._policy(token, method_arn)
             except FunctionError as exc:
                 if exc.message == "Unauthorized":
-                    return self._gateway_response(401, "Not authenticated", "not_authenticated")
-                return self._gateway_response(500, "Internal server error", "internal_error")
+                    return self.gateway_response("UNAUTHORIZED", origin)
+                return self.gateway_response("AUTHORIZER_FAILURE", origin)
+            if not _is_policy(policy):
+                return self.gateway_response("AUTHORIZER_CONFIGURATION_ERROR", origin)
             if not policy_allows(policy, method_arn):
-                return self._gateway_response(403, "Forbidden", "forbidden")
+                return self.gateway_response("ACCESS_DENIED", origin)
             authorizer_ctx = {
                 **{k: str(v) for k, v in (policy.get("context") or {}).items()},
                 "principalId": str(policy.get("principalId", "")),
@@ -122,9 +173,11 @@ class Gateway:
         event = self._event(req, headers, route.path, path_params, authorizer_ctx)
         try:
             result = self.invoker.invoke(route.function, event)
+        except FunctionTimeout:
+            return self.gateway_response("INTEGRATION_TIMEOUT", origin)
         except FunctionError:
-            return self._gateway_response(502, "Internal server error", "internal_error")
-        return self._response(result)
+            return self.gateway_response("INTEGRATION_FAILURE", origin)
+        return self._response(result, origin)
 
     def _policy(self, token: str, method_arn: str) -> dict[str, Any]:
         now = time.monotonic()
@@ -188,9 +241,9 @@ class Gateway:
             "isBase64Encoded": bool(req.body) and not is_text,
         }
 
-    def _response(self, result: dict[str, Any]) -> Response:
+    def _response(self, result: dict[str, Any], origin: str | None) -> Response:
         if not isinstance(result, dict) or "statusCode" not in result:
-            return self._gateway_response(502, "Internal server error", "internal_error")
+            return self.gateway_response("INTEGRATION_FAILURE", origin)
         headers: dict[str, str] = {}
         for k, values in (result.get("multiValueHeaders") or {}).items():
             headers[k] = ", ".join(str(v) for v in values)
@@ -200,8 +253,20 @@ class Gateway:
         body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode("utf-8")
         status = int(result["statusCode"])
         if status >= 500 and not body:
-            return self._gateway_response(status, "Internal server error", "internal_error")
+            return self.gateway_response("INTEGRATION_FAILURE", origin, status)
         return Response(status, headers, body)
+
+
+def _is_policy(policy: Any) -> bool:
+    """What API Gateway needs from a TOKEN authorizer: a principal and a policy document."""
+    return isinstance(policy, dict) and "principalId" in policy and isinstance(policy.get("policyDocument"), dict)
+
+
+def _substitute(value: str, params: Mapping[str, str]) -> str:
+    """Fn::Sub over the template parameters the gateway responses use."""
+    for name, param in params.items():
+        value = value.replace("${" + name + "}", param)
+    return value
 
 
 def _is_utf8(body: bytes) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from local.gateway import FunctionError
+from local.gateway import FunctionError, FunctionTimeout
 from local.lambda_context import LambdaContext
 from local.template_routes import ROOT, Function
 
@@ -77,6 +77,7 @@ def _context() -> Any:
 
 class _Worker:
     def __init__(self, fn: Function, env: dict[str, str]) -> None:
+        self.function = fn
         ctx = _context()
         self.pipe, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, fn, env), daemon=True)
@@ -87,11 +88,17 @@ class _Worker:
             raise RuntimeError(f"worker for {fn.logical_id} failed to start")
 
     def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
-        self.pipe.send(event)
-        if not self.pipe.poll(timeout):
-            self.stop()
-            raise FunctionError("Task timed out")
-        kind, value = self.pipe.recv()
+        try:
+            self.pipe.send(event)
+            if not self.pipe.poll(timeout):
+                self.stop()
+                raise FunctionTimeout("Task timed out")
+            kind, value = self.pipe.recv()
+        except (OSError, EOFError):
+            # The container died (killed, out of memory, os._exit) before or while answering: Lambda reports
+            # Runtime.ExitError and starts a fresh container for the next request.
+            self.kill()
+            raise FunctionError("Runtime exited without providing a reason") from None
         if kind == "error":
             raise FunctionError(str(value))
         result: dict[str, Any] = value
@@ -113,6 +120,13 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
 
+    def kill(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.process.kill()
+        self.process.join(timeout=2)
+        with contextlib.suppress(OSError):
+            self.pipe.close()
+
 
 class ProcessPoolInvoker:
     """Each function scales out to `max_containers` worker processes, each with its own database connection,
@@ -128,6 +142,13 @@ class ProcessPoolInvoker:
         self._all: list[_Worker] = []
 
     def _acquire(self, fn: Function) -> _Worker:
+        while True:
+            worker = self._take(fn)
+            if worker.alive():
+                return worker
+            self._retire(worker)  # died while idle: never hand a request to a dead container
+
+    def _take(self, fn: Function) -> _Worker:
         with self._lock:
             idle = self._idle.setdefault(fn.logical_id, queue.LifoQueue())
             spawn = idle.empty() and self._count.get(fn.logical_id, 0) < self.max_containers
@@ -153,8 +174,20 @@ class ProcessPoolInvoker:
             if worker.alive():
                 self._idle[function.logical_id].put(worker)
             else:
-                with self._lock:
-                    self._count[function.logical_id] -= 1
+                self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Forget a dead container; the next request for its function starts a fresh one."""
+        worker.kill()
+        with self._lock:
+            self._count[worker.function.logical_id] -= 1
+            if worker in self._all:
+                self._all.remove(worker)
+
+    def workers(self, logical_id: str) -> list[int]:
+        """The process ids of a function's containers (tests kill one to play a crash)."""
+        with self._lock:
+            return [w.process.pid for w in self._all if w.function.logical_id == logical_id and w.process.pid]
 
     def close(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import anyio
 from starlette.types import Receive, Scope, Send
@@ -58,8 +59,8 @@ class LocalApi:
         path: str = scope["path"]
         method: str = scope["method"]
         if too_large:
-            too_large_body = b'{"detail": "Request too large", "code": "request_too_large"}'
-            resp = Response(413, {"Content-Type": "application/json"}, too_large_body)
+            origin = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"origin"), None)
+            resp = self.gateway.gateway_response("REQUEST_TOO_LARGE", origin)
         elif method == "GET" and (doc_page := docs_pages.page(path)) is not None:
             resp = Response(200, {"Content-Type": doc_page.content_type, **doc_page.headers}, doc_page.body)
         elif method == "GET" and path == "/openapi.json":
@@ -139,6 +140,23 @@ class Scheduler(threading.Thread):
             log.exception("schedule %s at %s failed", fn.logical_id, scheduled)
 
 
+def uvicorn_config(app: LocalApi, host: str, port: int) -> Any:
+    """How the local API is served. No proxy headers: API Gateway's sourceIp is the TCP peer, and X-Forwarded-For
+    is whatever the client wrote (trusting it would let a client pick the IP that login limits and history see)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
 def serve(
     config: ApiConfig,
     port: int,
@@ -153,12 +171,12 @@ def serve(
     import uvicorn
 
     invoker = ProcessPoolInvoker(max_containers=max_containers, env=env)
-    gateway = Gateway(config, invoker, authorizer_ttl=authorizer_ttl)
+    gateway = Gateway(config, invoker, authorizer_ttl=authorizer_ttl, allowed_origins=env.get("ALLOWED_ORIGINS"))
     scheduler = Scheduler(config, invoker)
     if schedule:
         scheduler.start()
     try:
-        uvicorn.run(LocalApi(config, gateway), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Server(uvicorn_config(LocalApi(config, gateway), host, port)).run()
     finally:
         scheduler.stopped.set()
         invoker.close()

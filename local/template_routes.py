@@ -101,6 +101,16 @@ class Route:
 
 
 @dataclass(frozen=True)
+class GatewayResponse:
+    """One of the API's GatewayResponses: status override, headers (quotes removed, `${Param}` kept) and the
+    application/json body template."""
+
+    status: int | None
+    headers: dict[str, str]
+    template: str | None
+
+
+@dataclass(frozen=True)
 class ApiConfig:
     stage: str
     authorizer_ttl: int
@@ -111,6 +121,7 @@ class ApiConfig:
     schedules: dict[str, Function]
     # Logical id -> when its ScheduleV2 event fires (expression and time zone, parameters resolved).
     timetable: dict[str, Schedule] = field(default_factory=dict)
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
 
 
 def _default(params: dict[str, Any], name: str, fallback: Any) -> Any:
@@ -133,6 +144,26 @@ def _resolve(value: Any, params: dict[str, Any]) -> str:
     if isinstance(value, dict) and "Sub" in value and isinstance(value["Sub"], str):
         return re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: param(m.group(1)), value["Sub"])
     return str(value)
+
+
+def _header_value(value: Any) -> str:
+    """`"'application/json'"` or `{"Sub": "'${AllowedOrigins}'"}` → the literal between the quotes."""
+    raw = value.get("Sub", "") if isinstance(value, dict) else value
+    text = str(raw)
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+
+def _gateway_responses(api_props: dict[str, Any]) -> dict[str, GatewayResponse]:
+    out: dict[str, GatewayResponse] = {}
+    for kind, spec in (api_props.get("GatewayResponses") or {}).items():
+        headers = ((spec.get("ResponseParameters") or {}).get("Headers")) or {}
+        status = spec.get("StatusCode")
+        out[str(kind)] = GatewayResponse(
+            status=int(status) if status is not None else None,
+            headers={str(k): _header_value(v) for k, v in headers.items()},
+            template=(spec.get("ResponseTemplates") or {}).get("application/json"),
+        )
+    return out
 
 
 def api_config(path: Path | None = None) -> ApiConfig:
@@ -161,7 +192,8 @@ def api_config(path: Path | None = None) -> ApiConfig:
                     _resolve(ev_props.get("ScheduleExpressionTimezone", "UTC"), params),
                 )
     api: dict[str, Any] = next((r for r in resources.values() if r.get("Type") == "AWS::Serverless::Api"), {})
-    authorizers: dict[str, Any] = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
+    api_props: dict[str, Any] = api.get("Properties") or {}
+    authorizers: dict[str, Any] = (api_props.get("Auth") or {}).get("Authorizers") or {}
     first: dict[str, Any] = next(iter(authorizers.values()), {})
     auth_arn = first.get("FunctionArn", {})
     # `!GetAtt F.Arn` or `!Ref F.Alias` (the alias SAM publishes): either way the function F.
@@ -176,6 +208,7 @@ def api_config(path: Path | None = None) -> ApiConfig:
         authorizer=functions[auth_id or "AuthorizerFunction"],
         schedules=schedules,
         timetable=timetable,
+        gateway_responses=_gateway_responses(api_props),
     )
 
 

@@ -40,8 +40,8 @@ def test_preflight_skips_the_authorizer(live_gateway: LiveGateway, db_url: str) 
 def test_unknown_route_outside_modules(live_gateway: LiveGateway, db_url: str) -> None:
     with httpx.Client(base_url=live_gateway.base_url, timeout=60) as http:
         r = http.get("/nowhere")
-        assert r.status_code == 403
-        assert r.json() == {"detail": "Missing Authentication Token", "code": "not_found"}
+        assert r.status_code == 404  # the template's MISSING_AUTHENTICATION_TOKEN gateway response
+        assert r.json() == {"detail": "Not Found", "code": "not_found"}
 
 
 def test_oversized_body_is_413(live_gateway: LiveGateway, db_url: str) -> None:

@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
+from fastapi import APIRouter
+from fastapi.responses import Response
+
 from farm_erp import clock
-from farm_erp.idempotency import request_hash
+from farm_erp.api import Conn, create_app, lambda_handler
+from farm_erp.db import database
+from farm_erp.idempotency import lock_id, request_hash
 from local.gateway import Gateway
 from local.invokers import InProcessInvoker
+from local.lambda_context import LambdaContext
 from local.template_routes import ApiConfig
 from tests.conftest import UserFactory
 from tests.support.client import ApiClient
-from tests.support.factories import token_for
+from tests.support.factories import DEFAULT_PASSWORD, token_for
 
 PATH = "/inventory/categories"
 
 
-def _claim_in_flight(sql: Any, user_id: int, key: str, body: dict[str, Any], at: datetime) -> None:
-    """What the first of two requests leaves while it is still running: the key claimed, no response yet."""
+@contextmanager
+def _in_flight(db_url: str, user_id: int, key: str) -> Iterator[None]:
+    """What the first of two requests holds while it runs: its transaction's lock on the key."""
+    with psycopg.connect(db_url) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (lock_id(user_id, key),))
+        yield
+        other.rollback()
+
+
+def _old_style_claim(sql: Any, user_id: int, key: str, body: dict[str, Any], at: datetime) -> None:
+    """A row with no answer, as the previous scheme left behind when a request died in flight."""
     sql.execute(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (%s, %s, %s, %s)",
-        (user_id, key, request_hash("POST", PATH, json.dumps(body).encode()), at),
+        (user_id, key, request_hash("POST", PATH, b"", json.dumps(body).encode()), at),
     )
 
 
-def test_replay_mismatch_and_in_flight(api: ApiClient, make_user: UserFactory, sql: Any) -> None:
+def test_replay_mismatch_and_in_flight(api: ApiClient, make_user: UserFactory, sql: Any, db_url: str) -> None:
     clock.freeze(datetime(2025, 5, 1, 9, 0, tzinfo=UTC))
     user_id, token = make_user(grants={"inventory": "write"})
     body = {"name": "Feed"}
@@ -41,22 +59,74 @@ def test_replay_mismatch_and_in_flight(api: ApiClient, make_user: UserFactory, s
     assert other.status_code == 422
     assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
 
-    _claim_in_flight(sql, user_id, "b-1", {"name": "Lime"}, clock.now())
-    busy = api.post(PATH, json={"name": "Lime"}, token=token, headers={"Idempotency-Key": "b-1"})
-    assert busy.status_code == 409
-    assert busy.json()["code"] == "idempotency_in_progress"
-    assert sql.execute("SELECT count(*) AS n FROM categories WHERE name = 'Lime'").fetchone()["n"] == 0
+    with _in_flight(db_url, user_id, "b-1"):
+        busy = api.post(PATH, json={"name": "Lime"}, token=token, headers={"Idempotency-Key": "b-1"})
+        assert busy.status_code == 409
+        assert busy.json()["code"] == "idempotency_in_progress"
+        assert busy.headers["retry-after"] == "1"
+        assert sql.execute("SELECT count(*) AS n FROM categories WHERE name = 'Lime'").fetchone()["n"] == 0
+    # The first attempt is over (its transaction ended without an answer): the retry runs at once.
+    after = api.post(PATH, json={"name": "Lime"}, token=token, headers={"Idempotency-Key": "b-1"})
+    assert after.status_code == 201, after
 
 
-def test_abandoned_claim_is_taken_over(api: ApiClient, make_user: UserFactory, sql: Any) -> None:
-    """A claim left by an invocation that died (no response after a minute) does not block retries for a day."""
+def test_claim_without_answer_is_taken_over_at_once(api: ApiClient, make_user: UserFactory, sql: Any) -> None:
+    """A key row without an answer whose request no longer runs does not block a retry, whatever its age."""
     clock.freeze(datetime(2025, 5, 1, 9, 0, tzinfo=UTC))
     user_id, token = make_user(grants={"inventory": "write"})
-    _claim_in_flight(sql, user_id, "c-1", {"name": "Salt"}, clock.now() - timedelta(seconds=61))
+    _old_style_claim(sql, user_id, "c-1", {"name": "Salt"}, clock.now())
     r = api.post(PATH, json={"name": "Salt"}, token=token, headers={"Idempotency-Key": "c-1"})
     assert r.status_code == 201
     stored = sql.execute("SELECT status_code FROM idempotency_keys WHERE key = 'c-1'").fetchone()
     assert stored["status_code"] == 201
+
+
+def test_query_string_is_part_of_the_request(
+    make_user: UserFactory, sql: Any, config: ApiConfig, in_process: InProcessInvoker
+) -> None:
+    """`POST /auth/logout` and `POST /auth/logout?all=true` are different requests: the key must not replay the
+    first for the second, which would report every session ended while the others stay signed in."""
+    cached = ApiClient(Gateway(config, in_process, authorizer_ttl=120))  # the token passes the gateway after logout
+    user_id, token = make_user(grants={"inventory": "write"})
+    other = token_for(sql, user_id)
+    assert cached.get("/auth/me", token=token).status_code == 200
+    first = cached.post("/auth/logout", token=token, headers={"Idempotency-Key": "out-1"})
+    assert first.status_code == 204
+    second = cached.post("/auth/logout", params={"all": "true"}, token=token, headers={"Idempotency-Key": "out-1"})
+    assert second.status_code == 422, second
+    assert second.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert cached.get("/auth/me", token=other).status_code == 200
+
+
+def test_transient_answers_are_not_replayed(api: ApiClient, make_user: UserFactory, sql: Any, db_url: str) -> None:
+    """409 busy (a lock wait that timed out) says "not now": the retry with the same key runs for real."""
+    _, token = make_user(grants={"inventory": "write"})
+    sql.execute("ALTER DATABASE farm_test SET lock_timeout = '200ms'")
+    database.close()  # the next connection picks the setting up
+    with psycopg.connect(db_url) as locker:
+        locker.execute("LOCK TABLE categories IN SHARE MODE")
+        busy = api.post(PATH, json={"name": "Kelp"}, token=token, headers={"Idempotency-Key": "t-1"})
+        assert busy.status_code == 409 and busy.json()["code"] == "busy", busy
+    retry = api.post(PATH, json={"name": "Kelp"}, token=token, headers={"Idempotency-Key": "t-1"})
+    assert retry.status_code == 201, retry
+    assert "idempotent-replayed" not in retry.headers
+
+
+def test_rate_limited_answer_is_not_replayed(api: ApiClient, make_user: UserFactory) -> None:
+    """A 429 is over when its window is: the same key then runs again instead of replaying the 429 for a day."""
+    clock.freeze(datetime(2025, 5, 1, 9, 0, tzinfo=UTC))
+    _, token = make_user(grants={"inventory": "write"})
+    body = {"current_password": DEFAULT_PASSWORD, "new_password": DEFAULT_PASSWORD}  # refused after the count
+    for _ in range(5):  # the limit: 5 in 5 minutes
+        assert api.post("/auth/change-password", json=body, token=token).status_code == 422
+    limited = api.post("/auth/change-password", json=body, token=token, headers={"Idempotency-Key": "p-1"})
+    assert limited.status_code == 429, limited
+    clock.advance(timedelta(seconds=301))
+    again = api.post("/auth/change-password", json=body, token=token, headers={"Idempotency-Key": "p-1"})
+    assert again.status_code == 422, again
+    assert "idempotent-replayed" not in again.headers
+    replay = api.post("/auth/change-password", json=body, token=token, headers={"Idempotency-Key": "p-1"})
+    assert replay.status_code == 422 and replay.headers["idempotent-replayed"] == "true"
 
 
 def test_errors_are_replayed_and_keys_are_per_user(api: ApiClient, make_user: UserFactory, sql: Any) -> None:
@@ -94,3 +164,56 @@ def test_a_401_leaves_the_key_free_for_the_retry_after_signing_in_again(
     retry = cached.post(PATH, json=body, token=token_for(sql, user_id), headers={"Idempotency-Key": "k-401"})
     assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
     assert sql.execute("SELECT count(*) AS n FROM categories").fetchone()["n"] == 1
+
+
+# --- the replayed headers, on an app made with the shared factory ------------------------------------------------
+
+probe = APIRouter()
+
+
+@probe.post("/probe/files", status_code=201)
+async def make_file(conn: Conn) -> Response:
+    """A write whose answer carries the headers a client acts on."""
+    row = conn.execute("INSERT INTO categories (name) VALUES ('Probe ' || gen_random_uuid()) RETURNING id").fetchone()
+    assert row is not None
+    return Response(
+        status_code=201,
+        content=b"ok",
+        media_type="text/plain",
+        headers={
+            "Location": f"/probe/files/{row['id']}",
+            "Content-Disposition": 'attachment; filename="probe.txt"',
+            "Retry-After": "30",
+            "X-Other": "not replayed",
+        },
+    )
+
+
+def _event(user_id: int, key: str) -> dict[str, Any]:
+    return {
+        "resource": "/probe/files",
+        "httpMethod": "POST",
+        "path": "/probe/files",
+        "headers": {"Idempotency-Key": key},
+        "multiValueHeaders": {"Idempotency-Key": [key]},
+        "queryStringParameters": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {"authorizer": {"user_id": str(user_id), "session_id": "1"}, "identity": {}},
+    }
+
+
+def test_replay_repeats_the_headers_a_client_acts_on(make_user: UserFactory, sql: Any) -> None:
+    handler = lambda_handler(create_app("probe", [probe]))
+    user_id, _ = make_user()
+    first = handler(_event(user_id, "h-1"), LambdaContext("probe"))
+    again = handler(_event(user_id, "h-1"), LambdaContext("probe"))
+    assert first["statusCode"] == again["statusCode"] == 201
+    assert again["body"] == first["body"] == "ok"
+    sent = {k.lower(): v for k, v in first["headers"].items()}
+    replayed = {k.lower(): v for k, v in again["headers"].items()}
+    assert replayed["idempotent-replayed"] == "true"
+    for name in ("location", "content-disposition", "retry-after", "content-type"):
+        assert replayed[name] == sent[name], name
+    assert "x-other" not in replayed
+    assert sql.execute("SELECT count(*) AS n FROM categories WHERE name LIKE 'Probe %'").fetchone()["n"] == 1

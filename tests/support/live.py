@@ -12,7 +12,7 @@ import uvicorn
 
 from local.gateway import Gateway
 from local.invokers import ProcessPoolInvoker
-from local.server import LocalApi
+from local.server import LocalApi, uvicorn_config
 from local.template_routes import ApiConfig
 
 
@@ -42,13 +42,7 @@ def start(config: ApiConfig, database_url: str, *, authorizer_ttl: int = 0, max_
     invoker = ProcessPoolInvoker(max_containers=max_containers, env=env)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            LocalApi(config, Gateway(config, invoker, authorizer_ttl=authorizer_ttl)),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-        )
+        uvicorn_config(LocalApi(config, Gateway(config, invoker, authorizer_ttl=authorizer_ttl)), "127.0.0.1", port)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -172,19 +172,27 @@ def test_binary_exports_and_stage_throttling(api_body: dict[str, Any], resources
     json.loads(stage["AccessLogSetting"]["Format"])  # one JSON object per request
 
 
+UNAVAILABLE = {"detail": "Database unavailable", "code": "database_unavailable"}
+
+
 @pytest.mark.parametrize(
-    ("response", "status", "detail", "code"),
+    ("response", "status", "body"),
     [
-        ("UNAUTHORIZED", "401", "Not authenticated", "not_authenticated"),
-        ("ACCESS_DENIED", "403", "Forbidden", "forbidden"),
-        ("THROTTLED", "429", "Too many requests", "throttled"),
-        ("MISSING_AUTHENTICATION_TOKEN", "404", "Not Found", "not_found"),
-        ("DEFAULT_5XX", "500", "Internal server error", "internal_error"),
-        ("DEFAULT_4XX", None, None, "gateway_error"),
+        ("UNAUTHORIZED", "401", {"detail": "Not authenticated", "code": "not_authenticated"}),
+        ("ACCESS_DENIED", "403", {"detail": "Forbidden", "code": "forbidden"}),
+        ("THROTTLED", "429", {"detail": "Too many requests", "code": "throttled"}),
+        ("MISSING_AUTHENTICATION_TOKEN", "404", {"detail": "Not Found", "code": "not_found"}),
+        ("REQUEST_TOO_LARGE", "413", {"detail": "Request too large", "code": "request_too_large"}),
+        # An authorizer that cannot decide (database away) answers as the functions do then: 503, Retry-After.
+        ("AUTHORIZER_FAILURE", "503", UNAVAILABLE),
+        ("AUTHORIZER_CONFIGURATION_ERROR", "503", UNAVAILABLE),
+        # No status override: it would turn every other 5XX (502 crashed function, 504 timeout) into a 500.
+        ("DEFAULT_5XX", None, {"detail": "Internal server error", "code": "internal_error"}),
+        ("DEFAULT_4XX", None, None),
     ],
 )
 def test_gateway_responses_are_json_with_cors_headers(
-    api_body: dict[str, Any], response: str, status: str | None, detail: str | None, code: str
+    api_body: dict[str, Any], response: str, status: str | None, body: dict[str, str] | None
 ) -> None:
     """The gateway's own errors follow the functions' error model (`detail` and `code`), are never stored by a
     cache, and let a browser read them (CORS, ETag exposed like the functions do)."""
@@ -200,16 +208,18 @@ def test_gateway_responses_are_json_with_cors_headers(
     assert ",".join(CORS_ALLOW_HEADERS) == gateway.CORS_ALLOW_HEADERS
     assert params["gatewayresponse.header.Content-Type"] == "'application/json'"
     assert params["gatewayresponse.header.Cache-Control"] == "'no-store'"
+    if status == "503":
+        assert params["gatewayresponse.header.Retry-After"] == "'5'"
     assert gateway_response.get("statusCode") == status
     template = gateway_response["responseTemplates"]["application/json"]
-    if detail is None:
+    if body is None:
         # $context.error.messageString is a quoted JSON string: substituting it yields valid JSON.
         assert json.loads(template.replace("$context.error.messageString", '"Missing thing"')) == {
             "detail": "Missing thing",
-            "code": code,
+            "code": "gateway_error",
         }
     else:
-        assert json.loads(template) == {"detail": detail, "code": code}
+        assert json.loads(template) == body
 
 
 # ---------------------------------------------------------------- functions, layer, schedule

@@ -21,7 +21,7 @@ from farm_erp.access import PASSWORD_CHANGE_ROUTES, Subject, can_access
 from farm_erp.audit import Actor
 from farm_erp.callers import live_caller
 from farm_erp.db import Connection, database
-from farm_erp.errors import AppError, Forbidden, Unauthorized
+from farm_erp.errors import AppError, Forbidden, Unauthorized, idempotency_in_progress
 from farm_erp.observability import logger
 from farm_erp.settings import get_settings
 
@@ -32,6 +32,8 @@ INTERNAL_ERROR = {"detail": "Internal server error"}
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"]
 CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "Idempotent-Replayed", "ETag"]
 MAX_IDEMPOTENCY_KEY = 255
+# A 503 tells the client when to try again; the gateway's answer when the authorizer fails says the same.
+UNAVAILABLE_HEADERS = {"Retry-After": "5"}
 
 
 # --- request context -------------------------------------------------------------------------------------------
@@ -224,15 +226,18 @@ async def _db_error(request: Request, exc: Exception) -> JSONResponse:
         return _json(422, {"detail": [{"loc": ["body"], "msg": "Value out of range", "type": "value_error"}]})
     if isinstance(exc, psycopg.errors.QueryCanceled):
         logger.warning("statement timeout", extra={"path": request.url.path})
-        return _json(503, {"detail": "The database took too long to answer", "code": "database_timeout"})
+        body = {"detail": "The database took too long to answer", "code": "database_timeout"}
+        return _json(503, body, UNAVAILABLE_HEADERS)
     if isinstance(exc, psycopg.DataError):
         # Class 22 (data exception): a value the database cannot take, e.g. a NUL byte in text.
         return _json(422, {"detail": [{"loc": ["body"], "msg": "Invalid value", "type": "value_error"}]})
-    if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
+    if isinstance(
+        exc, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+    ):
         return _json(409, {"detail": "The record is busy; try again", "code": "busy"})
     if isinstance(exc, psycopg.OperationalError):
         logger.warning("database unavailable", extra={"error": type(exc).__name__})
-        return _json(503, {"detail": "Database unavailable", "code": "database_unavailable"})
+        return _json(503, {"detail": "Database unavailable", "code": "database_unavailable"}, UNAVAILABLE_HEADERS)
     logger.exception("database error")
     return _json(500, INTERNAL_ERROR)
 
@@ -276,58 +281,54 @@ class RequestCycle:
     async def _run(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
         key = _header(scope, b"idempotency-key")
         user_id = _context_user(scope)
-        idem = scope["method"] == "POST" and key is not None and user_id is not None
-        if idem:
-            assert key is not None and user_id is not None
-            early = self._idempotency_precheck(scope, body, user_id, key)
+        idem: _IdempotentRequest | None = None
+        if scope["method"] == "POST" and key is not None and user_id is not None:
+            if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+                return _plain(422, {"detail": [_loc_error("Idempotency-Key must be 1 to 255 characters")]})
+            req_hash = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b""), body)
+            idem = _IdempotentRequest(user_id, key, req_hash)
+            early = self._claim(idem)
             if early is not None:
                 return early
         status, headers, chunks = await self._call_app(scope, body)
         commit = status < 400 or bool(scope["state"].get("commit"))
+        keep = idem is not None and idempotency.is_final(status, b"".join(chunks))
         try:
-            if idem and commit and status < 500:
+            if idem is not None and keep and commit:
                 stored = _storable(b"".join(chunks), scope["state"].get("secret_fields", ()))
-                idempotency.store(database.connection(), user_id, key, status, stored)  # type: ignore[arg-type]
+                idem.store(database.connection(), status, stored, headers)
             if database.used:
                 database.finish(commit=commit)
-            if idem and not commit:
-                # A 401 (the session ended since the authorizer cached its policy) is not the request's answer: the
-                # client signs in again and retries with the same key, which must then run, not replay the 401.
-                if status < 500 and status != 401:
-                    conn = database.connection()
-                    idempotency.store(conn, user_id, key, status, b"".join(chunks).decode())  # type: ignore[arg-type]
-                    database.finish(commit=True)
-                else:
-                    idempotency.release(database.connection(), user_id, key)  # type: ignore[arg-type]
-                    database.finish(commit=True)
+            if idem is not None and keep and not commit:
+                idem.store_after_rollback(database.connection(), status, b"".join(chunks).decode(), headers)
+                database.finish(commit=True)
         except psycopg.Error as exc:
             database.finish(commit=False)
             status, headers, chunks = _error_triplet(exc)
         return status, headers, chunks
 
-    def _idempotency_precheck(
-        self, scope: Scope, body: bytes, user_id: int, key: str
-    ) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None:
-        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
-            return _plain(422, {"detail": [_loc_error("Idempotency-Key must be 1 to 255 characters")]})
-        req_hash = idempotency.request_hash(scope["method"], scope["path"], body)
+    def _claim(self, idem: _IdempotentRequest) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None:
+        """Take the key in the request's own transaction (None: go on), or answer now: in progress, replay, misuse."""
         try:
-            stored = idempotency.claim(database.connection(), user_id, key, req_hash)
+            outcome = idempotency.claim(database.connection(), idem.user_id, idem.key)
         except psycopg.Error as exc:
             database.finish(commit=False)
             return _error_triplet(exc)
-        finally:
-            database.used = False
-        if stored is None:
+        if outcome is None:
+            database.hold(idempotency.lock_id(idem.user_id, idem.key))
             return None
-        if stored.request_hash != req_hash:
-            return _plain(422, {"detail": [_loc_error("Idempotency-Key was used with a different request")]})
-        if stored.status_code is None:
-            return _plain(
-                409, {"detail": "A request with this Idempotency-Key is in progress", "code": "idempotency_in_progress"}
-            )
-        headers = [(b"content-type", b"application/json"), (b"idempotent-replayed", b"true")]
-        return stored.status_code, headers, [(stored.body or "").encode()]
+        database.finish(commit=False)  # nothing to do: end the transaction (and the hold on the key) now
+        if isinstance(outcome, idempotency.Stored):
+            if outcome.request_hash != idem.req_hash:
+                return _plain(422, {"detail": [_loc_error("Idempotency-Key was used with a different request")]})
+            headers = {"content-type": "application/json", **outcome.headers, "idempotent-replayed": "true"}
+            return outcome.status_code, _raw_headers(headers), [outcome.body.encode()]
+        busy = idempotency_in_progress()
+        return (
+            busy.status_code,
+            _raw_headers({"content-type": "application/json", **busy.headers}),
+            [json.dumps(busy.body()).encode()],
+        )
 
     async def _call_app(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
         sent = False
@@ -362,6 +363,27 @@ class RequestCycle:
         return status, headers, chunks
 
 
+@dataclass(frozen=True)
+class _IdempotentRequest:
+    user_id: int
+    key: str
+    req_hash: str
+
+    def store(self, conn: Connection, status: int, body: str, headers: list[tuple[bytes, bytes]]) -> None:
+        replayed = idempotency.replayed_headers(headers)
+        idempotency.store(conn, self.user_id, self.key, self.req_hash, status, body, replayed)
+
+    def store_after_rollback(
+        self, conn: Connection, status: int, body: str, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        replayed = idempotency.replayed_headers(headers)
+        idempotency.store_after_rollback(conn, self.user_id, self.key, self.req_hash, status, body, replayed)
+
+
+def _raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
 def _storable(body: bytes, secrets: Sequence[str]) -> str:
     """The response body as kept for replays, one-time secrets nulled."""
     if not secrets:
@@ -375,7 +397,8 @@ def _storable(body: bytes, secrets: Sequence[str]) -> str:
 def _error_triplet(exc: psycopg.Error) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
     if isinstance(exc, psycopg.OperationalError):
         database.close()
-        return _plain(503, {"detail": "Database unavailable", "code": "database_unavailable"})
+        status, headers, body = _plain(503, {"detail": "Database unavailable", "code": "database_unavailable"})
+        return status, headers + _raw_headers(UNAVAILABLE_HEADERS), body
     logger.exception("database error")
     return _plain(500, INTERNAL_ERROR)
 

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from farm_erp.errors import idempotency_in_progress
 from farm_erp.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class Database:
         self._conn: Connection | None = None
         self.used = False
         self._last_used = 0.0
+        # Transaction-level advisory locks the request's work must keep (an idempotency key in flight).
+        self._held: list[int] = []
 
     def connection(self, connect_timeout: int | None = None) -> Connection:
         """The live connection, opened or reopened as needed; marks the request as using the database.
@@ -108,9 +111,29 @@ class Database:
         readable, _, _ = select.select([conn.fileno()], [], [], 0)
         return bool(readable)
 
+    def hold(self, lock: int) -> None:
+        """Note a transaction-level advisory lock the current transaction took and the request must keep."""
+        self._held.append(lock)
+
+    def commit_now(self, conn: Connection) -> None:
+        """Commit the work so far in the middle of a request (what must outlive a later rollback, e.g. a rate-limit
+        count) and go on in a new transaction that holds the same advisory locks again.
+
+        Between the commit and the new lock another attempt may take a lock: this request then stops with the
+        transient 409 a second attempt gets, rather than run next to it.
+        """
+        conn.commit()
+        if conn is not self._conn:
+            return
+        for lock in self._held:
+            row = conn.execute("SELECT pg_try_advisory_xact_lock(%s) AS got", (lock,)).fetchone()
+            if not (row and row["got"]):
+                raise idempotency_in_progress()
+
     def finish(self, commit: bool) -> None:
         """End the request's transaction."""
         conn, self.used = self._conn, False
+        self._held = []
         self._last_used = time.monotonic()
         if conn is None or conn.closed:
             return
@@ -135,6 +158,7 @@ class Database:
         """Close the connection (tests, shutdown)."""
         self._discard()
         self.used = False
+        self._held = []
 
 
 database = Database()

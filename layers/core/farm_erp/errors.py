@@ -96,3 +96,16 @@ def reject_nulls(changes: Mapping[str, Any], fields: Iterable[str]) -> None:
     for field in fields:
         if field in changes and changes[field] is None:
             raise invalid(field, "must not be null")
+
+
+# A retry may come as soon as the first attempt ends; one request takes a few seconds at most (29 s timeout).
+IN_PROGRESS_RETRY_AFTER = 1
+
+
+def idempotency_in_progress() -> Conflict:
+    """The transient 409 while another attempt with the same Idempotency-Key is running (never stored)."""
+    return Conflict(
+        "A request with this Idempotency-Key is in progress",
+        "idempotency_in_progress",
+        headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER)},
+    )

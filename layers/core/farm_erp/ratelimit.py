@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 
 from farm_erp import clock
-from farm_erp.db import Connection
+from farm_erp.db import Connection, database
 from farm_erp.errors import TooManyRequests
 from farm_erp.settings import get_settings
 
@@ -28,7 +28,7 @@ def hit(conn: Connection, bucket: str, limit: int, window_seconds: int) -> None:
            RETURNING count""",
         (bucket, start),
     ).fetchone()
-    conn.commit()
+    database.commit_now(conn)
     assert row is not None
     if int(row["count"]) > limit:
         retry_after = max(1, math.ceil(start.timestamp() + window_seconds - now.timestamp()))
