@@ -57,7 +57,7 @@ def prepare_database() -> str:
         prepare_database.server = server  # type: ignore[attr-defined]  # keep it alive while we run
     from farm_erp import migrate
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, prepare_threshold=None) as conn:
         applied = migrate.apply(conn)
     if applied:
         logging.info("applied migrations: %s", ", ".join(applied))
@@ -69,7 +69,7 @@ def bootstrap_admin(url: str) -> None:
     from farm_erp.settings import get_settings
 
     s = get_settings()  # the same FARM_ADMIN_EMAIL / FARM_ADMIN_PASSWORD, and default, as the migrate function's
-    with psycopg.connect(url, row_factory=dict_row) as conn:
+    with psycopg.connect(url, prepare_threshold=None, row_factory=dict_row) as conn:
         generated = ensure_admin(conn, s.farm_admin_email, s.farm_admin_password)
         conn.commit()
     if generated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -43,9 +44,12 @@ from tests.support import live
 from tests.support.client import ApiClient
 from tests.support.factories import create_user, token_for
 from tests.support.live import LiveGateway
+from tests.support.pooler import Pooler
 
 TEMPLATE_DB = "farm_template"
 TEST_DB = "farm_test"
+# `make test-pooler`: the functions and the tests reach the test database through pgbouncer in transaction mode.
+THROUGH_POOLER = os.environ.get("FARM_TEST_POOLER") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +64,7 @@ def pg_server() -> Iterator[Any]:
     url = embedded_db.ensure_database(server, TEMPLATE_DB)
     from farm_erp import migrate
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, prepare_threshold=None) as conn:
         migrate.apply(conn)
     yield server
     database.close()
@@ -68,11 +72,39 @@ def pg_server() -> Iterator[Any]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def pooler(pg_server: Any) -> Iterator[Pooler | None]:
+    """pgbouncer in front of the embedded server when the run asks for it (FARM_TEST_POOLER=1), else None."""
+    if not THROUGH_POOLER:
+        yield None
+        return
+    from tests.support import pooler as pgbouncer
+
+    running = pgbouncer.start(pg_server)
+    yield running
+    running.stop()
+
+
+def app_db_url(pg_server: Any, pooler: Pooler | None) -> str:
+    """Where the functions and the tests connect to the test database: the server, or pgbouncer in front of it."""
+    return pooler.url(TEST_DB) if pooler else embedded_db.url(pg_server, TEST_DB)
+
+
 @pytest.fixture
-def db_url(pg_server: Any) -> Iterator[str]:
+def db_url(pg_server: Any, pooler: Pooler | None) -> Iterator[str]:
     """A fresh copy of the migrated database for this test; handlers connect to it through DATABASE_URL."""
     database.close()
+    paused = False
+    if pooler:
+        # Drop the pooled server connections before the database goes (an error: none were opened yet).
+        with contextlib.suppress(RuntimeError):
+            pooler.admin(f"KILL {TEST_DB}")
+            paused = True
     url = embedded_db.clone(pg_server, TEMPLATE_DB, TEST_DB)
+    if pooler:
+        if paused:
+            pooler.admin(f"RESUME {TEST_DB}")
+        url = pooler.url(TEST_DB)
     os.environ["DATABASE_URL"] = url
     settings.reset_caches()
     clock.freeze(None)
@@ -84,7 +116,7 @@ def db_url(pg_server: Any) -> Iterator[str]:
 @pytest.fixture
 def sql(db_url: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """An autocommit connection for test setup and for checking what the API wrote."""
-    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
+    with psycopg.connect(db_url, prepare_threshold=None, autocommit=True, row_factory=dict_row) as conn:
         yield conn
 
 
@@ -124,13 +156,13 @@ def admin_token(make_user: UserFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_gateway(pg_server: Any, config: ApiConfig) -> Iterator[LiveGateway]:
+def live_gateway(pg_server: Any, pooler: Pooler | None, config: ApiConfig) -> Iterator[LiveGateway]:
     """The HTTP gateway with worker processes (TTL 0), bound to the per-test database `farm_test`.
 
     Use together with `db_url` (or `sql`) so each test still gets a fresh database; the workers keep their
     connections and reconnect after the database is recreated, as a Lambda container would.
     """
-    gw = live.start(config, embedded_db.url(pg_server, TEST_DB), authorizer_ttl=0)
+    gw = live.start(config, app_db_url(pg_server, pooler), authorizer_ttl=0)
     yield gw
     gw.stop()
 

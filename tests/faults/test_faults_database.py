@@ -122,7 +122,7 @@ def test_statement_timeout_is_503_not_500(cached_api: ApiClient, admin_token: st
     assert cached_api.get("/inventory/items", token=admin_token).status_code == 200
     sql.execute("ALTER DATABASE farm_test SET statement_timeout = '300ms'")
     database.close()  # the next connection picks the database setting up, as a role setting would be
-    locker = psycopg.connect(db_url)
+    locker = psycopg.connect(db_url, prepare_threshold=None)
     try:
         locker.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
         body = _assert_clean_error(cached_api.get("/inventory/items", token=admin_token), 503)
@@ -140,7 +140,7 @@ def test_statement_timeout_on_a_write_rolls_back(
     assert cached_api.get("/inventory/categories", token=admin_token).status_code == 200
     sql.execute("ALTER DATABASE farm_test SET statement_timeout = '300ms'")
     database.close()
-    locker = psycopg.connect(db_url)
+    locker = psycopg.connect(db_url, prepare_threshold=None)
     try:
         locker.execute("LOCK TABLE categories IN ACCESS EXCLUSIVE MODE")
         r = cached_api.post(

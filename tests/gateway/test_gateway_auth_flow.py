@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from local import embedded_db
 from local.template_routes import ApiConfig
-from tests.conftest import TEST_DB
+from tests.conftest import app_db_url
 from tests.support import live
 from tests.support.factories import DEFAULT_PASSWORD, create_user
 from tests.support.live import LiveGateway
+from tests.support.pooler import Pooler
 
 pytestmark = pytest.mark.gateway
 
@@ -56,9 +56,9 @@ def test_login_me_and_errors_with_cors(live_gateway: LiveGateway, sql: Any) -> N
 
 
 @pytest.fixture
-def cached_gateway(pg_server: Any, config: ApiConfig) -> Iterator[LiveGateway]:
+def cached_gateway(pg_server: Any, pooler: Pooler | None, config: ApiConfig) -> Iterator[LiveGateway]:
     """A second gateway whose authorizer cache lives as long as the template's AuthorizerTtl default."""
-    gw = live.start(config, embedded_db.url(pg_server, TEST_DB), authorizer_ttl=config.authorizer_ttl, max_containers=1)
+    gw = live.start(config, app_db_url(pg_server, pooler), authorizer_ttl=config.authorizer_ttl, max_containers=1)
     yield gw
     gw.stop()
 

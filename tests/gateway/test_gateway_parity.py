@@ -77,7 +77,7 @@ def test_container_killed_mid_request_is_a_502_and_is_replaced(live_gateway: Liv
     with httpx.Client(base_url=live_gateway.base_url, headers=headers, timeout=60) as http:
         assert http.get("/inventory/items").status_code == 200  # a warm container
         answers: list[httpx.Response] = []
-        with psycopg.connect(sql.info.dsn) as locker:
+        with psycopg.connect(sql.info.dsn, prepare_threshold=None) as locker:
             locker.execute("LOCK TABLE categories IN SHARE MODE")  # the request below waits inside the function
             post = lambda: answers.append(http.post("/inventory/categories", json={"name": "X"}))  # noqa: E731
             call = threading.Thread(target=post)

@@ -30,7 +30,7 @@ PATH = "/inventory/categories"
 @contextmanager
 def _in_flight(db_url: str, user_id: int, key: str) -> Iterator[None]:
     """What the first of two requests holds while it runs: its transaction's lock on the key."""
-    with psycopg.connect(db_url) as other:
+    with psycopg.connect(db_url, prepare_threshold=None) as other:
         other.execute("SELECT pg_advisory_xact_lock(%s)", (lock_id(user_id, key),))
         yield
         other.rollback()
@@ -103,7 +103,7 @@ def test_transient_answers_are_not_replayed(api: ApiClient, make_user: UserFacto
     _, token = make_user(grants={"inventory": "write"})
     sql.execute("ALTER DATABASE farm_test SET lock_timeout = '200ms'")
     database.close()  # the next connection picks the setting up
-    with psycopg.connect(db_url) as locker:
+    with psycopg.connect(db_url, prepare_threshold=None) as locker:
         locker.execute("LOCK TABLE categories IN SHARE MODE")
         busy = api.post(PATH, json={"name": "Kelp"}, token=token, headers={"Idempotency-Key": "t-1"})
         assert busy.status_code == 409 and busy.json()["code"] == "busy", busy

@@ -53,7 +53,7 @@ def test_given_admin_password_is_used_and_not_returned(sql: Any, environment: py
 
 
 def test_changed_migration_is_refused(db_url: str) -> None:
-    with psycopg.connect(db_url) as conn:
+    with psycopg.connect(db_url, prepare_threshold=None) as conn:
         conn.execute("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = '0001'")
         conn.commit()
         with pytest.raises(RuntimeError, match="changed after it was applied"):

@@ -1,5 +1,8 @@
 """Public routes: service info, health (database and scheduled job) and liveness."""
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -8,12 +11,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from farm_erp import __version__, clock
-from farm_erp.db import database
+from farm_erp.db import Connection, database
 from farm_erp.fields import DeferredModel
 from farm_erp.settings import get_settings
 
 router = APIRouter(tags=["health"])
 STALE_AFTER = timedelta(minutes=35)
+CHECK_SECONDS = 2
 JOBS = ("reservation_expiry",)
 
 
@@ -41,6 +45,20 @@ class Pong(DeferredModel):
     message: str
 
 
+@contextmanager
+def _cancel_after(conn: Connection, seconds: float) -> Iterator[None]:
+    """Bound the check from the client side: past `seconds` a timer cancels the query in flight (PostgreSQL's
+    cancel request). No session setting is involved, so nothing pins the connection in RDS Proxy or a pooler; the
+    role's statement_timeout remains the server-side bound."""
+    timer = threading.Timer(seconds, conn.cancel_safe)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 @router.get("/", response_model=ServiceInfo)
 async def service_info() -> dict[str, str]:
     """Service name and version."""
@@ -55,19 +73,17 @@ async def ping() -> dict[str, str]:
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 async def health() -> Any:
-    """Database reachability (SELECT 1, 2 s timeout) and the freshness of the scheduled job."""
+    """Database reachability (2 s to connect, 2 s to answer) and the freshness of the scheduled job."""
     try:
-        conn = database.connection(connect_timeout=2)
-        # statement_timeout as a query parameter of this one transaction (SET LOCAL pins nothing after commit).
-        conn.execute("SELECT set_config('statement_timeout', '2000', true)")
-        conn.execute("SELECT 1")
-        rows = conn.execute(
-            """SELECT DISTINCT ON (job) job, scheduled_time, status,
-                      (SELECT max(scheduled_time) FROM job_runs s WHERE s.job = j.job AND s.status = 'succeeded')
-                          AS last_success
-                 FROM job_runs j WHERE job = ANY(%s) ORDER BY job, scheduled_time DESC""",
-            (list(JOBS),),
-        ).fetchall()
+        conn = database.connection(connect_timeout=CHECK_SECONDS)
+        with _cancel_after(conn, CHECK_SECONDS):
+            rows = conn.execute(
+                """SELECT DISTINCT ON (job) job, scheduled_time, status,
+                          (SELECT max(scheduled_time) FROM job_runs s WHERE s.job = j.job AND s.status = 'succeeded')
+                              AS last_success
+                     FROM job_runs j WHERE job = ANY(%s) ORDER BY job, scheduled_time DESC""",
+                (list(JOBS),),
+            ).fetchall()
     except psycopg.Error:
         database.close()
         return JSONResponse(status_code=503, content={"status": "down", "database": "down"})

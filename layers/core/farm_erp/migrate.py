@@ -13,7 +13,7 @@ from psycopg.rows import tuple_row
 
 log = logging.getLogger(__name__)
 
-# Serialises concurrent runners (two deploys, or make dev next to a test run) on one database.
+# Serialises concurrent runners on one database (held per transaction, see apply).
 _LOCK_ID = 7_246_001
 
 
@@ -40,36 +40,36 @@ def available() -> list[Migration]:
 
 
 def apply(conn: psycopg.Connection[Any]) -> list[str]:
-    """Apply what is missing; refuse if an applied migration's file has changed. Returns applied versions."""
+    """Apply what is missing; refuse if an applied migration's file has changed. Returns applied versions.
+
+    Each step is one transaction that first takes a transaction-level advisory lock, so concurrent runners (two
+    deploys, make dev next to a test run) take turns, and the lock ends with its transaction whatever happens to
+    the session: through a transaction-mode pooler a session lock could be taken on one server connection and
+    "released" on another, and stay held on the first.
+    """
     conn.commit()
-    conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_ID,))
-    try:
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
         conn.execute(
             """CREATE TABLE IF NOT EXISTS schema_migrations (
                    version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                    applied_at timestamptz NOT NULL DEFAULT now())"""
         )
-        conn.commit()
-        with conn.cursor(row_factory=tuple_row) as cur:
-            done: dict[str, str] = {
-                str(v): str(c) for v, c in cur.execute("SELECT version, checksum FROM schema_migrations")
-            }
-        applied: list[str] = []
-        for m in available():
-            if m.version in done:
-                if done[m.version] != m.checksum:
+    applied: list[str] = []
+    for m in available():
+        with conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+            # Read under the lock: another runner may have applied it meanwhile.
+            row = cur.execute("SELECT checksum FROM schema_migrations WHERE version = %s", (m.version,)).fetchone()
+            if row is not None:
+                if str(row[0]) != m.checksum:
                     raise RuntimeError(f"migration {m.version}_{m.name} changed after it was applied")
                 continue
-            with conn.transaction():
-                conn.execute(m.sql.encode("utf-8"))
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-                    (m.version, m.name, m.checksum),
-                )
-            log.info("applied migration %s_%s", m.version, m.name)
-            applied.append(m.version)
-        conn.commit()
-        return applied
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_ID,))
-        conn.commit()
+            cur.execute(m.sql.encode("utf-8"))
+            cur.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                (m.version, m.name, m.checksum),
+            )
+        log.info("applied migration %s_%s", m.version, m.name)
+        applied.append(m.version)
+    return applied

@@ -168,8 +168,8 @@ def test_concurrent_demotions_leave_one_admin(db_url: str, make_user: UserFactor
     actor_b = Actor(b_id, "b@farm.test", "admin")
     outcome: dict[str, Any] = {}
     with (
-        psycopg.connect(db_url, row_factory=dict_row) as first,
-        psycopg.connect(db_url, row_factory=dict_row) as second,
+        psycopg.connect(db_url, prepare_threshold=None, row_factory=dict_row) as first,
+        psycopg.connect(db_url, prepare_threshold=None, row_factory=dict_row) as second,
     ):
         users_service.update_user(first, actor_a, b_id, {"role_key": "user"}, clock.now())  # holds the admin locks
 

@@ -66,7 +66,7 @@ def check_invariants(conn: psycopg.Connection[dict[str, Any]]) -> None:
 @pytest.fixture(autouse=True)
 def _ledger_invariants(db_url: str) -> Iterator[None]:
     yield
-    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as conn:
+    with psycopg.connect(db_url, prepare_threshold=None, autocommit=True, row_factory=dict_row) as conn:
         check_invariants(conn)
         check_figures(conn)
 
