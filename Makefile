@@ -4,6 +4,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/core/requirements.txt | sha1sum | cut -c1-12)
+# checkov lives in a virtualenv of its own: its many pinned dependencies would clash with the project's.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-$(shell sha1sum requirements-tools.txt | cut -c1-12)
+CHECKOV := $(TOOLS)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # Python 3.12 (what Lambda runs) when it works, else python3 >= 3.11. pyenv shims that exist but are not
 # selected fail the version probe and are skipped.
@@ -13,8 +17,8 @@ PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/ver
 CLIENT := clients/typescript
 NODE_STAMP := $(CLIENT)/node_modules/.installed-$(shell sha1sum $(CLIENT)/package-lock.json | cut -c1-12)
 
-.PHONY: help venv dev digest test test-fast fuzz lint format typecheck build validate verify-build bench clean openapi \
-	client client-check
+.PHONY: help venv dev digest test test-fast test-pooler fuzz lint security format typecheck build validate \
+	verify-build bench clean openapi client client-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -25,6 +29,13 @@ $(STAMP): requirements-dev.txt layers/core/requirements.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+
+$(TOOLS_STAMP): requirements-tools.txt
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 not found (python3.12 preferred)"; exit 1; }
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
+	@rm -f $(TOOLS)/.installed-* && touch $@
 
 venv: $(STAMP) ## create .venv and install the pinned packages
 
@@ -48,10 +59,20 @@ fuzz: $(STAMP) ## longer bounded fuzzing: every operation with many random examp
 	FUZZ_LONG=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_OPERATION_SECONDS=$(FUZZ_OPERATION_SECONDS) \
 		timeout $(FUZZ_TIMEOUT) $(PY) -m pytest -n 2 --dist loadfile tests/fuzz
 
-lint: $(STAMP) ## ruff lint + format check, mypy strict
+test-pooler: $(STAMP) ## integration and gateway tests through pgbouncer (transaction mode, pool of 3)
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
+		echo "installing pgbouncer (Debian package)"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq pgbouncer >/dev/null; }
+	FARM_TEST_POOLER=1 $(PY) -m pytest -n 2 --dist loadfile tests/integration tests/gateway
+
+lint: $(STAMP) $(TOOLS_STAMP) ## ruff lint + format check, mypy strict, checkov on the template
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/core/farm_erp functions local tests bench
+	$(CHECKOV)
+
+security: $(TOOLS_STAMP) ## checkov on template.yaml: a finding not fixed or skipped with a reason fails
+	$(CHECKOV)
 
 format: $(STAMP) ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
