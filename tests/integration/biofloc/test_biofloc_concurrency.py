@@ -11,22 +11,23 @@ from typing import Any
 import pytest
 
 from farm_erp import clock
-from local import embedded_db
 from local.gateway import Gateway
 from local.invokers import ProcessPoolInvoker
 from local.template_routes import ApiConfig
+from tests.conftest import app_db_url
 from tests.integration.biofloc.conftest import Farm
 from tests.support.client import ApiClient, Response
 from tests.support.factories import token_for
+from tests.support.pooler import Pooler
 
 pytestmark = pytest.mark.gateway
 
 
 @pytest.fixture(scope="module")
-def pool(pg_server: Any, config: ApiConfig) -> Iterator[ApiClient]:
+def pool(pg_server: Any, pooler: Pooler | None, config: ApiConfig) -> Iterator[ApiClient]:
     """Two warm containers per function, bound to the per-test database (the same name for every test)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["DATABASE_URL"] = embedded_db.url(pg_server, "farm_test")
+    env["DATABASE_URL"] = app_db_url(pg_server, pooler)
     invoker = ProcessPoolInvoker(max_containers=2, env=env)
     yield ApiClient(Gateway(config, invoker, authorizer_ttl=0))
     invoker.close()

@@ -13,12 +13,13 @@ import pytest
 from psycopg.rows import dict_row
 
 from farm_erp import clock
-from local import embedded_db
 from local.gateway import Gateway
 from local.invokers import ProcessPoolInvoker
 from local.template_routes import ApiConfig
+from tests.conftest import app_db_url
 from tests.support.client import ApiClient, Response
 from tests.support.figures import check_figures
+from tests.support.pooler import Pooler
 
 START = datetime(2025, 1, 20, 9, 0, tzinfo=UTC)
 
@@ -143,12 +144,12 @@ def feed32(inv: Inv) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def _pool(pg_server: Any, config: ApiConfig) -> Iterator[Gateway]:
+def _pool(pg_server: Any, pooler: Pooler | None, config: ApiConfig) -> Iterator[Gateway]:
     """Worker processes as Lambda containers (one DB connection each), shared by a module's tests: every test's
     database has the same URL, and a container reconnects when it finds its connection dropped. Four containers
     per function keep four connections racing for the same rows while the spawn cost stays low on small CI hosts."""
     env = {k: v for k, v in os.environ.items() if k.isupper()}
-    env["DATABASE_URL"] = embedded_db.url(pg_server, "farm_test")
+    env["DATABASE_URL"] = app_db_url(pg_server, pooler)
     invoker = ProcessPoolInvoker(max_containers=4, env=env)
     try:
         yield Gateway(config, invoker, authorizer_ttl=0)
