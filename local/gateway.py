@@ -83,6 +83,10 @@ GATEWAY_ERRORS: dict[str, tuple[int, str]] = {
 }
 
 
+# API Gateway's own body for a gateway response that sets no template.
+BUILT_IN_TEMPLATE = '{"message":$context.error.messageString}'
+
+
 class Gateway:
     def __init__(
         self,
@@ -120,14 +124,14 @@ class Gateway:
         default_status, message = GATEWAY_ERRORS[kind]
         status = status or default_status
         fallback = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
-        spec = self.config.gateway_responses.get(kind) or self.config.gateway_responses.get(fallback)
-        if spec is None:
+        configured = self.config.gateway_responses.get(kind) or self.config.gateway_responses.get(fallback)
+        if configured is None:
             return Response(status, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode())
         params = {"AllowedOrigins": self._origin(origin)}
-        headers = {name: _substitute(value, params) for name, value in spec.headers.items()}
-        template = spec.template if spec.template is not None else '{"message":$context.error.messageString}'
+        headers = {name: _substitute(value, params) for name, value in configured.headers.items()}
+        template = configured.template if configured.template is not None else BUILT_IN_TEMPLATE
         body = template.replace("$context.error.messageString", json.dumps(message))
-        return Response(spec.status or status, headers, body.encode())
+        return Response(configured.status or status, headers, body.encode())
 
     # --- the request path -----------------------------------------------------------------------------------------
 

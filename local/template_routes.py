@@ -155,13 +155,13 @@ def _header_value(value: Any) -> str:
 
 def _gateway_responses(api_props: dict[str, Any]) -> dict[str, GatewayResponse]:
     out: dict[str, GatewayResponse] = {}
-    for kind, spec in (api_props.get("GatewayResponses") or {}).items():
-        headers = ((spec.get("ResponseParameters") or {}).get("Headers")) or {}
-        status = spec.get("StatusCode")
+    for kind, entry in (api_props.get("GatewayResponses") or {}).items():
+        headers = ((entry.get("ResponseParameters") or {}).get("Headers")) or {}
+        status = entry.get("StatusCode")
         out[str(kind)] = GatewayResponse(
             status=int(status) if status is not None else None,
             headers={str(k): _header_value(v) for k, v in headers.items()},
-            template=(spec.get("ResponseTemplates") or {}).get("application/json"),
+            template=(entry.get("ResponseTemplates") or {}).get("application/json"),
         )
     return out
 
