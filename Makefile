@@ -61,8 +61,8 @@ fuzz: $(STAMP) ## longer bounded fuzzing: every operation with many random examp
 
 test-pooler: $(STAMP) ## integration and gateway tests through pgbouncer (transaction mode, pool of 3)
 	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
-		echo "installing pgbouncer (Debian package)"; \
-		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq pgbouncer >/dev/null; }
+		echo "installing pgbouncer (Debian package)"; SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq pgbouncer >/dev/null; }
 	FARM_TEST_POOLER=1 $(PY) -m pytest -n 2 --dist loadfile tests/integration tests/gateway
 
 lint: $(STAMP) $(TOOLS_STAMP) ## ruff lint + format check, mypy strict, checkov on the template

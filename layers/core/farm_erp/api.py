@@ -381,7 +381,7 @@ class _IdempotentRequest:
 
 
 def _raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
 def _storable(body: bytes, secrets: Sequence[str]) -> str:
