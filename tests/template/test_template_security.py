@@ -42,11 +42,22 @@ def test_alarm_topic_is_encrypted_with_a_key_the_alarms_can_use(sam_template: di
     assert alarms and set(alarms[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 
-def test_dead_letter_queue_is_encrypted_and_also_keeps_failed_runs(sam_template: dict[str, Any]) -> None:
+def test_scheduled_jobs_dead_letter_failed_runs_to_their_encrypted_queue(sam_template: dict[str, Any]) -> None:
+    """The scheduler invokes asynchronously: its DeadLetterConfig keeps failed deliveries, the function's own
+    DeadLetterQueue keeps runs that failed after Lambda's retries; one encrypted queue (and alarm) for both."""
     resources = sam_template["Resources"]
-    assert resources["ReservationExpiryDLQ"]["Properties"]["SqsManagedSseEnabled"] is True
-    job = resources["ReservationExpiryFunction"]["Properties"]
-    assert job["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["ReservationExpiryDLQ", "Arn"]}}
+    scheduled = {
+        name: resource["Properties"]
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and any(e["Type"] == "ScheduleV2" for e in (resource["Properties"].get("Events") or {}).values())
+    }
+    assert scheduled
+    for name, props in scheduled.items():
+        (event,) = props["Events"].values()
+        queue = event["Properties"]["DeadLetterConfig"]["Arn"]
+        assert props.get("DeadLetterQueue") == {"Type": "SQS", "TargetArn": queue}, name
+        assert resources[queue["Fn::GetAtt"][0]]["Properties"]["SqsManagedSseEnabled"] is True, name
 
 
 def test_checkov_reports_no_failed_check() -> None:
