@@ -39,7 +39,8 @@ def _master_connection() -> psycopg.Connection[dict[str, Any]]:
     s = get_settings()
     master = _secret_json(s.db_master_secret_arn)
     if not master:
-        return psycopg.connect(s.database_url or "", row_factory=dict_row)
+        # DATABASE_URL may be a pooler (make test-pooler): no server-side prepared statements.
+        return psycopg.connect(s.database_url or "", prepare_threshold=None, row_factory=dict_row)
     return psycopg.connect(
         host=s.db_master_host,
         port=s.db_port,
