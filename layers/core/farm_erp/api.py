@@ -242,6 +242,27 @@ async def _db_error(request: Request, exc: Exception) -> JSONResponse:
     return _json(500, INTERNAL_ERROR)
 
 
+@dataclass(frozen=True)
+class _IdempotentRequest:
+    user_id: int
+    key: str
+    req_hash: str
+
+    def store(self, conn: Connection, status: int, body: str, headers: list[tuple[bytes, bytes]]) -> None:
+        replayed = idempotency.replayed_headers(headers)
+        idempotency.store(conn, self.user_id, self.key, self.req_hash, status, body, replayed)
+
+    def store_after_rollback(
+        self, conn: Connection, status: int, body: str, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        replayed = idempotency.replayed_headers(headers)
+        idempotency.store_after_rollback(conn, self.user_id, self.key, self.req_hash, status, body, replayed)
+
+
+def _raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
 # --- the per-request cycle: transaction, idempotency, logging ----------------------------------------------------
 
 
@@ -361,27 +382,6 @@ class RequestCycle:
             logger.exception("unhandled error")
             return _plain(500, INTERNAL_ERROR)
         return status, headers, chunks
-
-
-@dataclass(frozen=True)
-class _IdempotentRequest:
-    user_id: int
-    key: str
-    req_hash: str
-
-    def store(self, conn: Connection, status: int, body: str, headers: list[tuple[bytes, bytes]]) -> None:
-        replayed = idempotency.replayed_headers(headers)
-        idempotency.store(conn, self.user_id, self.key, self.req_hash, status, body, replayed)
-
-    def store_after_rollback(
-        self, conn: Connection, status: int, body: str, headers: list[tuple[bytes, bytes]]
-    ) -> None:
-        replayed = idempotency.replayed_headers(headers)
-        idempotency.store_after_rollback(conn, self.user_id, self.key, self.req_hash, status, body, replayed)
-
-
-def _raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
 def _storable(body: bytes, secrets: Sequence[str]) -> str:
