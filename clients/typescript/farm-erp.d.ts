@@ -321,7 +321,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Database reachability (SELECT 1, 2 s timeout) and the freshness of the scheduled job.
+         * @description Database reachability (2 s to connect, 2 s to answer) and the freshness of the scheduled job.
          */
         get: operations["health_health_get"];
         put?: never;
