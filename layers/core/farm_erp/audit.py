@@ -62,6 +62,29 @@ def record(
     )
 
 
+def module_change(
+    conn: Connection,
+    actor: Actor,
+    module: str,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    metadata: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> None:
+    """The activity row of a successful change made through a module: action `<module>.<entity>.<verb>`."""
+    record(
+        conn,
+        actor,
+        f"{module}.{action}",
+        module_key=module,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        metadata=metadata,
+        description=description,
+    )
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """`{before, after}` metadata for an update, limited to the fields that changed, JSON-safe."""
     keys = [k for k in after if before.get(k) != after.get(k)]
