@@ -56,24 +56,24 @@ async def refresh(body: RefreshIn, conn: Conn, info: Info) -> dict[str, Any]:
 
 @router.post("/auth/logout", status_code=204, response_model=None)
 async def logout(
-    principal: SignedIn,
+    caller: SignedIn,
     conn: Conn,
     all_sessions: Annotated[bool, Query(alias="all", description="End every session")] = False,
 ) -> None:
     """End the current session, or all of them."""
-    signin.logout(conn, principal, all_sessions)
+    signin.logout(conn, caller, all_sessions)
 
 
 @router.get("/auth/me", response_model=MeOut, responses=codes(404, "not_found"))
-async def get_me(principal: SignedIn, conn: Conn) -> dict[str, Any]:
+async def get_me(caller: SignedIn, conn: Conn) -> dict[str, Any]:
     """Own profile and module access."""
-    return account.me(conn, principal.user_id)
+    return account.me(conn, caller.user_id)
 
 
 @router.patch("/auth/me", response_model=MeOut, responses=codes(404, "not_found"))
-async def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str, Any]:
+async def patch_me(body: MeUpdate, caller: SignedIn, conn: Conn) -> dict[str, Any]:
     """Edit own profile."""
-    return account.update_me(conn, principal, body.changes())
+    return account.update_me(conn, caller, body.changes())
 
 
 @router.post(
@@ -82,9 +82,9 @@ async def patch_me(body: MeUpdate, principal: SignedIn, conn: Conn) -> dict[str,
     dependencies=[Depends(secret_fields("access_token", "refresh_token"))],
     responses=codes(403, "invalid_current_password") | codes(429, "rate_limited"),
 )
-async def change_password(body: ChangePasswordIn, principal: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
+async def change_password(body: ChangePasswordIn, caller: SignedIn, conn: Conn, info: Info) -> dict[str, Any]:
     """Change own password; returns a new token pair for this session."""
-    return passwords.change_password(conn, principal, body.current_password, body.new_password, info)
+    return passwords.change_password(conn, caller, body.current_password, body.new_password, info)
 
 
 @router.post("/auth/forgot-password", status_code=202, response_model=Accepted, responses=codes(429, "rate_limited"))
@@ -101,28 +101,28 @@ async def reset_password(body: ResetPasswordIn, conn: Conn, info: Info) -> None:
 
 @router.get("/auth/sessions", response_model=Page[SessionOut])
 async def list_sessions(
-    principal: SignedIn,
+    caller: SignedIn,
     conn: Conn,
     paging: Paging,
     live_only: Annotated[bool, Query(description="Only live sessions (false: every session, with status)")] = True,
 ) -> dict[str, Any]:
     """Own sessions, newest first."""
-    return account.sessions(conn, principal, live_only, paging)
+    return account.sessions(conn, caller, live_only, paging)
 
 
 @router.delete("/auth/sessions/{session_id}", status_code=204, response_model=None)
-async def delete_session(session_id: Id, principal: SignedIn, conn: Conn) -> None:
+async def delete_session(session_id: Id, caller: SignedIn, conn: Conn) -> None:
     """Revoke one of own sessions."""
-    account.revoke_session(conn, principal, session_id)
+    account.revoke_session(conn, caller, session_id)
 
 
 @router.delete("/auth/sessions", response_model=Revoked)
-async def delete_other_sessions(principal: SignedIn, conn: Conn) -> dict[str, int]:
+async def delete_other_sessions(caller: SignedIn, conn: Conn) -> dict[str, int]:
     """Revoke every own session except the current one."""
-    return account.revoke_other_sessions(conn, principal)
+    return account.revoke_other_sessions(conn, caller)
 
 
 @router.get("/auth/login-history", response_model=Page[LoginAttemptOut])
-async def login_history(principal: SignedIn, conn: Conn, paging: Paging) -> dict[str, Any]:
+async def login_history(caller: SignedIn, conn: Conn, paging: Paging) -> dict[str, Any]:
     """Own sign-in attempts, newest first."""
-    return account.login_history(conn, principal, paging)
+    return account.login_history(conn, caller, paging)

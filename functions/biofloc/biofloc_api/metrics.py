@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
-from farm_erp.fields import DENSITY, FCR, GRAMS, KG, MONEY, PCT, SGR, q
+from farm_erp.fields import DENSITY, FCR, GRAMS, KG, MONEY, PCT, SGR, quantize
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -22,7 +22,7 @@ def _div(a: Decimal, b: Decimal) -> Decimal | None:
 
 
 def _round(value: Decimal | None, places: int) -> Decimal | None:
-    return None if value is None else q(value, places)
+    return None if value is None else quantize(value, places)
 
 
 def days(stocking_date: date, as_of: date) -> int:
@@ -32,11 +32,11 @@ def days(stocking_date: date, as_of: date) -> int:
 
 def output_kg(harvested_kg: Decimal, graded_out_kg: Decimal, current_biomass_kg: Decimal) -> Decimal:
     """Everything the cycle produced: sold, graded out and still swimming."""
-    return q(harvested_kg + graded_out_kg + current_biomass_kg, KG)
+    return quantize(harvested_kg + graded_out_kg + current_biomass_kg, KG)
 
 
 def gain_kg(output: Decimal, initial_biomass_kg: Decimal) -> Decimal:
-    return q(output - initial_biomass_kg, KG)
+    return quantize(output - initial_biomass_kg, KG)
 
 
 def fcr(total_feed_kg: Decimal, gain: Decimal) -> Decimal | None:
@@ -60,7 +60,7 @@ def sgr(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
     with localcontext() as ctx:
         ctx.prec = 20
         value = (w_end / w_start).ln() / Decimal(n_days) * HUNDRED
-    return q(value, SGR)
+    return quantize(value, SGR)
 
 
 def adg(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:

@@ -14,19 +14,19 @@ router = APIRouter(tags=["dashboard"])
 
 
 @router.get("/dashboard/summary", response_model=Summary, response_model_exclude_unset=True)
-async def summary(conn: Conn, principal: SignedIn) -> dict[str, Any]:
+async def summary(conn: Conn, caller: SignedIn) -> dict[str, Any]:
     """Figures of every module the caller may read."""
-    return service.summary(conn, principal.subject, clock.now(), clock.today())
+    return service.summary(conn, caller.subject, clock.now(), clock.today())
 
 
 @router.get("/dashboard/modules", response_model=Page[SidebarModule])
-async def modules(conn: Conn, principal: SignedIn, paging: Paging) -> dict[str, Any]:
+async def modules(conn: Conn, caller: SignedIn, paging: Paging) -> dict[str, Any]:
     """The sidebar: modules the caller may read, by display order then key."""
-    rows = service.readable_modules(conn, principal.subject)
+    rows = service.readable_modules(conn, caller.subject)
     return page_of(rows[paging.offset : paging.offset + paging.limit], len(rows), paging)
 
 
 @router.get("/dashboard/widgets", response_model=Widgets, response_model_exclude_unset=True)
-async def widgets(conn: Conn, principal: SignedIn) -> dict[str, Any]:
+async def widgets(conn: Conn, caller: SignedIn) -> dict[str, Any]:
     """Short alert lists of every module the caller may read."""
-    return service.widgets(conn, principal.subject, clock.today())
+    return service.widgets(conn, caller.subject, clock.today())

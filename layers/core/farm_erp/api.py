@@ -75,7 +75,7 @@ def _request_info(request: Request) -> RequestInfo:
 
 
 @dataclass(frozen=True)
-class Principal:
+class Caller:
     """The signed-in caller as the database describes them at the start of this request (see signed_in)."""
 
     user_id: int
@@ -107,7 +107,7 @@ async def request_info(request: Request) -> RequestInfo:
     return _request_info(request)
 
 
-async def signed_in(request: Request) -> Principal:
+async def signed_in(request: Request) -> Caller:
     """The caller, confirmed by the database in the request's first statement; must_change_password limits routes.
 
     The authorizer's context names the user and session its token proved, but it is cached with the policy for up
@@ -125,7 +125,7 @@ async def signed_in(request: Request) -> Principal:
     if row is None:
         raise Unauthorized("Not authenticated")
     info = _request_info(request)
-    principal = Principal(
+    caller = Caller(
         user_id=user_id,
         session_id=session_id,
         email=str(row["email"]),
@@ -137,19 +137,19 @@ async def signed_in(request: Request) -> Principal:
         ip=info.ip,
         user_agent=info.user_agent,
     )
-    if principal.must_change_password and (request.method, request.url.path) not in PASSWORD_CHANGE_ROUTES:
+    if caller.must_change_password and (request.method, request.url.path) not in PASSWORD_CHANGE_ROUTES:
         raise Forbidden("Password change required", "password_change_required")
-    return principal
+    return caller
 
 
-def module_guard(module: str) -> Callable[[Request, Principal], Awaitable[Principal]]:
+def module_guard(module: str) -> Callable[[Request, Caller], Awaitable[Caller]]:
     """Dependency factory: the caller may use `module` with this request's method, by the current grants, role and
     module flag (signed_in has just read them); the gateway's cached policy is not trusted for this."""
 
-    async def guard(request: Request, principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
-        if principal.may(module, request.method):
-            return principal
-        if module not in principal.active_modules:
+    async def guard(request: Request, caller: Annotated[Caller, Depends(signed_in)]) -> Caller:
+        if caller.may(module, request.method):
+            return caller
+        if module not in caller.active_modules:
             raise Forbidden("Module is disabled", "module_disabled")
         raise Forbidden("No access to this module", "module_forbidden")
 
@@ -174,7 +174,7 @@ async def get_conn() -> Connection:
 
 
 Conn = Annotated[Connection, Depends(get_conn)]
-SignedIn = Annotated[Principal, Depends(signed_in)]
+SignedIn = Annotated[Caller, Depends(signed_in)]
 Info = Annotated[RequestInfo, Depends(request_info)]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from farm_erp import clock
 from farm_erp.db import Connection
-from farm_erp.fields import KG, PCT, q
+from farm_erp.fields import KG, PCT, quantize
 
 STALE_AFTER = timedelta(hours=72)
 HARVEST_DUE_DAYS = 90
@@ -70,7 +70,7 @@ def tank_figures(conn: Connection) -> dict[str, Any]:
     ).fetchone()
     assert tanks is not None
     usable = tanks["active"] - tanks["decommissioned"]
-    utilisation = None if usable == 0 else q(Decimal(tanks["in_use"]) * 100 / Decimal(usable), PCT)
+    utilisation = None if usable == 0 else quantize(Decimal(tanks["in_use"]) * 100 / Decimal(usable), PCT)
     return {
         "active": tanks["active"],
         "in_use": tanks["in_use"],
@@ -94,7 +94,7 @@ def batch_figures(conn: Connection, today: date) -> dict[str, Any]:
     return {
         "active": batches["active"],
         "total_fish": int(batches["total_fish"]),
-        "total_biomass_kg": q(batches["total_biomass_kg"], KG),
+        "total_biomass_kg": quantize(batches["total_biomass_kg"], KG),
         "harvest_due": batches["harvest_due"],
     }
 

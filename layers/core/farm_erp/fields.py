@@ -33,7 +33,7 @@ MAX_NUMBER = Decimal("1e12")
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(9)}
 
 
-def q(value: Decimal | int | float | str, places: int) -> Decimal:
+def quantize(value: Decimal | int | float | str, places: int) -> Decimal:
     """Round half-up to `places` decimals."""
     d = value if isinstance(value, Decimal) else Decimal(str(value))
     return d.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
@@ -67,7 +67,7 @@ def bounded(places: int, gt: Decimal | None, ge: Decimal | None, lt: Decimal | N
     step = _QUANTA[places]
 
     def check(v: Decimal) -> Decimal:
-        r = q(v, places)
+        r = quantize(v, places)
         if gt is not None and r <= gt:
             raise ValueError(f"must be greater than {gt} at {places} decimal places (at least {gt + step})")
         if ge is not None and r < ge:

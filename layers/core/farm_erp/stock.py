@@ -22,7 +22,7 @@ from typing import Any
 from farm_erp import clock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, ValidationFailed
-from farm_erp.fields import MONEY, QTY, UNIT_COST, q
+from farm_erp.fields import MONEY, QTY, UNIT_COST, quantize
 
 ZERO = Decimal(0)
 LEDGER_TYPE_OF_SOURCE = {"manual": "add", "purchase": "purchase", "adjustment": "adjust_in"}
@@ -87,7 +87,7 @@ def normalise_sku(sku: str) -> str:
 
 
 def qty_str(value: Decimal) -> str:
-    return f"{q(value, QTY):.3f}"
+    return f"{quantize(value, QTY):.3f}"
 
 
 # --- operations ---------------------------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def consume(
             need -= take
             lot_takes[int(lot["id"])] += take
             balance[item_id] -= take
-            planned.append((i, lot, take, q(take * lot["unit_cost"], MONEY), balance[item_id]))
+            planned.append((i, lot, take, quantize(take * lot["unit_cost"], MONEY), balance[item_id]))
         if need > 0:  # on_hand and the lots disagree: the invariant is broken, refuse to write
             raise RuntimeError(f"lots of item {item_id} hold less than its on_hand_qty")
 
@@ -358,7 +358,7 @@ def consume(
                 quantity=line.quantity,
                 lines=takes,
                 total_cost=total,
-                avg_unit_cost=q(total / line.quantity, UNIT_COST),
+                avg_unit_cost=quantize(total / line.quantity, UNIT_COST),
                 on_hand_qty=on_hand[item_id],
                 available_qty=on_hand[item_id] - item["reserved_qty"],
             )
@@ -464,7 +464,7 @@ def add_lot(
         ),
     ).fetchone()
     assert lot is not None
-    cost = q(quantity * unit_cost, MONEY)
+    cost = quantize(quantity * unit_cost, MONEY)
     [ledger_id] = _insert_ledger(
         conn,
         [

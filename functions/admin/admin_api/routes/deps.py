@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from farm_erp.api import Principal, module_guard
+from farm_erp.api import Caller, module_guard
 
 admin_only = module_guard("admin")
 # The same callable everywhere, so FastAPI runs the guard once per request.
-Admin = Annotated[Principal, Depends(admin_only)]
+Admin = Annotated[Caller, Depends(admin_only)]
 GUARD = [Depends(admin_only)]

@@ -9,7 +9,7 @@ from auth_api.services.common import MODULE_KEY, revoke_logged
 from farm_erp import audit, clock
 from farm_erp import sessions as session_store
 from farm_erp.access import Subject, effective_modules
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound, reject_nulls
 from farm_erp.lists import PageParams, page_of
@@ -29,51 +29,51 @@ def me(conn: Connection, user_id: int) -> dict[str, Any]:
     }
 
 
-def update_me(conn: Connection, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+def update_me(conn: Connection, caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     """Own name and whether the morning digest is mailed."""
     reject_nulls(changes, ("full_name", "daily_digest"))
-    before = me(conn, principal.user_id)
-    q.update_profile(conn, principal.user_id, changes.get("full_name"), changes.get("daily_digest"))
-    after = me(conn, principal.user_id)
+    before = me(conn, caller.user_id)
+    q.update_profile(conn, caller.user_id, changes.get("full_name"), changes.get("daily_digest"))
+    after = me(conn, caller.user_id)
     keys = tuple(k for k in ("full_name", "daily_digest") if k in changes)
     audit.record(
         conn,
-        principal.actor,
+        caller.actor,
         "auth.profile.update",
         module_key=MODULE_KEY,
         entity_type="user",
-        entity_id=principal.user_id,
+        entity_id=caller.user_id,
         description="Profile updated",
         metadata=audit.changes({k: before[k] for k in keys}, {k: after[k] for k in keys}),
     )
     return after
 
 
-def sessions(conn: Connection, principal: Principal, live_only: bool, paging: PageParams) -> dict[str, Any]:
+def sessions(conn: Connection, caller: Caller, live_only: bool, paging: PageParams) -> dict[str, Any]:
     """Own sessions, newest first; `status` tells live ones from revoked, expired and idle ones."""
     now = clock.now()
-    rows, total = q.sessions_page(conn, principal.user_id, now, live_only, paging.limit, paging.offset)
-    items = [{**r, "is_current": r["id"] == principal.session_id} for r in rows]
+    rows, total = q.sessions_page(conn, caller.user_id, now, live_only, paging.limit, paging.offset)
+    items = [{**r, "is_current": r["id"] == caller.session_id} for r in rows]
     return page_of(items, total, paging)
 
 
-def revoke_session(conn: Connection, principal: Principal, session_id: int) -> None:
+def revoke_session(conn: Connection, caller: Caller, session_id: int) -> None:
     """Revoke one own session (the current one included); another user's session does not exist for the caller."""
-    row = q.own_session(conn, principal.user_id, session_id)
+    row = q.own_session(conn, caller.user_id, session_id)
     if row is None:
         raise NotFound("Session not found")
     if row["revoked_at"] is None and session_store.revoke_session(conn, session_id, "self_revoked", clock.now()):
-        revoke_logged(conn, principal.actor, [session_id], "self_revoked", principal.user_id, "Session revoked")
+        revoke_logged(conn, caller.actor, [session_id], "self_revoked", caller.user_id, "Session revoked")
 
 
-def revoke_other_sessions(conn: Connection, principal: Principal) -> dict[str, int]:
+def revoke_other_sessions(conn: Connection, caller: Caller) -> dict[str, int]:
     """Sign out everywhere else; the current session stays."""
     now = clock.now()
-    ids = session_store.revoke_live(conn, principal.user_id, "self_revoked", now, keep=principal.session_id)
-    revoke_logged(conn, principal.actor, ids, "self_revoked", principal.user_id, "Other sessions revoked")
+    ids = session_store.revoke_live(conn, caller.user_id, "self_revoked", now, keep=caller.session_id)
+    revoke_logged(conn, caller.actor, ids, "self_revoked", caller.user_id, "Other sessions revoked")
     return {"revoked": len(ids)}
 
 
-def login_history(conn: Connection, principal: Principal, paging: PageParams) -> dict[str, Any]:
-    rows, total = q.login_history_page(conn, principal.user_id, paging.limit, paging.offset)
+def login_history(conn: Connection, caller: Caller, paging: PageParams) -> dict[str, Any]:
+    rows, total = q.login_history_page(conn, caller.user_id, paging.limit, paging.offset)
     return page_of(rows, total, paging)

@@ -19,7 +19,7 @@ from auth_api.services.common import (
     user_actor,
 )
 from farm_erp import audit, clock, ratelimit, sessions
-from farm_erp.api import Principal, RequestInfo
+from farm_erp.api import Caller, RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Forbidden, Unauthorized, ValidationFailed
@@ -43,36 +43,34 @@ def _policy(password: str, email: str | None) -> None:
         raise exc
 
 
-def change_password(
-    conn: Connection, principal: Principal, current: str, new: str, info: RequestInfo
-) -> dict[str, Any]:
+def change_password(conn: Connection, caller: Caller, current: str, new: str, info: RequestInfo) -> dict[str, Any]:
     """Replace the caller's password; the other sessions end, the current one gets a new pair.
 
     A wrong current password counts towards the lockout like a failed sign-in; while the account is locked
     no current password is accepted (the lock exists to stop guessing, whoever holds a session).
     """
-    ratelimit.hit(conn, f"change-password:user:{principal.user_id}", 5, 300)
+    ratelimit.hit(conn, f"change-password:user:{caller.user_id}", 5, 300)
     now = clock.now()
-    user = q.user_by_id_for_update(conn, principal.user_id)
-    session = q.own_session(conn, principal.user_id, principal.session_id)
+    user = q.user_by_id_for_update(conn, caller.user_id)
+    session = q.own_session(conn, caller.user_id, caller.session_id)
     # The authorizer's cache may let a just-revoked session through for up to its TTL: check it here too.
     live = session is not None and session["revoked_at"] is None and session["expires_at"] > now
     if user is None or not user["is_active"] or session is None or not live:
         raise Unauthorized("Not authenticated")
-    actor = user_actor(user, info, principal.session_id)
+    actor = user_actor(user, info, caller.session_id)
     matches = password_matches(current, user["password_hash"])
     locked = is_locked(user, now)
     if locked or not matches:
         if not locked and register_failure(conn, user, now, actor):
-            ids = sessions.revoke_live(conn, principal.user_id, "password_change", now)
-            revoke_logged(conn, actor, ids, "password_change", principal.user_id, "Account locked")
+            ids = sessions.revoke_live(conn, caller.user_id, "password_change", now)
+            revoke_logged(conn, actor, ids, "password_change", caller.user_id, "Account locked")
         audit.record(
             conn,
             actor,
             "auth.password.change",
             module_key=MODULE_KEY,
             entity_type="user",
-            entity_id=principal.user_id,
+            entity_id=caller.user_id,
             success=False,
             description="Wrong current password",
             metadata={"reason": "locked" if locked else "invalid_current_password"},
@@ -82,22 +80,22 @@ def change_password(
         raise ValidationFailed(["body", "new_password"], "New password must differ from the current one")
     _policy(new, str(user["email"]))
 
-    q.set_password(conn, principal.user_id, hash_password(new), now)
-    others = sessions.revoke_live(conn, principal.user_id, "password_change", now, keep=principal.session_id)
+    q.set_password(conn, caller.user_id, hash_password(new), now)
+    others = sessions.revoke_live(conn, caller.user_id, "password_change", now, keep=caller.session_id)
     # The current session continues with a fresh pair; refresh tokens issued before the change stop working.
-    q.lapse_refresh_tokens(conn, principal.session_id, now)
-    q.touch_session(conn, principal.session_id, now)
+    q.lapse_refresh_tokens(conn, caller.session_id, now)
+    q.touch_session(conn, caller.session_id, now)
     audit.record(
         conn,
         actor,
         "auth.password.change",
         module_key=MODULE_KEY,
         entity_type="user",
-        entity_id=principal.user_id,
+        entity_id=caller.user_id,
         description="Password changed",
         metadata={"revoked_session_ids": others},
     )
-    return token_pair(conn, {**user, "must_change_password": False}, principal.session_id, session["expires_at"], now)
+    return token_pair(conn, {**user, "must_change_password": False}, caller.session_id, session["expires_at"], now)
 
 
 def forgot_password(conn: Connection, email: str, info: RequestInfo, arrived: float) -> dict[str, str]:

@@ -16,7 +16,7 @@ from auth_api.services.common import (
     user_actor,
 )
 from farm_erp import audit, clock, ratelimit, sessions
-from farm_erp.api import Principal, RequestInfo
+from farm_erp.api import Caller, RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Unauthorized
@@ -160,18 +160,18 @@ def refresh(conn: Connection, raw_token: str, info: RequestInfo) -> dict[str, An
     return pair
 
 
-def logout(conn: Connection, principal: Principal, all_sessions: bool) -> None:
+def logout(conn: Connection, caller: Caller, all_sessions: bool) -> None:
     """Revoke the current session, or every live session of the caller."""
     now = clock.now()
-    only = None if all_sessions else principal.session_id
-    ids = sessions.revoke_live(conn, principal.user_id, "logout", now, only=only)
+    only = None if all_sessions else caller.session_id
+    ids = sessions.revoke_live(conn, caller.user_id, "logout", now, only=only)
     audit.record(
         conn,
-        principal.actor,
+        caller.actor,
         "auth.logout",
         module_key=MODULE_KEY,
         entity_type="user",
-        entity_id=principal.user_id,
+        entity_id=caller.user_id,
         description="Signed out of all sessions" if all_sessions else "Signed out",
         metadata={"all": all_sessions, "session_ids": ids},
     )

@@ -46,9 +46,9 @@ async def list_batches(
     status_code=201,
     responses=codes(409, "tank_unavailable", "duplicate_code"),
 )
-async def create_batch(body: BatchCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_batch(body: BatchCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Stock a batch into an available tank."""
-    return service.create_batch(conn, principal, body)
+    return service.create_batch(conn, caller, body)
 
 
 @router.get("/biofloc/batches/{batch_id}", response_model=BatchOut)
@@ -58,9 +58,9 @@ async def get_batch(batch_id: BatchId, conn: Conn, _: Biofloc) -> dict[str, Any]
 
 
 @router.patch("/biofloc/batches/{batch_id}", response_model=BatchOut)
-async def update_batch(batch_id: BatchId, body: BatchUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def update_batch(batch_id: BatchId, body: BatchUpdate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Edit a batch's species, source or notes."""
-    return service.update_batch(conn, principal, batch_id, body)
+    return service.update_batch(conn, caller, batch_id, body)
 
 
 @router.post(
@@ -68,15 +68,15 @@ async def update_batch(batch_id: BatchId, body: BatchUpdate, conn: Conn, princip
     response_model=BatchOut,
     responses=codes(409, "tank_unavailable", "batch_closed"),
 )
-async def transfer_batch(batch_id: BatchId, body: TransferIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def transfer_batch(batch_id: BatchId, body: TransferIn, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Move the whole batch to another available tank."""
-    return service.transfer(conn, principal, batch_id, body)
+    return service.transfer(conn, caller, batch_id, body)
 
 
 @router.post("/biofloc/batches/{batch_id}/terminate", response_model=BatchOut, responses=codes(409, "batch_closed"))
-async def terminate_batch(batch_id: BatchId, body: TerminateIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def terminate_batch(batch_id: BatchId, body: TerminateIn, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Write the batch off and free its tank."""
-    return service.terminate(conn, principal, batch_id, body)
+    return service.terminate(conn, caller, batch_id, body)
 
 
 @router.get("/biofloc/batches/{batch_id}/performance", response_model=PerformanceOut)
@@ -97,9 +97,9 @@ async def list_costs(batch_id: BatchId, conn: Conn, _: Biofloc, paging: Paging) 
     status_code=201,
     responses=codes(409, "negative_cost_total"),
 )
-async def add_cost(batch_id: BatchId, body: CostEntryIn, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def add_cost(batch_id: BatchId, body: CostEntryIn, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Add a cost entry (a negative amount corrects its category)."""
-    return costs.add_entry(conn, principal, batch_id, body)
+    return costs.add_entry(conn, caller, batch_id, body)
 
 
 @router.get("/biofloc/batches/{batch_id}/report.xlsx", response_model=None, response_class=Response)

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from farm_erp.api import Principal, module_guard
+from farm_erp.api import Caller, module_guard
 
-Biofloc = Annotated[Principal, Depends(module_guard("biofloc"))]
+Biofloc = Annotated[Caller, Depends(module_guard("biofloc"))]
 RefId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 SearchText = Annotated[str | None, Query(max_length=100)]

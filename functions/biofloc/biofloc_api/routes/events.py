@@ -37,9 +37,9 @@ async def list_samplings(
     status_code=201,
     responses=codes(409, "insufficient_fish", "batch_closed"),
 )
-async def create_sampling(body: SamplingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_sampling(body: SamplingCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record a growth sample; the latest one sets the batch's average weight."""
-    return service.create_sampling(conn, principal, body)
+    return service.create_sampling(conn, caller, body)
 
 
 @router.get("/biofloc/mortalities", response_model=Page[MortalityOut])
@@ -56,9 +56,9 @@ async def list_mortalities(
     status_code=201,
     responses=codes(409, "insufficient_fish", "batch_closed"),
 )
-async def create_mortality(body: MortalityCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_mortality(body: MortalityCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record deaths."""
-    return service.create_mortality(conn, principal, body)
+    return service.create_mortality(conn, caller, body)
 
 
 @router.get("/biofloc/harvests", response_model=Page[HarvestOut])
@@ -73,6 +73,6 @@ async def list_harvests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, ba
     status_code=201,
     responses=codes(409, "insufficient_fish", "batch_closed"),
 )
-async def create_harvest(body: HarvestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_harvest(body: HarvestCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record a partial or complete harvest."""
-    return service.create_harvest(conn, principal, body)
+    return service.create_harvest(conn, caller, body)

@@ -28,9 +28,9 @@ async def list_feedings(
     status_code=201,
     responses=codes(409, "tank_empty", "duplicate_session", "insufficient_stock", "batch_closed"),
 )
-async def create_feeding(body: FeedingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_feeding(body: FeedingCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record a feeding session and deduct its feed from stock (FIFO)."""
-    return service.create_feeding(conn, principal, body)
+    return service.create_feeding(conn, caller, body)
 
 
 @router.post(
@@ -39,6 +39,6 @@ async def create_feeding(body: FeedingCreate, conn: Conn, principal: Biofloc) ->
     status_code=201,
     responses=codes(409, "tank_empty", "duplicate_session", "insufficient_stock", "batch_closed"),
 )
-async def create_feedings_bulk(body: FeedingBulk, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_feedings_bulk(body: FeedingBulk, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record up to 50 sessions at once: all or nothing."""
-    return service.create_bulk(conn, principal, body)
+    return service.create_bulk(conn, caller, body)

@@ -26,9 +26,9 @@ async def list_gradings(conn: Conn, _: Biofloc, paging: Paging) -> dict[str, Any
     status_code=201,
     responses=codes(409, "tank_unavailable", "count_mismatch", "duplicate_code", "batch_closed"),
 )
-async def create_grading(body: GradingCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_grading(body: GradingCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Split an active batch into two or three child batches."""
-    return service.create_grading(conn, principal, body)
+    return service.create_grading(conn, caller, body)
 
 
 @router.get("/biofloc/gradings/{grading_id}", response_model=GradingOut)

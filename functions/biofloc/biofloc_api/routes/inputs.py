@@ -25,9 +25,9 @@ async def list_inputs(
 @router.post(
     "/biofloc/tank-inputs", response_model=TankInputOut, status_code=201, responses=codes(409, "insufficient_stock")
 )
-async def create_input(body: TankInputCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_input(body: TankInputCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record a tank input; an item is taken from stock (FIFO) in the same transaction."""
-    return service.create_input(conn, principal, body)
+    return service.create_input(conn, caller, body)
 
 
 @router.get("/biofloc/items", response_model=Page[BioflocItemOut])

@@ -30,9 +30,9 @@ async def list_tanks(
 
 
 @router.post("/biofloc/tanks", response_model=TankOut, status_code=201, responses=codes(409, "duplicate_code"))
-async def create_tank(body: TankCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_tank(body: TankCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Add a tank."""
-    return service.create_tank(conn, principal, body)
+    return service.create_tank(conn, caller, body)
 
 
 @router.get("/biofloc/tanks/{tank_id}", response_model=TankOut)
@@ -42,15 +42,15 @@ async def get_tank(tank_id: TankId, conn: Conn, _: Biofloc) -> dict[str, Any]:
 
 
 @router.patch("/biofloc/tanks/{tank_id}", response_model=TankOut, responses=codes(409, "tank_in_use"))
-async def update_tank(tank_id: TankId, body: TankUpdate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def update_tank(tank_id: TankId, body: TankUpdate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Edit a tank (its code is immutable; in_use follows the assignments)."""
-    return service.update_tank(conn, principal, tank_id, body)
+    return service.update_tank(conn, caller, tank_id, body)
 
 
 @router.delete("/biofloc/tanks/{tank_id}", status_code=204, response_model=None, responses=codes(409, "tank_in_use"))
-async def delete_tank(tank_id: TankId, conn: Conn, principal: Biofloc) -> Response:
+async def delete_tank(tank_id: TankId, conn: Conn, caller: Biofloc) -> Response:
     """Deactivate an empty tank."""
-    service.delete_tank(conn, principal, tank_id)
+    service.delete_tank(conn, caller, tank_id)
     return Response(status_code=204)
 
 

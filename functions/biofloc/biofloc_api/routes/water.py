@@ -29,9 +29,9 @@ async def list_tests(conn: Conn, _: Biofloc, paging: Paging, dates: Dates, tank_
 
 
 @router.post("/biofloc/water-tests", response_model=WaterTestCreated, status_code=201)
-async def create_test(body: WaterTestCreate, conn: Conn, principal: Biofloc) -> dict[str, Any]:
+async def create_test(body: WaterTestCreate, conn: Conn, caller: Biofloc) -> dict[str, Any]:
     """Record a water test and rate it."""
-    return service.create_test(conn, principal, body)
+    return service.create_test(conn, caller, body)
 
 
 @router.get("/biofloc/water-status", response_model=Page[WaterStatusOut])
@@ -53,7 +53,7 @@ async def put_threshold(
     ],
     body: ThresholdIn,
     conn: Conn,
-    principal: Biofloc,
+    caller: Biofloc,
 ) -> dict[str, Any]:
     """Set the bands of one parameter."""
-    return service.put_threshold(conn, principal, parameter, body)
+    return service.put_threshold(conn, caller, parameter, body)

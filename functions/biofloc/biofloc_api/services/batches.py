@@ -21,11 +21,10 @@ from biofloc_api.services.common import (
     tank_ref,
 )
 from farm_erp import audit, clock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid, reject_nulls
-from farm_erp.fields import GRAMS, KG
-from farm_erp.fields import q as rnd
+from farm_erp.fields import GRAMS, KG, quantize
 from farm_erp.lists import PageParams, page_of
 
 
@@ -80,7 +79,7 @@ def get_batch(conn: Connection, batch_id: int) -> dict[str, Any]:
     return view(conn, batch_id)
 
 
-def create_batch(conn: Connection, principal: Principal, body: BatchCreate) -> dict[str, Any]:
+def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[str, Any]:
     """Batch, stocking assignment, cycle costs and the fingerling cost entry, in the request's transaction."""
     today = clock.today()
     if body.stocking_date > today:
@@ -95,7 +94,7 @@ def create_batch(conn: Connection, principal: Principal, body: BatchCreate) -> d
     values.update(origin_stocking_date=body.stocking_date, parent_batch_id=None)
     try:
         with conn.transaction():
-            batch_id = q.insert_batch(conn, values, principal.user_id)
+            batch_id = q.insert_batch(conn, values, caller.user_id)
             cq.open_assignment(
                 conn,
                 batch_id=batch_id,
@@ -105,7 +104,7 @@ def create_batch(conn: Connection, principal: Principal, body: BatchCreate) -> d
                 fish_count=body.initial_count,
                 avg_weight_g=body.initial_avg_weight_g,
                 reason=None,
-                user_id=principal.user_id,
+                user_id=caller.user_id,
             )
     except psycopg.errors.UniqueViolation as exc:
         # A concurrent stocking of the same tank, or the same code, committed first.
@@ -122,12 +121,12 @@ def create_batch(conn: Connection, principal: Principal, body: BatchCreate) -> d
             body.fingerling_cost,
             body.stocking_date,
             "Fingerlings at stocking",
-            principal.user_id,
+            caller.user_id,
         )
         q.add_cost(conn, batch_id, "fingerling", body.fingerling_cost)
     record(
         conn,
-        principal,
+        caller,
         "batch.create",
         "batch",
         batch_id,
@@ -136,18 +135,18 @@ def create_batch(conn: Connection, principal: Principal, body: BatchCreate) -> d
     return view(conn, batch_id)
 
 
-def update_batch(conn: Connection, principal: Principal, batch_id: int, body: BatchUpdate) -> dict[str, Any]:
+def update_batch(conn: Connection, caller: Caller, batch_id: int, body: BatchUpdate) -> dict[str, Any]:
     batch_or_404(conn, batch_id)
     batch = cq.lock_batches(conn, [batch_id])[batch_id]
     changes = body.changes()
     reject_nulls(changes, ("species",))
     before = {k: batch[k] for k in changes}
     q.update_batch(conn, batch_id, changes)
-    record(conn, principal, "batch.update", "batch", batch_id, audit.changes(before, changes))
+    record(conn, caller, "batch.update", "batch", batch_id, audit.changes(before, changes))
     return view(conn, batch_id)
 
 
-def transfer(conn: Connection, principal: Principal, batch_id: int, body: TransferIn) -> dict[str, Any]:
+def transfer(conn: Connection, caller: Caller, batch_id: int, body: TransferIn) -> dict[str, Any]:
     """Move the whole batch to another available tank."""
     batch_or_404(conn, batch_id)
     target = tank_ref(conn, body.to_tank_id, "to_tank_id")
@@ -172,11 +171,11 @@ def transfer(conn: Connection, principal: Principal, batch_id: int, body: Transf
         fish_count=batch["current_count"],
         avg_weight_g=batch["current_avg_weight_g"],
         reason=body.reason,
-        user_id=principal.user_id,
+        user_id=caller.user_id,
     )
     record(
         conn,
-        principal,
+        caller,
         "batch.transfer",
         "batch",
         batch_id,
@@ -185,7 +184,7 @@ def transfer(conn: Connection, principal: Principal, batch_id: int, body: Transf
     return view(conn, batch_id)
 
 
-def terminate(conn: Connection, principal: Principal, batch_id: int, body: TerminateIn) -> dict[str, Any]:
+def terminate(conn: Connection, caller: Caller, batch_id: int, body: TerminateIn) -> dict[str, Any]:
     """Write the batch off: the remaining fish die, the tank is freed."""
     batch_or_404(conn, batch_id)
     batch, assignment, _ = lock_batch_and_tank(conn, batch_id)
@@ -193,7 +192,7 @@ def terminate(conn: Connection, principal: Principal, batch_id: int, body: Termi
     check_event_date(body.end_date, batch, "end_date", clock.today(), assignment)
     remaining = batch["current_count"]
     if remaining > 0:
-        write_off(conn, principal, batch, assignment, remaining, body.end_date, f"terminated: {body.reason}")
+        write_off(conn, caller, batch, assignment, remaining, body.end_date, f"terminated: {body.reason}")
     q.update_batch(
         conn,
         batch_id,
@@ -203,7 +202,7 @@ def terminate(conn: Connection, principal: Principal, batch_id: int, body: Termi
         cq.close_assignment(conn, assignment, body.end_date, "termination")
     record(
         conn,
-        principal,
+        caller,
         "batch.terminate",
         "batch",
         batch_id,
@@ -214,7 +213,7 @@ def terminate(conn: Connection, principal: Principal, batch_id: int, body: Termi
 
 def write_off(
     conn: Connection,
-    principal: Principal,
+    caller: Caller,
     batch: dict[str, Any],
     assignment: dict[str, Any] | None,
     count: int,
@@ -233,8 +232,8 @@ def write_off(
             "count": count,
             "cause": cause[:100],
             "avg_weight_g": avg,
-            "biomass_loss_kg": rnd(count * avg / 1000, KG),
-            "created_by": principal.user_id,
+            "biomass_loss_kg": quantize(count * avg / 1000, KG),
+            "created_by": caller.user_id,
             "created_at": clock.now(),
         },
     )
@@ -285,4 +284,4 @@ def performance_of(row: dict[str, Any], today: date) -> dict[str, Any]:
 
 def avg_grams(kg: Any, count: int) -> Any:
     """Average weight in g of `count` fish weighing `kg`."""
-    return rnd(kg * 1000 / count, GRAMS)
+    return quantize(kg * 1000 / count, GRAMS)

@@ -7,7 +7,7 @@ from typing import Any
 
 from biofloc_api.queries import common as q
 from farm_erp import audit
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
 
@@ -16,7 +16,7 @@ MODULE = "biofloc"
 
 def record(
     conn: Connection,
-    principal: Principal,
+    caller: Caller,
     action: str,
     entity_type: str,
     entity_id: object,
@@ -26,7 +26,7 @@ def record(
     """The audit row of a successful biofloc mutation."""
     audit.record(
         conn,
-        principal.actor,
+        caller.actor,
         f"biofloc.{action}",
         module_key=MODULE,
         entity_type=entity_type,

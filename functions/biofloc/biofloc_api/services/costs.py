@@ -9,7 +9,7 @@ from biofloc_api.queries import common as cq
 from biofloc_api.schemas.batches import CostEntryIn
 from biofloc_api.services.common import batch_or_404, record
 from farm_erp import clock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid
 from farm_erp.lists import PageParams, page_of
@@ -21,7 +21,7 @@ def list_costs(conn: Connection, batch_id: int, paging: PageParams) -> dict[str,
     return {**page_of(rows, total, paging), "breakdown": q.cycle_costs(conn, batch_id)}
 
 
-def add_entry(conn: Connection, principal: Principal, batch_id: int, body: CostEntryIn) -> dict[str, Any]:
+def add_entry(conn: Connection, caller: Caller, batch_id: int, body: CostEntryIn) -> dict[str, Any]:
     """Accepted in any batch status; a negative amount corrects earlier entries of its category."""
     batch_or_404(conn, batch_id)
     batch = cq.lock_batches(conn, [batch_id])[batch_id]
@@ -38,12 +38,12 @@ def add_entry(conn: Connection, principal: Principal, batch_id: int, body: CostE
             "negative_cost_total",
         )
     entry_id = q.insert_cost_entry(
-        conn, batch_id, body.category, body.amount, entry_date, body.description, principal.user_id
+        conn, batch_id, body.category, body.amount, entry_date, body.description, caller.user_id
     )
     q.add_cost(conn, batch_id, body.category, body.amount)
     record(
         conn,
-        principal,
+        caller,
         "cost_entry.create",
         "cost_entry",
         entry_id,

@@ -11,11 +11,10 @@ from biofloc_api.schemas.events import HarvestCreate, MortalityCreate, SamplingC
 from biofloc_api.services.batches import avg_grams, view, write_off
 from biofloc_api.services.common import batch_ref, check_event_date, ensure_active, lock_batch_and_tank, record
 from farm_erp import clock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid
-from farm_erp.fields import KG, MONEY
-from farm_erp.fields import q as rnd
+from farm_erp.fields import KG, MONEY, quantize
 from farm_erp.lists import DateRange, PageParams, page_of
 
 CONDITION_PLACES = 3
@@ -28,7 +27,7 @@ def list_events(
     return page_of(rows, total, paging)
 
 
-def create_sampling(conn: Connection, principal: Principal, body: SamplingCreate) -> dict[str, Any]:
+def create_sampling(conn: Connection, caller: Caller, body: SamplingCreate) -> dict[str, Any]:
     batch_ref(conn, body.batch_id)
     batch, assignment, _ = lock_batch_and_tank(conn, body.batch_id)
     ensure_active(batch)
@@ -38,12 +37,12 @@ def create_sampling(conn: Connection, principal: Principal, body: SamplingCreate
     values = body.model_dump(exclude={"batch_id"})
     k = None
     if body.avg_length_cm is not None:
-        k = rnd(100 * body.avg_weight_g / body.avg_length_cm**3, CONDITION_PLACES)
+        k = quantize(100 * body.avg_weight_g / body.avg_length_cm**3, CONDITION_PLACES)
     values.update(
         batch_id=body.batch_id,
         tank_id=assignment["tank_id"] if assignment else None,
         condition_factor=k,
-        created_by=principal.user_id,
+        created_by=caller.user_id,
         created_at=clock.now(),
     )
     sampling_id = eq.insert(conn, "samplings", values)
@@ -55,7 +54,7 @@ def create_sampling(conn: Connection, principal: Principal, body: SamplingCreate
         )
     record(
         conn,
-        principal,
+        caller,
         "sampling.create",
         "sampling",
         sampling_id,
@@ -65,7 +64,7 @@ def create_sampling(conn: Connection, principal: Principal, body: SamplingCreate
     return {**row, "batch": view(conn, body.batch_id)}
 
 
-def create_mortality(conn: Connection, principal: Principal, body: MortalityCreate) -> dict[str, Any]:
+def create_mortality(conn: Connection, caller: Caller, body: MortalityCreate) -> dict[str, Any]:
     batch_ref(conn, body.batch_id)
     batch, assignment, _ = lock_batch_and_tank(conn, body.batch_id)
     ensure_active(batch)
@@ -83,20 +82,20 @@ def create_mortality(conn: Connection, principal: Principal, body: MortalityCrea
             "count": body.count,
             "cause": body.cause,
             "avg_weight_g": avg,
-            "biomass_loss_kg": rnd(body.count * avg / 1000, KG),
+            "biomass_loss_kg": quantize(body.count * avg / 1000, KG),
             "notes": body.notes,
-            "created_by": principal.user_id,
+            "created_by": caller.user_id,
             "created_at": clock.now(),
         },
     )
     q.bump_batch(conn, body.batch_id, current_count=-body.count, total_mortality=body.count)
     record(
-        conn, principal, "mortality.create", "mortality", mortality_id, {"batch_id": body.batch_id, "count": body.count}
+        conn, caller, "mortality.create", "mortality", mortality_id, {"batch_id": body.batch_id, "count": body.count}
     )
     return eq.event(conn, "mortalities", mortality_id)
 
 
-def create_harvest(conn: Connection, principal: Principal, body: HarvestCreate) -> dict[str, Any]:
+def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dict[str, Any]:
     batch_ref(conn, body.batch_id)
     batch, assignment, _ = lock_batch_and_tank(conn, body.batch_id)
     ensure_active(batch)
@@ -110,14 +109,18 @@ def create_harvest(conn: Connection, principal: Principal, body: HarvestCreate) 
     if body.harvest_type == "partial" and body.fish_count >= present:
         raise Conflict("A partial harvest must leave fish in the tank; use a complete harvest", "insufficient_fish")
     avg = avg_grams(body.total_weight_kg, body.fish_count)
-    revenue = rnd(body.total_weight_kg * body.price_per_kg, MONEY) if body.price_per_kg is not None else rnd(0, MONEY)
+    revenue = (
+        quantize(body.total_weight_kg * body.price_per_kg, MONEY)
+        if body.price_per_kg is not None
+        else quantize(0, MONEY)
+    )
     values = body.model_dump(exclude={"batch_id"})
     values.update(
         batch_id=body.batch_id,
         tank_id=assignment["tank_id"] if assignment else None,
         avg_weight_g=avg,
         revenue=revenue,
-        created_by=principal.user_id,
+        created_by=caller.user_id,
         created_at=clock.now(),
     )
     harvest_id = eq.insert(conn, "harvests", values)
@@ -132,7 +135,7 @@ def create_harvest(conn: Connection, principal: Principal, body: HarvestCreate) 
     if body.harvest_type == "complete":
         shortfall = present - body.fish_count
         if shortfall > 0:
-            write_off(conn, principal, batch, assignment, shortfall, body.harvest_date, "unaccounted at harvest")
+            write_off(conn, caller, batch, assignment, shortfall, body.harvest_date, "unaccounted at harvest")
         q.update_batch(
             conn, body.batch_id, {"status": "harvested", "end_date": body.harvest_date, "end_avg_weight_g": avg}
         )
@@ -140,7 +143,7 @@ def create_harvest(conn: Connection, principal: Principal, body: HarvestCreate) 
             cq.close_assignment(conn, assignment, body.harvest_date, "harvest")
     record(
         conn,
-        principal,
+        caller,
         "harvest.create",
         "harvest",
         harvest_id,

@@ -12,11 +12,10 @@ from biofloc_api.queries import feedings as q
 from biofloc_api.schemas.feedings import FeedingBulk, FeedingCreate
 from biofloc_api.services.common import MODULE, check_event_date, ensure_active, record, tank_ref
 from farm_erp import clock, stock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import AppError, Conflict, ValidationFailed
-from farm_erp.fields import QTY
-from farm_erp.fields import q as rnd
+from farm_erp.fields import QTY, quantize
 from farm_erp.lists import DateRange, PageParams, page_of
 
 
@@ -49,14 +48,14 @@ def _line_error(index: int, field: str, msg: str, type_: str = "value_error") ->
     return ValidationFailed(["body", "lines", index, field], msg, type_)
 
 
-def create_feeding(conn: Connection, principal: Principal, body: FeedingCreate) -> dict[str, Any]:
-    feeding_id = int(_feed(conn, principal, body)["feeding_id"])
+def create_feeding(conn: Connection, caller: Caller, body: FeedingCreate) -> dict[str, Any]:
+    feeding_id = int(_feed(conn, caller, body)["feeding_id"])
     return with_lines(conn, q.feedings_by_id(conn, [feeding_id]))[0]
 
 
 def _feed(
     conn: Connection,
-    principal: Principal,
+    caller: Caller,
     body: FeedingCreate,
     operation_id: int | None = None,
     *,
@@ -87,7 +86,7 @@ def _feed(
         item = items[item_id]
         if item["unit_category"] != "weight" or item["base_factor"] is None:
             raise _line_error(i, "item_id", f"{item['sku']} is not measured in a weight unit", "not_weight_unit")
-        item_qty = rnd(line.quantity_kg / item["base_factor"], QTY)
+        item_qty = quantize(line.quantity_kg / item["base_factor"], QTY)
         if item_qty <= 0:
             raise _line_error(i, "quantity_kg", f"Too small to measure in {item['unit']}")
         item_qtys.append(item_qty)
@@ -103,7 +102,7 @@ def _feed(
             conn,
             "feeding",
             MODULE,
-            user_id=principal.user_id,
+            user_id=caller.user_id,
             purpose=f"Feeding {tank['code']} {body.feeding_date} session {body.session_number}",
         )
     total_kg = sum((ln.quantity_kg for ln in body.lines), Decimal(0))
@@ -117,7 +116,7 @@ def _feed(
         total_feed_kg=total_kg,
         operation_id=operation_id,
         notes=body.notes,
-        user_id=principal.user_id,
+        user_id=caller.user_id,
         created_at=clock.now(),
     )
     line_ids = [
@@ -134,7 +133,7 @@ def _feed(
         ],
         operation_id=operation_id,
         module_key=MODULE,
-        user_id=principal.user_id,
+        user_id=caller.user_id,
     )
     for line_id, consumption in zip(line_ids, used, strict=True):
         q.set_line_cost(conn, line_id, consumption.total_cost)
@@ -155,7 +154,7 @@ def _feed(
     if audit:
         record(
             conn,
-            principal,
+            caller,
             "feeding.create",
             "feeding",
             feeding_id,
@@ -164,7 +163,7 @@ def _feed(
     return figures
 
 
-def create_bulk(conn: Connection, principal: Principal, body: FeedingBulk) -> dict[str, Any]:
+def create_bulk(conn: Connection, caller: Caller, body: FeedingBulk) -> dict[str, Any]:
     """All sessions or none; the first failure names its session (and line) index.
 
     Every row the sessions touch is locked before any session is written, in the global order: all tanks (ids
@@ -174,19 +173,19 @@ def create_bulk(conn: Connection, principal: Principal, body: FeedingBulk) -> di
     """
     _lock_all(conn, body)
     operation_id = stock.new_operation(
-        conn, "feeding", MODULE, user_id=principal.user_id, purpose=f"Bulk feeding: {len(body.sessions)} sessions"
+        conn, "feeding", MODULE, user_id=caller.user_id, purpose=f"Bulk feeding: {len(body.sessions)} sessions"
     )
     sessions = []
     for index, session in enumerate(body.sessions):
         try:
-            sessions.append(_feed(conn, principal, session, operation_id, audit=False))
+            sessions.append(_feed(conn, caller, session, operation_id, audit=False))
         except AppError as exc:
             raise _in_session(exc, index) from None
     ids = [int(s["feeding_id"]) for s in sessions]
     # One activity row for the request; each session's figures are in its metadata.
     record(
         conn,
-        principal,
+        caller,
         "feeding.bulk_create",
         "stock_operation",
         operation_id,

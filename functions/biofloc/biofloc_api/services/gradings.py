@@ -21,11 +21,10 @@ from biofloc_api.services.common import (
     tank_ref,
 )
 from farm_erp import clock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound
-from farm_erp.fields import KG, MONEY
-from farm_erp.fields import q as rnd
+from farm_erp.fields import KG, MONEY, quantize
 from farm_erp.lists import PageParams, page_of
 
 
@@ -35,9 +34,9 @@ def split_costs(total_cost: Decimal, biomasses: list[Decimal], harvested_kg: Dec
     denominator = sum(biomasses, Decimal(0)) + harvested_kg
     if denominator == 0:
         return [Decimal("0.00") for _ in biomasses]
-    shares = [rnd(total_cost * b / denominator, MONEY) for b in biomasses]
+    shares = [quantize(total_cost * b / denominator, MONEY) for b in biomasses]
     if harvested_kg == 0:
-        shares[-1] = rnd(total_cost - sum(shares[:-1], Decimal(0)), MONEY)
+        shares[-1] = quantize(total_cost - sum(shares[:-1], Decimal(0)), MONEY)
     return shares
 
 
@@ -58,7 +57,7 @@ def get_grading(conn: Connection, grading_id: int) -> dict[str, Any]:
     return _with_groups(conn, [row])[0]
 
 
-def create_grading(conn: Connection, principal: Principal, body: GradingCreate) -> dict[str, Any]:
+def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dict[str, Any]:
     batch_ref(conn, body.source_batch_id, "source_batch_id")
     for i, g in enumerate(body.groups):
         tank_ref(conn, g.destination_tank_id, f"groups.{i}.destination_tank_id")
@@ -82,7 +81,7 @@ def create_grading(conn: Connection, principal: Principal, body: GradingCreate) 
         raise Conflict(f"Batch code {', '.join(q.code_taken(conn, codes))} already exists", "duplicate_code")
 
     costs = q.lock_cycle_costs(conn, parent["id"])
-    biomasses = [rnd(Decimal(g.fish_count) * g.avg_weight_g / 1000, KG) for g in body.groups]
+    biomasses = [quantize(Decimal(g.fish_count) * g.avg_weight_g / 1000, KG) for g in body.groups]
     shares = split_costs(costs["total_cost"], biomasses, parent["harvested_kg"])
     graded_kg = sum(biomasses, Decimal(0))
 
@@ -96,7 +95,7 @@ def create_grading(conn: Connection, principal: Principal, body: GradingCreate) 
             "total_fish": total_fish,
             "group_count": len(body.groups),
             "notes": body.notes,
-            "created_by": principal.user_id,
+            "created_by": caller.user_id,
         },
     )
     child_ids = []
@@ -116,7 +115,7 @@ def create_grading(conn: Connection, principal: Principal, body: GradingCreate) 
                         "parent_batch_id": parent["id"],
                         "notes": None,
                     },
-                    principal.user_id,
+                    caller.user_id,
                 )
                 q.insert_cycle_costs(conn, child_id, share)
                 cq.open_assignment(
@@ -128,7 +127,7 @@ def create_grading(conn: Connection, principal: Principal, body: GradingCreate) 
                     fish_count=g.fish_count,
                     avg_weight_g=g.avg_weight_g,
                     reason=f"graded from {parent['code']}",
-                    user_id=principal.user_id,
+                    user_id=caller.user_id,
                 )
                 gq.insert_group(
                     conn,
@@ -160,7 +159,7 @@ def create_grading(conn: Connection, principal: Principal, body: GradingCreate) 
     q.add_cost(conn, parent["id"], "transfer_out", sum(shares, Decimal(0)))
     record(
         conn,
-        principal,
+        caller,
         "grading.create",
         "grading",
         grading_id,

@@ -12,11 +12,10 @@ from biofloc_api.queries import inputs as q
 from biofloc_api.schemas.inputs import TankInputCreate
 from biofloc_api.services.common import MODULE, check_event_date, record, tank_ref
 from farm_erp import clock, stock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import invalid
-from farm_erp.fields import MONEY
-from farm_erp.fields import q as rnd
+from farm_erp.fields import MONEY, quantize
 from farm_erp.lists import DateRange, PageParams, page_of
 
 
@@ -34,7 +33,7 @@ def list_inputs(
     return page_of(with_lots(conn, rows), total, paging)
 
 
-def create_input(conn: Connection, principal: Principal, body: TankInputCreate) -> dict[str, Any]:
+def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dict[str, Any]:
     today, now = clock.today(), clock.now()
     if body.input_date > today:
         raise invalid("input_date", "The date must not be in the future")
@@ -47,13 +46,13 @@ def create_input(conn: Connection, principal: Principal, body: TankInputCreate) 
         batch = cq.lock_batches(conn, [batch_id])[batch_id]
         check_event_date(body.input_date, batch, "input_date", today, assignment)
     values: dict[str, Any] = body.model_dump(exclude={"sku"})
-    values.update(batch_id=batch_id, created_by=principal.user_id, created_at=now)
+    values.update(batch_id=batch_id, created_by=caller.user_id, created_at=now)
 
     if body.item_id is None and body.sku is None:
         values.update(
             unit_cost=body.unit_cost or Decimal(0),
             operation_id=None,
-            total_cost=rnd(body.quantity * (body.unit_cost or Decimal(0)), MONEY),
+            total_cost=quantize(body.quantity * (body.unit_cost or Decimal(0)), MONEY),
         )
         input_id = q.insert_input(conn, values)
     else:
@@ -63,7 +62,7 @@ def create_input(conn: Connection, principal: Principal, body: TankInputCreate) 
         if body.unit is not None and body.unit.lower() != str(item["unit"]).lower():
             raise invalid("unit", f"{item['sku']} is measured in {item['unit']}")
         operation_id = stock.new_operation(
-            conn, "tank_input", MODULE, user_id=principal.user_id, purpose=f"Tank input {body.input_type}"
+            conn, "tank_input", MODULE, user_id=caller.user_id, purpose=f"Tank input {body.input_type}"
         )
         values.update(
             item_id=item_id,
@@ -87,7 +86,7 @@ def create_input(conn: Connection, principal: Principal, body: TankInputCreate) 
             ],
             operation_id=operation_id,
             module_key=MODULE,
-            user_id=principal.user_id,
+            user_id=caller.user_id,
             loc_prefix=("body",),
         )
         q.set_costs(conn, input_id, used.avg_unit_cost, used.total_cost)
@@ -97,7 +96,7 @@ def create_input(conn: Connection, principal: Principal, body: TankInputCreate) 
         bq.add_cost(conn, batch_id, "chemical", row["total_cost"])
     record(
         conn,
-        principal,
+        caller,
         "tank_input.create",
         "tank_input",
         input_id,

@@ -15,7 +15,7 @@ from biofloc_api.services.common import record, tank_or_404
 from biofloc_api.services.water import load_thresholds
 from biofloc_api.water import PARAMETERS, Threshold, evaluate
 from farm_erp import audit, clock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid, reject_nulls
 from farm_erp.lists import PageParams, page_of
@@ -70,19 +70,19 @@ def get_tank(conn: Connection, tank_id: int) -> dict[str, Any]:
     return tank_out(row, load_thresholds(conn), clock.now())
 
 
-def create_tank(conn: Connection, principal: Principal, body: TankCreate) -> dict[str, Any]:
+def create_tank(conn: Connection, caller: Caller, body: TankCreate) -> dict[str, Any]:
     if q.code_taken(conn, body.code):
         raise Conflict(f"Tank code {body.code} already exists", "duplicate_code")
     try:
         with conn.transaction():
-            tank_id = q.insert_tank(conn, body.model_dump(), principal.user_id)
+            tank_id = q.insert_tank(conn, body.model_dump(), caller.user_id)
     except psycopg.errors.UniqueViolation:
         raise Conflict(f"Tank code {body.code} already exists", "duplicate_code") from None
-    record(conn, principal, "tank.create", "tank", tank_id, {"code": body.code})
+    record(conn, caller, "tank.create", "tank", tank_id, {"code": body.code})
     return get_tank(conn, tank_id)
 
 
-def update_tank(conn: Connection, principal: Principal, tank_id: int, body: TankUpdate) -> dict[str, Any]:
+def update_tank(conn: Connection, caller: Caller, tank_id: int, body: TankUpdate) -> dict[str, Any]:
     tank_or_404(conn, tank_id)
     tank = cq.lock_tanks(conn, [tank_id])[tank_id]
     changes = body.changes()
@@ -96,18 +96,18 @@ def update_tank(conn: Connection, principal: Principal, tank_id: int, body: Tank
             raise Conflict("The tank holds a batch; its status follows the assignment", "tank_in_use")
     before = {k: tank[k] for k in changes}
     q.update_tank(conn, tank_id, changes)
-    record(conn, principal, "tank.update", "tank", tank_id, audit.changes(before, changes))
+    record(conn, caller, "tank.update", "tank", tank_id, audit.changes(before, changes))
     return get_tank(conn, tank_id)
 
 
-def delete_tank(conn: Connection, principal: Principal, tank_id: int) -> None:
+def delete_tank(conn: Connection, caller: Caller, tank_id: int) -> None:
     """Soft delete: refused while a batch is in the tank."""
     tank_or_404(conn, tank_id)
     cq.lock_tanks(conn, [tank_id])
     if cq.open_assignment_of_tank(conn, tank_id) is not None:
         raise Conflict("The tank holds a batch", "tank_in_use")
     q.update_tank(conn, tank_id, {"is_active": False})
-    record(conn, principal, "tank.delete", "tank", tank_id)
+    record(conn, caller, "tank.delete", "tank", tank_id)
 
 
 def history(conn: Connection, tank_id: int, paging: PageParams) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from biofloc_api.schemas.water import ThresholdIn, WaterTestCreate
 from biofloc_api.services.common import record, tank_ref
 from biofloc_api.water import PARAMETERS, Threshold, evaluate, validate
 from farm_erp import audit, clock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound, ValidationFailed, invalid
 from farm_erp.lists import DateRange, PageParams, page_of
@@ -27,7 +27,7 @@ def with_evaluation(row: dict[str, Any], thresholds: dict[str, Threshold]) -> di
     return {**row, "evaluation": evaluate(row, thresholds)}
 
 
-def create_test(conn: Connection, principal: Principal, body: WaterTestCreate) -> dict[str, Any]:
+def create_test(conn: Connection, caller: Caller, body: WaterTestCreate) -> dict[str, Any]:
     now = clock.now()
     tested_at = body.tested_at or now
     if tested_at > now:
@@ -38,11 +38,11 @@ def create_test(conn: Connection, principal: Principal, body: WaterTestCreate) -
     values.update(
         tested_at=tested_at,
         batch_id=assignment["batch_id"] if assignment else None,
-        created_by=principal.user_id,
+        created_by=caller.user_id,
         created_at=now,
     )
     test_id = q.insert_test(conn, values)
-    record(conn, principal, "water_test.create", "water_test", test_id, {"tank_id": body.tank_id})
+    record(conn, caller, "water_test.create", "water_test", test_id, {"tank_id": body.tank_id})
     out = with_evaluation(q.test(conn, test_id), load_thresholds(conn))
     return {"test": out, "evaluation": out["evaluation"]}
 
@@ -97,7 +97,7 @@ def list_thresholds(conn: Connection, paging: PageParams) -> dict[str, Any]:
     return page_of(items[paging.offset : paging.offset + paging.limit], len(items), paging)
 
 
-def put_threshold(conn: Connection, principal: Principal, parameter: str, body: ThresholdIn) -> dict[str, Any]:
+def put_threshold(conn: Connection, caller: Caller, parameter: str, body: ThresholdIn) -> dict[str, Any]:
     if parameter not in PARAMETERS:
         raise NotFound("Unknown water parameter")
     problems = validate(body.good_min, body.good_max, body.warn_min, body.warn_max)
@@ -108,14 +108,14 @@ def put_threshold(conn: Connection, principal: Principal, parameter: str, body: 
     before = q.threshold(conn, parameter)
     values = body.model_dump()
     values["unit"] = body.unit or (before["unit"] if before else PARAMETERS[parameter])
-    q.upsert_threshold(conn, parameter, values, principal.user_id)
+    q.upsert_threshold(conn, parameter, values, caller.user_id)
     after = q.threshold(conn, parameter)
     assert after is not None
     keys = ("unit", "good_min", "good_max", "warn_min", "warn_max", "is_active")
 
     record(
         conn,
-        principal,
+        caller,
         "water_threshold.update",
         "water_threshold",
         parameter,

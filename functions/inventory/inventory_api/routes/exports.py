@@ -11,7 +11,7 @@ from inventory_api import exports
 from inventory_api.queries import items as item_queries
 from inventory_api.queries import purchase_orders as po_queries
 from inventory_api.queries import stock as stock_queries
-from inventory_api.routes.deps import Caller
+from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, ModuleKey
 from inventory_api.schemas.purchase_orders import PoStatus
 from inventory_api.schemas.stock import LedgerType
@@ -24,7 +24,7 @@ XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {xlsx.MEDIA_TYPE: {}},
 @router.get("/inventory/exports/stock.xlsx", response_class=Response, responses=XLSX)
 async def export_stock(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     q: Annotated[str | None, Query(max_length=100)] = None,
     category_id: QueryId = None,
     supplier_id: QueryId = None,
@@ -43,7 +43,7 @@ async def export_stock(
 @router.get("/inventory/exports/ledger.xlsx", response_class=Response, responses=XLSX)
 async def export_ledger(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     dates: Dates,
     item_id: QueryId = None,
     type: LedgerType | None = None,
@@ -60,7 +60,7 @@ async def export_ledger(
 @router.get("/inventory/exports/purchase-orders.xlsx", response_class=Response, responses=XLSX)
 async def export_pos(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     dates: Dates,
     status: PoStatus | None = None,
     supplier_id: QueryId = None,

@@ -8,7 +8,7 @@ from farm_erp.api import Conn
 from farm_erp.lists import NotPaged, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import items as queries
-from inventory_api.routes.deps import Caller
+from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, PathId
 from inventory_api.schemas.items import BulkOut, ItemCreate, ItemOut, ItemUpdate, LotOut
 from inventory_api.services import items as service
@@ -20,7 +20,7 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 @router.get("/inventory/items", response_model=Page[ItemOut])
 async def list_items(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     paging: Paging,
     q: Annotated[str | None, Query(max_length=100)] = None,
     category_id: QueryId = None,
@@ -37,7 +37,7 @@ async def list_items(
 @router.get("/inventory/items/bulk", response_model=BulkOut, dependencies=[NotPaged])
 async def bulk_items(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     ids: Annotated[str | None, Query(max_length=2100)] = None,
     skus: Annotated[str | None, Query(max_length=10100)] = None,
     include_lots: bool = False,
@@ -48,13 +48,13 @@ async def bulk_items(
 
 
 @router.post("/inventory/items", response_model=ItemOut, status_code=201, responses=codes(409, "duplicate_sku"))
-async def create_item(body: ItemCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_item(body: ItemCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create an item (SKU trimmed and upper-cased, unique)."""
-    return service.create_item(conn, who, body.model_dump())
+    return service.create_item(conn, caller, body.model_dump())
 
 
 @router.get("/inventory/items/{item_id}", response_model=ItemOut)
-async def get_item(item_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_item(item_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """One item view."""
     return service.get_item(conn, item_id)
 
@@ -62,9 +62,9 @@ async def get_item(item_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
 @router.patch(
     "/inventory/items/{item_id}", response_model=ItemOut, responses=codes(409, "duplicate_sku", "item_has_lots")
 )
-async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit an item; its unit is fixed once it has lots."""
-    return service.update_item(conn, who, item_id, body.changes())
+    return service.update_item(conn, caller, item_id, body.changes())
 
 
 @router.delete(
@@ -73,9 +73,9 @@ async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, who: Caller
     response_class=Response,
     responses=codes(409, "item_has_stock", "item_reserved", "item_on_open_po"),
 )
-async def deactivate_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
+async def deactivate_item(item_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Deactivate an item without stock, live reservations or open purchase orders."""
-    service.deactivate_item(conn, who, item_id)
+    service.deactivate_item(conn, caller, item_id)
     return Response(status_code=204)
 
 
@@ -85,14 +85,16 @@ async def deactivate_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
     response_class=Response,
     responses=codes(409, "item_active", "item_has_history"),
 )
-async def delete_item(item_id: PathId, conn: Conn, who: Caller) -> Response:
+async def delete_item(item_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Physically delete an inactive item that never had stock or purchase-order lines."""
-    service.delete_item(conn, who, item_id)
+    service.delete_item(conn, caller, item_id)
     return Response(status_code=204)
 
 
 @router.get("/inventory/items/{item_id}/lots", response_model=Page[LotOut])
-async def list_lots(item_id: PathId, conn: Conn, who: Caller, paging: Paging, include_exhausted: bool = False) -> Any:
+async def list_lots(
+    item_id: PathId, conn: Conn, caller: Inventory, paging: Paging, include_exhausted: bool = False
+) -> Any:
     """An item's lots in FIFO order (received date, id)."""
     service.get_item(conn, item_id)
     rows, total = queries.list_lots(conn, item_id, include_exhausted, paging.limit, paging.offset)

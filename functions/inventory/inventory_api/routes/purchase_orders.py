@@ -8,7 +8,7 @@ from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import purchase_orders as queries
-from inventory_api.routes.deps import Caller
+from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, PathId
 from inventory_api.schemas.purchase_orders import (
     DuplicateIn,
@@ -33,7 +33,7 @@ router = APIRouter(tags=["inventory: purchase orders"])
 @router.get("/inventory/purchase-orders", response_model=Page[PoListRow])
 async def list_pos(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     paging: Paging,
     dates: Dates,
     status: PoStatus | None = None,
@@ -49,13 +49,13 @@ async def list_pos(
 @router.post(
     "/inventory/purchase-orders", response_model=PoDetail, status_code=201, responses=codes(409, "duplicate_po_number")
 )
-async def create_po(body: PoCreate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_po(body: PoCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a pending purchase order with 1-100 lines."""
-    return service.create(conn, who, body.model_dump())
+    return service.create(conn, caller, body.model_dump())
 
 
 @router.get("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
-async def get_po(po_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_po(po_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Header, lines (ordered, received, remaining), receipts and summary."""
     return service.detail(conn, po_id)
 
@@ -65,17 +65,17 @@ async def get_po(po_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
     response_model=PoDetail,
     responses=codes(409, "invalid_state", "duplicate_po_number"),
 )
-async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit the header (supplier and PO date only while pending)."""
-    return service.update(conn, who, po_id, body.changes())
+    return service.update(conn, caller, po_id, body.changes())
 
 
 @router.post(
     "/inventory/purchase-orders/{po_id}/status", response_model=PoDetail, responses=codes(409, "invalid_transition")
 )
-async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Move the order along its state machine (approve, order, cancel, close)."""
-    return service.change_status(conn, who, po_id, body.status, body.note)
+    return service.change_status(conn, caller, po_id, body.status, body.note)
 
 
 @router.post(
@@ -83,9 +83,9 @@ async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, who: Caller
     response_model=PoDetail,
     responses=codes(409, "invalid_state", "duplicate_line"),
 )
-async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Add a line to a pending order."""
-    return service.add_line(conn, who, po_id, body.model_dump())
+    return service.add_line(conn, caller, po_id, body.model_dump())
 
 
 @router.patch(
@@ -93,9 +93,11 @@ async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, who: Caller) -> di
     response_model=PoDetail,
     responses=codes(409, "invalid_state", "duplicate_line"),
 )
-async def update_line(po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, who: Caller) -> dict[str, Any]:
+async def update_line(
+    po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, caller: Inventory
+) -> dict[str, Any]:
     """Edit a line of a pending order."""
-    return service.update_line(conn, who, po_id, line_id, body.changes())
+    return service.update_line(conn, caller, po_id, line_id, body.changes())
 
 
 @router.delete(
@@ -103,9 +105,9 @@ async def update_line(po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: 
     response_model=PoDetail,
     responses=codes(409, "invalid_state", "last_line"),
 )
-async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Remove a line of a pending order (not its last one)."""
-    return service.remove_line(conn, who, po_id, line_id)
+    return service.remove_line(conn, caller, po_id, line_id)
 
 
 @router.post(
@@ -114,9 +116,9 @@ async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, who: Caller) -
     status_code=201,
     responses=codes(409, "invalid_state", "over_receipt"),
 )
-async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive some or all of the ordered quantities into purchase lots."""
-    return service.receive(conn, who, po_id, body.model_dump())
+    return service.receive(conn, caller, po_id, body.model_dump())
 
 
 @router.post(
@@ -125,13 +127,13 @@ async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, who: Caller) -> di
     status_code=201,
     responses=codes(409, "no_active_items", "duplicate_po_number"),
 )
-async def duplicate(po_id: PathId, conn: Conn, who: Caller, body: DuplicateIn | None = None) -> dict[str, Any]:
+async def duplicate(po_id: PathId, conn: Conn, caller: Inventory, body: DuplicateIn | None = None) -> dict[str, Any]:
     """Copy an order's active-item lines into a new pending order."""
-    return service.duplicate(conn, who, po_id, body.model_dump() if body else {})
+    return service.duplicate(conn, caller, po_id, body.model_dump() if body else {})
 
 
 @router.get("/inventory/purchase-orders/{po_id}/history", response_model=Page[HistoryOut])
-async def po_history(po_id: PathId, conn: Conn, who: Caller, paging: Paging) -> dict[str, Any]:
+async def po_history(po_id: PathId, conn: Conn, caller: Inventory, paging: Paging) -> dict[str, Any]:
     """The order's audit trail, newest first."""
     rows, total = service.history(conn, po_id, paging.limit, paging.offset)
     return page_of(rows, total, paging)

@@ -8,7 +8,7 @@ from farm_erp.api import Conn
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import reservations as queries
-from inventory_api.routes.deps import Caller
+from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, ModuleKey, PathId
 from inventory_api.schemas.reservations import ConfirmOut, ReservationIn, ReservationOut, ReservationStatus
 from inventory_api.services import reservations as service
@@ -22,15 +22,15 @@ router = APIRouter(tags=["inventory: reservations"])
     status_code=201,
     responses=codes(409, "insufficient_stock"),
 )
-async def create_reservation(body: ReservationIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_reservation(body: ReservationIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Reserve available stock for duration_hours (1-720, default 24)."""
-    return service.create(conn, who, body.model_dump())
+    return service.create(conn, caller, body.model_dump())
 
 
 @router.get("/inventory/reservations", response_model=Page[ReservationOut])
 async def list_reservations(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     paging: Paging,
     item_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     module_key: ModuleKey | None = None,
@@ -42,7 +42,7 @@ async def list_reservations(
 
 
 @router.get("/inventory/reservations/{reservation_id}", response_model=ReservationOut)
-async def get_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def get_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """One reservation."""
     return service.get(conn, reservation_id)
 
@@ -52,9 +52,9 @@ async def get_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> di
     response_model=ReservationOut,
     responses=codes(409, "invalid_state"),
 )
-async def cancel_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def cancel_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Release a pending reservation."""
-    return service.cancel(conn, who, reservation_id)
+    return service.cancel(conn, caller, reservation_id)
 
 
 @router.post(
@@ -62,6 +62,6 @@ async def cancel_reservation(reservation_id: PathId, conn: Conn, who: Caller) ->
     response_model=ConfirmOut,
     responses=codes(409, "invalid_state", "reservation_expired", "insufficient_stock"),
 )
-async def confirm_reservation(reservation_id: PathId, conn: Conn, who: Caller) -> dict[str, Any]:
+async def confirm_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume a live reservation's quantity FIFO."""
-    return service.confirm(conn, who, reservation_id)
+    return service.confirm(conn, caller, reservation_id)

@@ -8,7 +8,7 @@ from farm_erp.api import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import stock as queries
-from inventory_api.routes.deps import Caller
+from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, ModuleKey
 from inventory_api.schemas.stock import (
     AdjustmentIn,
@@ -31,17 +31,17 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.post("/inventory/stock/add", response_model=StockAddOut, status_code=201)
-async def add_stock(body: StockAddIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive stock outside a purchase order: a manual lot and an `add` ledger row."""
-    return service.add(conn, who, body.model_dump())
+    return service.add(conn, caller, body.model_dump())
 
 
 @router.post(
     "/inventory/stock/use", response_model=StockUseOut, responses=codes(409, "insufficient_stock", "insufficient_lot")
 )
-async def use_stock(body: StockUseIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
-    return service.use(conn, who, body.model_dump())
+    return service.use(conn, caller, body.model_dump())
 
 
 @router.post(
@@ -49,9 +49,9 @@ async def use_stock(body: StockUseIn, conn: Conn, who: Caller) -> dict[str, Any]
     response_model=UseMultiOut,
     responses=codes(409, "insufficient_stock", "insufficient_lot"),
 )
-async def use_multi(body: UseMultiIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume several distinct items at once: all lines or none."""
-    return service.use_multi(conn, who, body.model_dump())
+    return service.use_multi(conn, caller, body.model_dump())
 
 
 @router.post(
@@ -60,15 +60,15 @@ async def use_multi(body: UseMultiIn, conn: Conn, who: Caller) -> dict[str, Any]
     status_code=201,
     responses=codes(409, "insufficient_stock", "insufficient_lot", "reserved_stock"),
 )
-async def create_adjustment(body: AdjustmentIn, conn: Conn, who: Caller) -> dict[str, Any]:
+async def create_adjustment(body: AdjustmentIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Increase, decrease or recount an item's stock, with a reason."""
-    return service.adjust(conn, who, body.model_dump())
+    return service.adjust(conn, caller, body.model_dump())
 
 
 @router.get("/inventory/stock/adjustments", response_model=Page[AdjustmentOut])
 async def list_adjustments(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     paging: Paging,
     dates: Dates,
     item_id: QueryId = None,
@@ -82,7 +82,7 @@ async def list_adjustments(
 @router.get("/inventory/ledger", response_model=Page[LedgerOut])
 async def list_ledger(
     conn: Conn,
-    who: Caller,
+    caller: Inventory,
     paging: Paging,
     dates: Dates,
     item_id: QueryId = None,

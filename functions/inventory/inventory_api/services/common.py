@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from farm_erp import audit
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.errors import Conflict, NotFound
 
 MODULE = "inventory"
@@ -32,7 +32,7 @@ def found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
 
 def log(
     conn: psycopg.Connection[Any],
-    who: Principal,
+    caller: Caller,
     action: str,
     entity_type: str,
     entity_id: object,
@@ -42,7 +42,7 @@ def log(
     """The request's activity row (`inventory.<entity>.<verb>`)."""
     audit.record(
         conn,
-        who.actor,
+        caller.actor,
         f"{MODULE}.{action}",
         module_key=MODULE,
         entity_type=entity_type,

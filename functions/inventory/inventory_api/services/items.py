@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from farm_erp import stock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.lists import PageParams
@@ -34,15 +34,15 @@ def _check_references(conn: Connection, values: dict[str, Any]) -> None:
         raise invalid("default_supplier_id", "Unknown or inactive supplier")
 
 
-def create_item(conn: Connection, who: Principal, values: dict[str, Any]) -> dict[str, Any]:
+def create_item(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     _check_references(conn, values)
     with on_duplicate(*_DUP_SKU):
-        item_id = db.insert_item(conn, values, who.user_id)
-    log(conn, who, "item.create", "item", item_id, {"sku": values["sku"], "name": values["name"]})
+        item_id = db.insert_item(conn, values, caller.user_id)
+    log(conn, caller, "item.create", "item", item_id, {"sku": values["sku"], "name": values["name"]})
     return get_item(conn, item_id)
 
 
-def update_item(conn: Connection, who: Principal, item_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_item(conn: Connection, caller: Caller, item_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     if not stock.lock_items(conn, [item_id]):
         raise NotFound("Item not found")
     before = get_item(conn, item_id)
@@ -58,7 +58,7 @@ def update_item(conn: Connection, who: Principal, item_id: int, changes: dict[st
     with on_duplicate(*_DUP_SKU):
         db.update_item(conn, item_id, changes)
     after = get_item(conn, item_id)
-    log(conn, who, "item.update", "item", item_id, diff(_flat(before), _flat(after), changes))
+    log(conn, caller, "item.update", "item", item_id, diff(_flat(before), _flat(after), changes))
     return after
 
 
@@ -83,17 +83,17 @@ def _check_deactivation(item: dict[str, Any], usage: dict[str, Any]) -> None:
         raise Conflict("The item is on an open purchase order", "item_on_open_po")
 
 
-def deactivate_item(conn: Connection, who: Principal, item_id: int) -> None:
+def deactivate_item(conn: Connection, caller: Caller, item_id: int) -> None:
     if not stock.lock_items(conn, [item_id]):
         raise NotFound("Item not found")
     item = get_item(conn, item_id)
     if item["is_active"]:
         _check_deactivation(item, db.item_usage(conn, item_id))
         db.update_item(conn, item_id, {"is_active": False})
-    log(conn, who, "item.deactivate", "item", item_id, {"sku": item["sku"]})
+    log(conn, caller, "item.deactivate", "item", item_id, {"sku": item["sku"]})
 
 
-def delete_item(conn: Connection, who: Principal, item_id: int) -> None:
+def delete_item(conn: Connection, caller: Caller, item_id: int) -> None:
     if not stock.lock_items(conn, [item_id]):
         raise NotFound("Item not found")
     item = get_item(conn, item_id)
@@ -103,7 +103,7 @@ def delete_item(conn: Connection, who: Principal, item_id: int) -> None:
     if usage["has_lots"] or usage["has_ledger"] or usage["has_po_lines"]:
         raise Conflict("The item has lots, ledger rows or purchase-order lines", "item_has_history")
     db.delete_item(conn, item_id)
-    log(conn, who, "item.delete", "item", item_id, {"sku": item["sku"], "name": item["name"]})
+    log(conn, caller, "item.delete", "item", item_id, {"sku": item["sku"], "name": item["name"]})
 
 
 def _split_keys(raw: str | None, field: str) -> list[str]:
@@ -151,20 +151,20 @@ def list_mappings(conn: Connection, item_id: int, paging: PageParams) -> tuple[l
 
 
 def set_mapping(
-    conn: Connection, who: Principal, item_id: int, module_key: str, is_primary: bool, settings: dict[str, Any]
+    conn: Connection, caller: Caller, item_id: int, module_key: str, is_primary: bool, settings: dict[str, Any]
 ) -> dict[str, Any]:
     get_item(conn, item_id)
     before = db.get_mapping(conn, item_id, module_key)
-    row = db.upsert_mapping(conn, item_id, module_key, is_primary, settings, who.user_id)
+    row = db.upsert_mapping(conn, item_id, module_key, is_primary, settings, caller.user_id)
     meta = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
     if before is not None:
         meta = {"module_key": module_key, **diff(before, row, ("is_primary", "settings"))}
-    log(conn, who, "mapping.set", "item", item_id, meta)
+    log(conn, caller, "mapping.set", "item", item_id, meta)
     return row
 
 
-def delete_mapping(conn: Connection, who: Principal, item_id: int, module_key: str) -> None:
+def delete_mapping(conn: Connection, caller: Caller, item_id: int, module_key: str) -> None:
     get_item(conn, item_id)
     if not db.delete_mapping(conn, item_id, module_key):
         raise NotFound("Mapping not found")
-    log(conn, who, "mapping.delete", "item", item_id, {"module_key": module_key})
+    log(conn, caller, "mapping.delete", "item", item_id, {"module_key": module_key})

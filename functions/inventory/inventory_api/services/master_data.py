@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, reject_nulls
 from inventory_api.queries import master_data as db
@@ -15,67 +15,67 @@ _DUP_SUPPLIER = ("A supplier with this name already exists", "duplicate_name")
 _DUP_UNIT = ("A unit with this name or abbreviation already exists", "duplicate_name")
 
 
-def create_category(conn: Connection, who: Principal, values: dict[str, Any]) -> dict[str, Any]:
+def create_category(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     with on_duplicate(*_DUP_CATEGORY):
-        category_id = db.insert_category(conn, values, who.user_id)
-    log(conn, who, "category.create", "category", category_id, {"name": values["name"]})
+        category_id = db.insert_category(conn, values, caller.user_id)
+    log(conn, caller, "category.create", "category", category_id, {"name": values["name"]})
     return found(db.get_category(conn, category_id), "Category")
 
 
-def update_category(conn: Connection, who: Principal, category_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_category(conn: Connection, caller: Caller, category_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     before = found(db.lock_row(conn, "categories", category_id), "Category")
     reject_nulls(changes, ("name",))
     with on_duplicate(*_DUP_CATEGORY):
         db.update_category(conn, category_id, changes)
     after = found(db.get_category(conn, category_id), "Category")
-    log(conn, who, "category.update", "category", category_id, diff(before, after, changes))
+    log(conn, caller, "category.update", "category", category_id, diff(before, after, changes))
     return after
 
 
-def delete_category(conn: Connection, who: Principal, category_id: int) -> None:
+def delete_category(conn: Connection, caller: Caller, category_id: int) -> None:
     found(db.lock_row(conn, "categories", category_id), "Category")
     row = found(db.get_category(conn, category_id), "Category")
     if row["item_count"]:
         raise Conflict("Items still use this category", "category_in_use")
     db.delete_category(conn, category_id)
-    log(conn, who, "category.delete", "category", category_id, {"name": row["name"]})
+    log(conn, caller, "category.delete", "category", category_id, {"name": row["name"]})
 
 
 def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any]:
     return found(db.get_supplier(conn, supplier_id), "Supplier")
 
 
-def create_supplier(conn: Connection, who: Principal, values: dict[str, Any]) -> dict[str, Any]:
+def create_supplier(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     with on_duplicate(*_DUP_SUPPLIER):
-        supplier_id = db.insert_supplier(conn, values, who.user_id)
-    log(conn, who, "supplier.create", "supplier", supplier_id, {"name": values["name"]})
+        supplier_id = db.insert_supplier(conn, values, caller.user_id)
+    log(conn, caller, "supplier.create", "supplier", supplier_id, {"name": values["name"]})
     return get_supplier(conn, supplier_id)
 
 
-def update_supplier(conn: Connection, who: Principal, supplier_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_supplier(conn: Connection, caller: Caller, supplier_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     before = found(db.lock_row(conn, "suppliers", supplier_id), "Supplier")
     reject_nulls(changes, ("name", "is_active"))
     with on_duplicate(*_DUP_SUPPLIER):
         db.update_supplier(conn, supplier_id, changes)
     after = get_supplier(conn, supplier_id)
-    log(conn, who, "supplier.update", "supplier", supplier_id, diff(before, after, changes))
+    log(conn, caller, "supplier.update", "supplier", supplier_id, diff(before, after, changes))
     return after
 
 
-def deactivate_supplier(conn: Connection, who: Principal, supplier_id: int) -> None:
+def deactivate_supplier(conn: Connection, caller: Caller, supplier_id: int) -> None:
     before = found(db.lock_row(conn, "suppliers", supplier_id), "Supplier")
     db.update_supplier(conn, supplier_id, {"is_active": False})
-    log(conn, who, "supplier.deactivate", "supplier", supplier_id, {"name": before["name"]})
+    log(conn, caller, "supplier.deactivate", "supplier", supplier_id, {"name": before["name"]})
 
 
-def create_unit(conn: Connection, who: Principal, values: dict[str, Any]) -> dict[str, Any]:
+def create_unit(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     with on_duplicate(*_DUP_UNIT):
-        unit_id = db.insert_unit(conn, values, who.user_id)
-    log(conn, who, "unit.create", "unit", unit_id, {"name": values["name"], "abbreviation": values["abbreviation"]})
+        unit_id = db.insert_unit(conn, values, caller.user_id)
+    log(conn, caller, "unit.create", "unit", unit_id, {"name": values["name"], "abbreviation": values["abbreviation"]})
     return found(db.get_unit(conn, unit_id), "Unit")
 
 
-def update_unit(conn: Connection, who: Principal, unit_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_unit(conn: Connection, caller: Caller, unit_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     found(db.lock_row(conn, "units", unit_id), "Unit")
     before = found(db.get_unit(conn, unit_id), "Unit")
     reject_nulls(changes, ("name", "abbreviation", "category", "is_active"))
@@ -85,14 +85,14 @@ def update_unit(conn: Connection, who: Principal, unit_id: int, changes: dict[st
     with on_duplicate(*_DUP_UNIT):
         db.update_unit(conn, unit_id, changes)
     after = found(db.get_unit(conn, unit_id), "Unit")
-    log(conn, who, "unit.update", "unit", unit_id, diff(before, after, changes))
+    log(conn, caller, "unit.update", "unit", unit_id, diff(before, after, changes))
     return after
 
 
-def delete_unit(conn: Connection, who: Principal, unit_id: int) -> None:
+def delete_unit(conn: Connection, caller: Caller, unit_id: int) -> None:
     found(db.lock_row(conn, "units", unit_id), "Unit")
     row = found(db.get_unit(conn, unit_id), "Unit")
     if row["item_count"]:
         raise Conflict("Items still use this unit", "unit_in_use")
     db.delete_unit(conn, unit_id)
-    log(conn, who, "unit.delete", "unit", unit_id, {"name": row["name"]})
+    log(conn, caller, "unit.delete", "unit", unit_id, {"name": row["name"]})

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from farm_erp import clock, stock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid, reject_nulls
 from farm_erp.stock import qty_str
@@ -82,7 +82,7 @@ def _check_items(conn: Connection, item_ids: list[int], loc: list[list[str | int
         raise exc
 
 
-def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     _check_supplier(conn, body["supplier_id"])
     po_date = body.get("po_date") or clock.today()
     _check_dates(po_date, body.get("expected_delivery"))
@@ -94,7 +94,7 @@ def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
         seen.add(item_id)
     _check_items(conn, item_ids, [["body", "lines", i, "item_id"] for i in range(len(item_ids))])
     with on_duplicate(*_DUP_NUMBER):
-        po_id = db.insert_po(conn, {**body, "po_date": po_date}, who.user_id)
+        po_id = db.insert_po(conn, {**body, "po_date": po_date}, caller.user_id)
     for ln in body["lines"]:
         db.insert_line(conn, po_id, ln["item_id"], ln["ordered_qty"], ln["unit_cost"])
     out = detail(conn, po_id)
@@ -102,13 +102,13 @@ def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
         conn,
         po_id,
         "created",
-        who.user_id,
+        caller.user_id,
         to_status="pending",
         details={"po_number": out["po_number"], "lines": len(item_ids)},
     )
     log(
         conn,
-        who,
+        caller,
         "purchase_order.create",
         "purchase_order",
         po_id,
@@ -117,7 +117,7 @@ def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
     return out
 
 
-def update(conn: Connection, who: Principal, po_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update(conn: Connection, caller: Caller, po_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     before = _locked(conn, po_id)
     if before["status"] in TERMINAL:
         raise Conflict(f"The purchase order is {before['status']}", "invalid_state")
@@ -133,21 +133,21 @@ def update(conn: Connection, who: Principal, po_id: int, changes: dict[str, Any]
     db.update_header(conn, po_id, changes)
     after = found(db.get_header(conn, po_id), "Purchase order")
     changed = diff(before, after, changes)
-    db.add_history(conn, po_id, "updated", who.user_id, details=changed)
-    log(conn, who, "purchase_order.update", "purchase_order", po_id, changed)
+    db.add_history(conn, po_id, "updated", caller.user_id, details=changed)
+    log(conn, caller, "purchase_order.update", "purchase_order", po_id, changed)
     return _detail(conn, after)
 
 
-def change_status(conn: Connection, who: Principal, po_id: int, status: str, note: str | None) -> dict[str, Any]:
+def change_status(conn: Connection, caller: Caller, po_id: int, status: str, note: str | None) -> dict[str, Any]:
     po = _locked(conn, po_id)
     if status not in TRANSITIONS[po["status"]]:
         raise Conflict(f"A {po['status']} purchase order cannot become {status}", "invalid_transition")
-    _transition(conn, who, po_id, po["status"], status, note)
+    _transition(conn, caller, po_id, po["status"], status, note)
     return detail(conn, po_id)
 
 
 def _transition(
-    conn: Connection, who: Principal, po_id: int, old: str, new: str, note: str | None = None, *, audit: bool = True
+    conn: Connection, caller: Caller, po_id: int, old: str, new: str, note: str | None = None, *, audit: bool = True
 ) -> None:
     """Set the status with its history row; `audit=False` when the caller's own activity row covers it."""
     db.set_status(conn, po_id, new)
@@ -155,13 +155,13 @@ def _transition(
         conn,
         po_id,
         "status_changed",
-        who.user_id,
+        caller.user_id,
         from_status=old,
         to_status=new,
         details={"note": note} if note else {},
     )
     if audit:
-        log(conn, who, "purchase_order.status", "purchase_order", po_id, {"from": old, "to": new, "note": note})
+        log(conn, caller, "purchase_order.status", "purchase_order", po_id, {"from": old, "to": new, "note": note})
 
 
 def _pending(conn: Connection, po_id: int) -> dict[str, Any]:
@@ -171,7 +171,7 @@ def _pending(conn: Connection, po_id: int) -> dict[str, Any]:
     return po
 
 
-def add_line(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def add_line(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
     _pending(conn, po_id)
     _check_items(conn, [body["item_id"]], [["body", "item_id"]])
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
@@ -182,12 +182,12 @@ def add_line(conn: Connection, who: Principal, po_id: int, body: dict[str, Any])
         "ordered_qty": qty_str(body["ordered_qty"]),
         "unit_cost": str(body["unit_cost"]),
     }
-    db.add_history(conn, po_id, "line_added", who.user_id, details=details)
-    log(conn, who, "purchase_order.line_add", "purchase_order", po_id, details)
+    db.add_history(conn, po_id, "line_added", caller.user_id, details=details)
+    log(conn, caller, "purchase_order.line_add", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
 
-def update_line(conn: Connection, who: Principal, po_id: int, line_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_line(conn: Connection, caller: Caller, po_id: int, line_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     _pending(conn, po_id)
     before = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
     reject_nulls(changes, ("item_id", "ordered_qty", "unit_cost"))
@@ -197,24 +197,24 @@ def update_line(conn: Connection, who: Principal, po_id: int, line_id: int, chan
         db.update_line(conn, line_id, changes)
     after = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
     changed = {"line_id": line_id, **diff(before, after, changes)}
-    db.add_history(conn, po_id, "line_updated", who.user_id, details=changed)
-    log(conn, who, "purchase_order.line_update", "purchase_order", po_id, changed)
+    db.add_history(conn, po_id, "line_updated", caller.user_id, details=changed)
+    log(conn, caller, "purchase_order.line_update", "purchase_order", po_id, changed)
     return detail(conn, po_id)
 
 
-def remove_line(conn: Connection, who: Principal, po_id: int, line_id: int) -> dict[str, Any]:
+def remove_line(conn: Connection, caller: Caller, po_id: int, line_id: int) -> dict[str, Any]:
     _pending(conn, po_id)
     line = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
     if db.line_count(conn, po_id) <= 1:
         raise Conflict("A purchase order keeps at least one line", "last_line")
     db.delete_line(conn, line_id)
     details = {"line_id": line_id, "item_id": line["item_id"], "ordered_qty": qty_str(line["ordered_qty"])}
-    db.add_history(conn, po_id, "line_removed", who.user_id, details=details)
-    log(conn, who, "purchase_order.line_remove", "purchase_order", po_id, details)
+    db.add_history(conn, po_id, "line_removed", caller.user_id, details=details)
+    log(conn, caller, "purchase_order.line_remove", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
 
-def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """A (partial) receipt: a purchase lot and ledger row per line; all lines or none."""
     po = _locked(conn, po_id)
     if po["status"] not in RECEIVABLE:
@@ -256,9 +256,9 @@ def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) 
             raise ValidationFailed(["body", "lines", index, "po_line_id"], "The line's item is inactive")
 
     op = stock.new_operation(
-        conn, "po_receipt", MODULE, user_id=who.user_id, purpose=f"PO {po['po_number']}", notes=body.get("notes")
+        conn, "po_receipt", MODULE, user_id=caller.user_id, purpose=f"PO {po['po_number']}", notes=body.get("notes")
     )
-    receipt_id = db.insert_receipt(conn, po_id, receipt_date, body.get("notes"), op, who.user_id)
+    receipt_id = db.insert_receipt(conn, po_id, receipt_date, body.get("notes"), op, caller.user_id)
     stock.set_operation_ref(conn, op, receipt_id)
     out_lines = []
     for ln, item_id in zip(body["lines"], item_ids, strict=True):
@@ -272,7 +272,7 @@ def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) 
             source="purchase",
             operation_id=op,
             module_key=MODULE,
-            user_id=who.user_id,
+            user_id=caller.user_id,
             received_date=receipt_date,
             expiry_date=ln.get("expiry_date"),
             supplier_id=po["supplier_id"],
@@ -306,7 +306,7 @@ def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) 
         conn,
         po_id,
         "received",
-        who.user_id,
+        caller.user_id,
         details={
             "receipt_id": receipt_id,
             "lines": [{"po_line_id": x["po_line_id"], "received_qty": qty_str(x["received_qty"])} for x in out_lines],
@@ -315,13 +315,13 @@ def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) 
     # One activity row for the receipt, status changes included (each still has its own PO history row).
     status = new_status
     if new_status != po["status"]:
-        _transition(conn, who, po_id, po["status"], new_status, audit=False)
+        _transition(conn, caller, po_id, po["status"], new_status, audit=False)
     if body.get("close"):
-        _transition(conn, who, po_id, new_status, "closed", body.get("notes"), audit=False)
+        _transition(conn, caller, po_id, new_status, "closed", body.get("notes"), audit=False)
         status = "closed"
     log(
         conn,
-        who,
+        caller,
         "purchase_order.receive",
         "purchase_order",
         po_id,
@@ -335,7 +335,7 @@ def receive(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) 
     return {"receipt_id": receipt_id, "status": status, "lines": out_lines, "summary": summary}
 
 
-def duplicate(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def duplicate(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """A new pending PO with the lines of the active items; the others are listed as skipped."""
     source = found(db.get_header(conn, po_id), "Purchase order")
     supplier_id = body.get("supplier_id") or source["supplier_id"]
@@ -356,7 +356,7 @@ def duplicate(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]
         "notes": body.get("notes") if body.get("notes") is not None else source["notes"],
     }
     with on_duplicate(*_DUP_NUMBER):
-        new_id = db.insert_po(conn, values, who.user_id)
+        new_id = db.insert_po(conn, values, caller.user_id)
     for ln in keep:
         db.insert_line(conn, new_id, ln["item_id"], ln["ordered_qty"], ln["unit_cost"])
     out = detail(conn, new_id)
@@ -364,7 +364,7 @@ def duplicate(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]
         conn,
         new_id,
         "duplicated",
-        who.user_id,
+        caller.user_id,
         to_status="pending",
         details={"from_po_id": po_id, "from_po_number": source["po_number"], "skipped_item_ids": skipped},
     )
@@ -372,12 +372,12 @@ def duplicate(conn: Connection, who: Principal, po_id: int, body: dict[str, Any]
         conn,
         po_id,
         "duplicated",
-        who.user_id,
+        caller.user_id,
         details={"to_po_id": new_id, "to_po_number": out["po_number"], "skipped_item_ids": skipped},
     )
     log(
         conn,
-        who,
+        caller,
         "purchase_order.duplicate",
         "purchase_order",
         new_id,

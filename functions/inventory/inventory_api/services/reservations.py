@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from farm_erp import stock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from inventory_api.queries import reservations as db
 from inventory_api.services.common import found, log
@@ -15,21 +15,21 @@ def get(conn: Connection, reservation_id: int) -> dict[str, Any]:
     return found(db.get_reservation(conn, reservation_id), "Reservation")
 
 
-def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     reservation_id = stock.reserve(
         conn,
         item_id=body["item_id"],
         quantity=body["quantity"],
         module_key=body["module_key"],
         hours=body["duration_hours"],
-        user_id=who.user_id,
+        user_id=caller.user_id,
         external_ref=body.get("external_ref"),
         notes=body.get("notes"),
     )
     row = get(conn, reservation_id)
     log(
         conn,
-        who,
+        caller,
         "reservation.create",
         "reservation",
         reservation_id,
@@ -43,19 +43,19 @@ def create(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
     return row
 
 
-def cancel(conn: Connection, who: Principal, reservation_id: int) -> dict[str, Any]:
+def cancel(conn: Connection, caller: Caller, reservation_id: int) -> dict[str, Any]:
     stock.cancel_reservation(conn, reservation_id)
     row = get(conn, reservation_id)
-    log(conn, who, "reservation.cancel", "reservation", reservation_id, {"item_id": row["item_id"]})
+    log(conn, caller, "reservation.cancel", "reservation", reservation_id, {"item_id": row["item_id"]})
     return row
 
 
-def confirm(conn: Connection, who: Principal, reservation_id: int) -> dict[str, Any]:
-    _, used = stock.confirm_reservation(conn, reservation_id, user_id=who.user_id)
+def confirm(conn: Connection, caller: Caller, reservation_id: int) -> dict[str, Any]:
+    _, used = stock.confirm_reservation(conn, reservation_id, user_id=caller.user_id)
     row = get(conn, reservation_id)
     log(
         conn,
-        who,
+        caller,
         "reservation.confirm",
         "reservation",
         reservation_id,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from farm_erp import clock, stock
-from farm_erp.api import Principal
+from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, ValidationFailed, invalid
 from farm_erp.stock import ConsumeLine, Consumption
@@ -38,7 +38,7 @@ def consumption_out(c: Consumption) -> dict[str, Any]:
     }
 
 
-def add(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def add(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     """A manual lot outside any PO: active item, unit and supplier; received_date ≤ today ≤ … ≤ expiry."""
     item = _locked_item(conn, body["item_id"], active=True)
     if not item["unit_active"]:
@@ -52,7 +52,7 @@ def add(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any
     if body.get("supplier_id") is not None and not db.supplier_active(conn, body["supplier_id"]):
         raise invalid("supplier_id", "Unknown or inactive supplier")
     unit_cost = body["unit_cost"] if body.get("unit_cost") is not None else item["default_price"]
-    op = stock.new_operation(conn, "add", MODULE, user_id=who.user_id, notes=body.get("notes"))
+    op = stock.new_operation(conn, "add", MODULE, user_id=caller.user_id, notes=body.get("notes"))
     lot = stock.add_lot(
         conn,
         item_id=item["id"],
@@ -61,7 +61,7 @@ def add(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any
         source="manual",
         operation_id=op,
         module_key=MODULE,
-        user_id=who.user_id,
+        user_id=caller.user_id,
         received_date=received,
         expiry_date=body.get("expiry_date"),
         supplier_id=body.get("supplier_id"),
@@ -71,7 +71,7 @@ def add(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any
     stock.set_operation_ref(conn, op, lot.lot_id)
     log(
         conn,
-        who,
+        caller,
         "stock.add",
         "item",
         item["id"],
@@ -86,20 +86,20 @@ def add(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any
     }
 
 
-def use(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def use(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     """FIFO consumption of one item."""
     op = stock.new_operation(
-        conn, "use", body["module_key"], user_id=who.user_id, purpose=body["purpose"], notes=body.get("notes")
+        conn, "use", body["module_key"], user_id=caller.user_id, purpose=body["purpose"], notes=body.get("notes")
     )
     line = ConsumeLine(
         item_id=body.get("item_id"), sku=body.get("sku"), quantity=body["quantity"], notes=body.get("notes")
     )
     [used] = stock.consume(
-        conn, [line], operation_id=op, module_key=body["module_key"], user_id=who.user_id, loc_prefix=("body",)
+        conn, [line], operation_id=op, module_key=body["module_key"], user_id=caller.user_id, loc_prefix=("body",)
     )
     log(
         conn,
-        who,
+        caller,
         "stock.use",
         "item",
         used.item_id,
@@ -108,7 +108,7 @@ def use(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any
     return {**consumption_out(used), "operation_id": op}
 
 
-def use_multi(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def use_multi(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     """Several distinct items in one all-or-nothing operation."""
     lines = [
         ConsumeLine(item_id=ln.get("item_id"), sku=ln.get("sku"), quantity=ln["quantity"], notes=ln.get("notes"))
@@ -122,13 +122,13 @@ def use_multi(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[st
             raise ValidationFailed(["body", "lines", index, field], "Each item may appear only once")
         seen.add(item_id)
     op = stock.new_operation(
-        conn, "multi_use", body["module_key"], user_id=who.user_id, purpose=body["purpose"], notes=body.get("notes")
+        conn, "multi_use", body["module_key"], user_id=caller.user_id, purpose=body["purpose"], notes=body.get("notes")
     )
-    results = stock.consume(conn, lines, operation_id=op, module_key=body["module_key"], user_id=who.user_id)
+    results = stock.consume(conn, lines, operation_id=op, module_key=body["module_key"], user_id=caller.user_id)
     total = sum((r.total_cost for r in results), Decimal(0))
     log(
         conn,
-        who,
+        caller,
         "stock.use_multi",
         "stock_operation",
         op,
@@ -137,7 +137,7 @@ def use_multi(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[st
     return {"operation_id": op, "results": [consumption_out(r) for r in results], "total_cost": total}
 
 
-def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def adjust(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     """Increase (new lot), decrease (FIFO or one lot) or recount to a counted on_hand (docs/rules.md: Adjustments)."""
     kind, qty = body["type"], body["quantity"]
     # An inactive item is 422 here as everywhere a body names an inactive row: deactivation needs zero stock, so
@@ -155,7 +155,7 @@ def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
     if kind == "recount" and change < 0 and qty < item["reserved_qty"]:
         raise Conflict("The count is below the reserved quantity", "reserved_stock")
     op = stock.new_operation(
-        conn, "adjustment", MODULE, user_id=who.user_id, purpose=body["reason"], notes=body.get("notes")
+        conn, "adjustment", MODULE, user_id=caller.user_id, purpose=body["reason"], notes=body.get("notes")
     )
     unit_cost: Decimal | None = None
     lot_id: int | None = body.get("lot_id")
@@ -173,7 +173,7 @@ def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
             source="adjustment",
             operation_id=op,
             module_key=MODULE,
-            user_id=who.user_id,
+            user_id=caller.user_id,
             received_date=today,
             expiry_date=body.get("expiry_date"),
             notes=body["reason"],
@@ -185,7 +185,7 @@ def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
             [ConsumeLine(item_id=item["id"], quantity=-change, notes=body["reason"])],
             operation_id=op,
             module_key=MODULE,
-            user_id=who.user_id,
+            user_id=caller.user_id,
             ledger_type="adjust_out",
             loc_prefix=("body",),
             lot_id=lot_id,
@@ -205,13 +205,13 @@ def adjust(conn: Connection, who: Principal, body: dict[str, Any]) -> dict[str, 
             "reason": body["reason"],
             "notes": body.get("notes"),
             "operation_id": op,
-            "created_by": who.user_id,
+            "created_by": caller.user_id,
         },
     )
     stock.set_operation_ref(conn, op, int(adjustment["id"]))
     log(
         conn,
-        who,
+        caller,
         "adjustment.create",
         "stock_adjustment",
         adjustment["id"],
