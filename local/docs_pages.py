@@ -7,7 +7,7 @@ out of the machine is switched off: Swagger UI's validator badge (`validatorUrl:
 restricts the browser to this origin, so a later bundle that loads something new fails visibly instead of
 calling out.
 
-The module functions do not serve docs of their own: `farm_erp.api.create_app` disables FastAPI's /docs,
+The module functions do not serve docs of their own: `farm_erp.http.create_app` disables FastAPI's /docs,
 /redoc and /openapi.json (see docs/architecture.md).
 """
 

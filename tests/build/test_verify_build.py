@@ -96,7 +96,7 @@ def test_the_runtime_interpreter_sees_only_the_runtime_packages(built: tuple[Pat
     for dev_package in ("pytest", "httpx", "uvicorn", "moto", "openpyxl", "fastapi", "local", "farm_erp"):
         assert imports(dev_package).returncode != 0, f"{dev_package} importable without the artifact"
     assert imports("fastapi", layer).returncode == 0
-    assert imports("farm_erp.api", layer).returncode == 0
+    assert imports("farm_erp.http", layer).returncode == 0
     assert imports("pip").returncode != 0, "the runtime has no pip: what it needs comes from the artifact"
 
 

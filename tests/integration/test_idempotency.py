@@ -13,8 +13,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from farm_erp import clock
-from farm_erp.api import Conn, create_app, lambda_handler
 from farm_erp.db import database
+from farm_erp.http import Conn, create_app, lambda_handler
 from farm_erp.idempotency import lock_id, request_hash
 from local.gateway import Gateway
 from local.invokers import InProcessInvoker

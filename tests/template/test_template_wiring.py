@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from farm_erp.api import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
+from farm_erp.http import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from farm_erp.settings import Settings
 from local import gateway
 from tests.template.conftest import PARAMETERS

@@ -72,7 +72,7 @@ def test_routes_dependencies_and_models_are_annotated_with_objects_not_strings()
             inspected |= {getattr(c, "__module__", "") for c in _calls(route.dependant)}
     inspected |= {m.__module__ for m in _subclasses(BaseModel)}
     ours = sorted(m for m in inspected if m.partition(".")[0] in OWN_PACKAGES)
-    assert "farm_erp.api" in ours and "inventory_api.routes.items" in ours
+    assert "farm_erp.http.deps" in ours and "inventory_api.routes.items" in ours
     stringly = [m for m in ours if getattr(sys.modules[m], "annotations", None) is __future__.annotations]
     assert stringly == []
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from admin_api.routes import activity, catalog, permissions, security, users
-from farm_erp.api import create_app, lambda_handler
+from farm_erp.http import create_app, lambda_handler
 
 app = create_app(
     "Farm ERP: admin",

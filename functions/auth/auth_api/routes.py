@@ -20,8 +20,8 @@ from auth_api.schemas import (
     TokenPair,
 )
 from auth_api.services import account, passwords, signin
-from farm_erp.api import Conn, Info, SignedIn, secret_fields
 from farm_erp.fields import Id
+from farm_erp.http import Conn, Info, SignedIn, secret_fields
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from biofloc_api.routes import batches, dashboard, events, feedings, gradings, inputs, tanks, water
-from farm_erp.api import create_app, lambda_handler
+from farm_erp.http import create_app, lambda_handler
 
 app = create_app(
     "Farm ERP: biofloc",

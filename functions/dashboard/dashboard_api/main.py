@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dashboard_api.health import router as health_router
 from dashboard_api.routes import router as dashboard_router
-from farm_erp.api import create_app, lambda_handler
+from farm_erp.http import create_app, lambda_handler
 
 app = create_app("Farm ERP: dashboard", [dashboard_router, health_router])
 handler = lambda_handler(app)

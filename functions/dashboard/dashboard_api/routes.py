@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from dashboard_api import service
 from dashboard_api.schemas import SidebarModule, Summary, Widgets
 from farm_erp import clock
-from farm_erp.api import Conn, SignedIn
+from farm_erp.http import Conn, SignedIn
 from farm_erp.lists import Page, Paging, page_of
 
 router = APIRouter(tags=["dashboard"])

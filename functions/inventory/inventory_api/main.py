@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from farm_erp.api import create_app, lambda_handler
+from farm_erp.http import create_app, lambda_handler
 from inventory_api.routes import ROUTERS
 
 app = create_app("Farm ERP: inventory", ROUTERS)

@@ -166,13 +166,14 @@ def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
 
 
 def _complete(op: dict[str, Any], route: Any, method: str) -> None:
-    from farm_erp import api, caching
+    from farm_erp import caching
     from farm_erp.access import PASSWORD_CHANGE_ROUTES
+    from farm_erp.http import deps
 
     calls = set(_calls(route.dependant))
-    signed = api.signed_in in calls
+    signed = deps.signed_in in calls
     guarded = any(getattr(c, "__qualname__", "") == "module_guard.<locals>.guard" for c in calls)
-    uses_db = signed or api.get_conn in calls
+    uses_db = signed or deps.get_conn in calls
     wanted: dict[int, set[str]] = {429: {"throttled"}}
     if signed:
         wanted[401] = {"not_authenticated"}

@@ -8,7 +8,7 @@ from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.activity import ActivityOut, StatisticsOut
 from admin_api.schemas.common import MAX_ID
 from admin_api.services import activity as service
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 
 router = APIRouter(tags=["admin: activity"], dependencies=GUARD)

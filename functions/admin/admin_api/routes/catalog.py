@@ -8,8 +8,8 @@ from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import ModuleKey
 from admin_api.schemas.modules import ModuleOut, ModuleUpdate, ModuleUserOut, RoleOut
 from admin_api.services import modules as service
-from farm_erp.api import Conn
 from farm_erp.caching import REFERENCE_DATA
+from farm_erp.http import Conn
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from farm_erp.api import Caller, module_guard
+from farm_erp.http import Caller, module_guard
 
 admin_only = module_guard("admin")
 # The same callable everywhere, so FastAPI runs the guard once per request.

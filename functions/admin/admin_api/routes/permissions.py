@@ -8,7 +8,7 @@ from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import UserId
 from admin_api.schemas.permissions import PermissionsOut, PermissionsReplace
 from admin_api.services import permissions as service
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.openapi import codes
 
 router = APIRouter(tags=["admin: permissions"], dependencies=GUARD)

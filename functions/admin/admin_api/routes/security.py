@@ -8,7 +8,7 @@ from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import MAX_ID, SessionId
 from admin_api.schemas.security import LoginOut, SecurityStatsOut, SessionOut
 from admin_api.services import security as service
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 
 router = APIRouter(tags=["admin: security"], dependencies=GUARD)

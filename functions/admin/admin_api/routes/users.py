@@ -9,7 +9,7 @@ from admin_api.schemas.common import Revoked, UserId
 from admin_api.schemas.users import TemporaryPassword, UserCreate, UserCreated, UserOut, UserUpdate
 from admin_api.services import users as service
 from farm_erp import clock
-from farm_erp.api import Conn, secret_fields
+from farm_erp.http import Conn, secret_fields
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 

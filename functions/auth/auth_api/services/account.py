@@ -9,9 +9,9 @@ from auth_api.services.common import MODULE_KEY, revoke_logged
 from farm_erp import audit, clock
 from farm_erp import sessions as session_store
 from farm_erp.access import Subject, effective_modules
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound, reject_nulls
+from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from auth_api import queries as q
 from farm_erp import audit
-from farm_erp.api import RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
+from farm_erp.http import RequestInfo
 from farm_erp.passwords import MAX_BYTES, verify_password
 from farm_erp.settings import get_settings
 from farm_erp.tokens import issue_access_token, new_opaque_token, token_hash

@@ -19,10 +19,10 @@ from auth_api.services.common import (
     user_actor,
 )
 from farm_erp import audit, clock, ratelimit, sessions
-from farm_erp.api import Caller, RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Forbidden, Unauthorized, ValidationFailed
+from farm_erp.http import Caller, RequestInfo
 from farm_erp.observability import logger
 from farm_erp.passwords import hash_password, policy_errors
 from farm_erp.settings import get_settings

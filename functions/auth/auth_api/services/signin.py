@@ -16,10 +16,10 @@ from auth_api.services.common import (
     user_actor,
 )
 from farm_erp import audit, clock, ratelimit, sessions
-from farm_erp.api import Caller, RequestInfo
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Unauthorized
+from farm_erp.http import Caller, RequestInfo
 from farm_erp.tokens import token_hash
 
 INVALID_CREDENTIALS = "Invalid email or password"

@@ -19,7 +19,7 @@ from biofloc_api.schemas.batches import (
 from biofloc_api.services import batches as service
 from biofloc_api.services import costs
 from biofloc_api.services.reports import batch_report
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from biofloc_api.routes.deps import Biofloc
 from biofloc_api.schemas.dashboard import DashboardOut
 from farm_erp import biofloc_figures, clock
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 
 router = APIRouter(tags=["biofloc: dashboard"])
 

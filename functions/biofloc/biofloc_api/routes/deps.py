@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from farm_erp.api import Caller, module_guard
+from farm_erp.http import Caller, module_guard
 
 Biofloc = Annotated[Caller, Depends(module_guard("biofloc"))]
 RefId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]

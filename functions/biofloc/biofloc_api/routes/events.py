@@ -16,7 +16,7 @@ from biofloc_api.schemas.events import (
     SamplingOut,
 )
 from biofloc_api.services import events as service
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging
 from farm_erp.openapi import codes
 

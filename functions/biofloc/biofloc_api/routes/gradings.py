@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path
 from biofloc_api.routes.deps import Biofloc
 from biofloc_api.schemas.gradings import GradingCreate, GradingCreated, GradingOut
 from biofloc_api.services import gradings as service
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response
 from biofloc_api.routes.deps import Biofloc, SearchText
 from biofloc_api.schemas.tanks import AssignmentOut, TankCreate, TankOut, TankUpdate
 from biofloc_api.services import tanks as service
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 

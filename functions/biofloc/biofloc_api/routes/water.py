@@ -15,8 +15,8 @@ from biofloc_api.schemas.water import (
 )
 from biofloc_api.services import water as service
 from biofloc_api.water import PARAMETERS
-from farm_erp.api import Conn
 from farm_erp.caching import REFERENCE_DATA
+from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging
 
 router = APIRouter(tags=["biofloc: water"])

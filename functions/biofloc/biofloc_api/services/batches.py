@@ -21,10 +21,10 @@ from biofloc_api.services.common import (
     tank_ref,
 )
 from farm_erp import audit, clock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid, reject_nulls
 from farm_erp.fields import GRAMS, KG, quantize
+from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from biofloc_api.queries import common as q
 from farm_erp import audit
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
+from farm_erp.http import Caller
 
 MODULE = "biofloc"
 

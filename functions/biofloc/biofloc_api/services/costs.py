@@ -9,9 +9,9 @@ from biofloc_api.queries import common as cq
 from biofloc_api.schemas.batches import CostEntryIn
 from biofloc_api.services.common import batch_or_404, record
 from farm_erp import clock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid
+from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
 
 

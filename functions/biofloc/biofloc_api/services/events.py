@@ -11,10 +11,10 @@ from biofloc_api.schemas.events import HarvestCreate, MortalityCreate, SamplingC
 from biofloc_api.services.batches import avg_grams, view, write_off
 from biofloc_api.services.common import batch_ref, check_event_date, ensure_active, lock_batch_and_tank, record
 from farm_erp import clock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid
 from farm_erp.fields import KG, MONEY, quantize
+from farm_erp.http import Caller
 from farm_erp.lists import DateRange, PageParams, page_of
 
 CONDITION_PLACES = 3

@@ -12,10 +12,10 @@ from biofloc_api.queries import inputs as q
 from biofloc_api.schemas.inputs import TankInputCreate
 from biofloc_api.services.common import MODULE, check_event_date, record, tank_ref
 from farm_erp import clock, stock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import invalid
 from farm_erp.fields import MONEY, quantize
+from farm_erp.http import Caller
 from farm_erp.lists import DateRange, PageParams, page_of
 
 

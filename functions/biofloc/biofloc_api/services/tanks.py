@@ -15,9 +15,9 @@ from biofloc_api.services.common import record, tank_or_404
 from biofloc_api.services.water import load_thresholds
 from biofloc_api.water import PARAMETERS, Threshold, evaluate
 from farm_erp import audit, clock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid, reject_nulls
+from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
 
 STALE_AFTER = timedelta(hours=72)

@@ -11,9 +11,9 @@ from biofloc_api.schemas.water import ThresholdIn, WaterTestCreate
 from biofloc_api.services.common import record, tank_ref
 from biofloc_api.water import PARAMETERS, Threshold, evaluate, validate
 from farm_erp import audit, clock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound, ValidationFailed, invalid
+from farm_erp.http import Caller
 from farm_erp.lists import DateRange, PageParams, page_of
 
 STALE_AFTER = timedelta(hours=72)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from farm_erp import clock, inventory_figures
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 from farm_erp.lists import Dates, Page, Paging, page_of
 from inventory_api.queries import alerts as queries

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from farm_erp import xlsx
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Dates
 from inventory_api import exports
 from inventory_api.queries import items as item_queries

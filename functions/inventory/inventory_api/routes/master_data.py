@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from farm_erp.api import Conn
 from farm_erp.caching import REFERENCE_DATA
+from farm_erp.http import Conn
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import master_data as queries

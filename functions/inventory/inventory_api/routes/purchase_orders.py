@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from farm_erp.api import Conn
+from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import purchase_orders as queries

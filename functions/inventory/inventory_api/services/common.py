@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 
 from farm_erp import audit
-from farm_erp.api import Caller
 from farm_erp.errors import Conflict, NotFound
+from farm_erp.http import Caller
 
 MODULE = "inventory"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from farm_erp import stock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
+from farm_erp.http import Caller
 from farm_erp.lists import PageParams
 from inventory_api.queries import items as db
 from inventory_api.services.common import diff, found, log, on_duplicate

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, reject_nulls
+from farm_erp.http import Caller
 from inventory_api.queries import master_data as db
 from inventory_api.services.common import diff, found, log, on_duplicate
 

@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 
 from farm_erp import clock, stock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid, reject_nulls
+from farm_erp.http import Caller
 from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as db
 from inventory_api.queries.stock import supplier_active

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from farm_erp import stock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
+from farm_erp.http import Caller
 from inventory_api.queries import reservations as db
 from inventory_api.services.common import found, log
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from farm_erp import clock, stock
-from farm_erp.api import Caller
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, ValidationFailed, invalid
+from farm_erp.http import Caller
 from farm_erp.stock import ConsumeLine, Consumption
 from inventory_api.queries import stock as db
 from inventory_api.services.common import found, log
