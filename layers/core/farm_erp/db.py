@@ -12,11 +12,12 @@ import contextlib
 import logging
 import select
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from farm_erp.errors import idempotency_in_progress
@@ -26,6 +27,15 @@ log = logging.getLogger(__name__)
 
 Connection = psycopg.Connection[dict[str, Any]]
 IDLE_CHECK_SECONDS = 30.0
+# True while the transaction has written nothing: PostgreSQL assigns a transaction id at the first write (or row
+# lock), not before. Reading it costs nothing extra inside a statement the request runs anyway.
+UNWRITTEN = "pg_current_xact_id_if_assigned() IS NULL"
+
+
+class CommitAfterWrite(RuntimeError):
+    """A mid-request commit was asked for after the request had written: committing would keep half a request
+    whatever its outcome. A programming error (the call is in the wrong place): the request ends in a 500 and its
+    transaction rolls back, the early write included."""
 
 
 def conninfo() -> dict[str, Any]:
@@ -115,20 +125,29 @@ class Database:
         """Note a transaction-level advisory lock the current transaction took and the request must keep."""
         self._held.append(lock)
 
-    def commit_now(self, conn: Connection) -> None:
-        """Commit the work so far in the middle of a request (what must outlive a later rollback, e.g. a rate-limit
-        count) and go on in a new transaction that holds the same advisory locks again.
+    def commit_first_write(self, conn: Connection, statement: LiteralString, params: Sequence[Any]) -> dict[str, Any]:
+        """Run `statement` as the request's first write and commit it at once, so that it outlives a later rollback
+        (a rate-limit count); the request goes on in a new transaction that holds the same advisory locks again.
+
+        The only mid-request commit there is, and it refuses to commit anything else: `statement` writes only under
+        the condition `{unwritten}` (the placeholder becomes UNWRITTEN), and must return a row when it writes. When
+        the transaction had already written, nothing is written and nothing committed: CommitAfterWrite. The check
+        rides in the statement itself, so it costs no round trip.
 
         Between the commit and the new lock another attempt may take a lock: this request then stops with the
         transient 409 a second attempt gets, rather than run next to it.
         """
+        query = sql.SQL(statement).format(unwritten=sql.SQL(UNWRITTEN))
+        row = conn.execute(query, params).fetchone()
+        if row is None:
+            raise CommitAfterWrite("a mid-request commit must come before the request's first write")
         conn.commit()
-        if conn is not self._conn:
-            return
-        for lock in self._held:
-            row = conn.execute("SELECT pg_try_advisory_xact_lock(%s) AS got", (lock,)).fetchone()
-            if not (row and row["got"]):
-                raise idempotency_in_progress()
+        if conn is self._conn:
+            for lock in self._held:
+                got = conn.execute("SELECT pg_try_advisory_xact_lock(%s) AS got", (lock,)).fetchone()
+                if not (got and got["got"]):
+                    raise idempotency_in_progress()
+        return row
 
     def finish(self, commit: bool) -> None:
         """End the request's transaction."""
