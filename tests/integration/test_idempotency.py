@@ -44,9 +44,11 @@ def _old_style_claim(sql: Any, user_id: int, key: str, body: dict[str, Any], at:
     )
 
 
-def test_replay_mismatch_and_in_flight(api: ApiClient, make_user: UserFactory, sql: Any, db_url: str) -> None:
+def test_a_retry_replays_the_first_answer_without_acting_again(
+    api: ApiClient, make_user: UserFactory, sql: Any
+) -> None:
     clock.freeze(datetime(2025, 5, 1, 9, 0, tzinfo=UTC))
-    user_id, token = make_user(grants={"inventory": "write"})
+    _, token = make_user(grants={"inventory": "write"})
     body = {"name": "Feed"}
     first = api.post(PATH, json=body, token=token, headers={"Idempotency-Key": "a-1"})
     again = api.post(PATH, json=body, token=token, headers={"Idempotency-Key": "a-1"})
@@ -55,17 +57,35 @@ def test_replay_mismatch_and_in_flight(api: ApiClient, make_user: UserFactory, s
     assert again.headers["idempotent-replayed"] == "true"
     assert sql.execute("SELECT count(*) AS n FROM categories").fetchone()["n"] == 1
 
+
+def test_a_key_used_again_with_a_different_request_is_422(api: ApiClient, make_user: UserFactory) -> None:
+    _, token = make_user(grants={"inventory": "write"})
+    assert api.post(PATH, json={"name": "Feed"}, token=token, headers={"Idempotency-Key": "a-1"}).status_code == 201
     other = api.post(PATH, json={"name": "Probiotics"}, token=token, headers={"Idempotency-Key": "a-1"})
     assert other.status_code == 422
     assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
 
+
+def test_a_key_in_flight_is_409_and_the_second_attempt_writes_nothing(
+    api: ApiClient, make_user: UserFactory, sql: Any, db_url: str
+) -> None:
+    user_id, token = make_user(grants={"inventory": "write"})
     with _in_flight(db_url, user_id, "b-1"):
         busy = api.post(PATH, json={"name": "Lime"}, token=token, headers={"Idempotency-Key": "b-1"})
         assert busy.status_code == 409
         assert busy.json()["code"] == "idempotency_in_progress"
         assert busy.headers["retry-after"] == "1"
         assert sql.execute("SELECT count(*) AS n FROM categories WHERE name = 'Lime'").fetchone()["n"] == 0
-    # The first attempt is over (its transaction ended without an answer): the retry runs at once.
+
+
+def test_a_key_is_free_as_soon_as_the_attempt_holding_it_ends(
+    api: ApiClient, make_user: UserFactory, db_url: str
+) -> None:
+    """The first attempt's transaction ended without an answer, and a second attempt was turned away meanwhile:
+    neither leaves anything behind, and the retry runs at once."""
+    user_id, token = make_user(grants={"inventory": "write"})
+    with _in_flight(db_url, user_id, "b-1"):
+        api.post(PATH, json={"name": "Lime"}, token=token, headers={"Idempotency-Key": "b-1"})
     after = api.post(PATH, json={"name": "Lime"}, token=token, headers={"Idempotency-Key": "b-1"})
     assert after.status_code == 201, after
 
@@ -129,17 +149,23 @@ def test_rate_limited_answer_is_not_replayed(api: ApiClient, make_user: UserFact
     assert replay.status_code == 422 and replay.headers["idempotent-replayed"] == "true"
 
 
-def test_errors_are_replayed_and_keys_are_per_user(api: ApiClient, make_user: UserFactory, sql: Any) -> None:
-    _, token_a = make_user(grants={"inventory": "write"})
-    _, token_b = make_user(grants={"inventory": "write"})
-    api.post(PATH, json={"name": "Feed"}, token=token_a)
-    dup = api.post(PATH, json={"name": "feed"}, token=token_a, headers={"Idempotency-Key": "k"})
+def test_a_final_error_is_replayed(api: ApiClient, make_user: UserFactory) -> None:
+    _, token = make_user(grants={"inventory": "write"})
+    api.post(PATH, json={"name": "Feed"}, token=token)
+    dup = api.post(PATH, json={"name": "feed"}, token=token, headers={"Idempotency-Key": "k"})
     assert dup.status_code == 409
-    replay = api.post(PATH, json={"name": "feed"}, token=token_a, headers={"Idempotency-Key": "k"})
+    replay = api.post(PATH, json={"name": "feed"}, token=token, headers={"Idempotency-Key": "k"})
     assert replay.status_code == 409
     assert replay.headers["idempotent-replayed"] == "true"
+
+
+def test_keys_are_per_user(api: ApiClient, make_user: UserFactory) -> None:
+    _, token_a = make_user(grants={"inventory": "write"})
+    _, token_b = make_user(grants={"inventory": "write"})
+    assert api.post(PATH, json={"name": "Feed"}, token=token_a, headers={"Idempotency-Key": "k"}).status_code == 201
     other_user = api.post(PATH, json={"name": "Minerals"}, token=token_b, headers={"Idempotency-Key": "k"})
     assert other_user.status_code == 201
+    assert "idempotent-replayed" not in other_user.headers
 
 
 def test_key_length_is_checked(api: ApiClient, make_user: UserFactory) -> None:
