@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from biofloc_api.queries import batches as batch_queries
 from tests.integration.biofloc.conftest import Farm
 
 
@@ -89,6 +90,20 @@ def test_tank_rules(farm: Farm) -> None:
     assert farm.patch(f"/biofloc/batches/{b['id']}", {"code": "X"}).status_code == 422
     action = farm.one("SELECT action FROM activity_logs ORDER BY id DESC LIMIT 1")["action"]
     assert action == "biofloc.batch.update"
+
+
+def test_tank_search_matches_percent_and_underscore_literally(farm: Farm) -> None:
+    farm.tank("T1", name="Nursery 100% aerated")
+    farm.tank("T2", name="Nursery 1000 aerated", location="shed_a")
+    farm.tank("T3", name="Grow-out", location="shedXa")
+
+    def found(term: str) -> list[str]:
+        return [t["code"] for t in farm.ok(farm.get("/biofloc/tanks", params={"q": term}), 200)["items"]]
+
+    assert found("100%") == ["T1"]
+    assert found("%") == ["T1"]
+    assert found("shed_a") == ["T2"]
+    assert found("SHED") == ["T2", "T3"]
 
 
 def test_transfer_and_terminate(farm: Farm) -> None:
@@ -348,3 +363,10 @@ def test_sampling_and_harvest_details(farm: Farm) -> None:
     assert farm.ok(farm.get("/biofloc/harvests", params={"batch_id": b["id"], "from": "2025-02-01"}), 200)["total"] == 1
     assert farm.ok(farm.get("/biofloc/samplings", params={"batch_id": b["id"]}), 200)["total"] == 2
     assert farm.ok(farm.get("/biofloc/batches", params={"status": "harvested"}), 200)["total"] == 1
+
+
+def test_a_batch_update_naming_a_column_outside_the_list_is_refused_not_dropped(farm: Farm) -> None:
+    b = farm.batch("B1", farm.tank("T1")["id"], "2025-01-01", 10, "1")
+    with pytest.raises(ValueError, match="code"):
+        batch_queries.update_batch(farm.sql, b["id"], {"notes": "x", "code": "B9"})
+    assert farm.batch_row(b["id"])["notes"] is None

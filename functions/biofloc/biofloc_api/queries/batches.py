@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -46,14 +46,14 @@ def list_batches(
     tank_id: int | None,
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.when(status, "b.status = %(status)s", "status")
     f.when(species, "lower(b.species) = lower(%(species)s)", "species")
     f.when(tank_id, "a.tank_id = %(tank_id)s", "tank_id")
     # the tank filter needs the open assignment (at most one per batch); the other joins only add columns
     count_from = """batches b JOIN cycle_costs c ON c.batch_id = b.id
                     LEFT JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL"""
-    return paged(conn, BATCH_VIEW, f, "b.stocking_date DESC, b.id DESC", paging, count_from=count_from)
+    return sql.paged(conn, BATCH_VIEW, f, "b.stocking_date DESC, b.id DESC", paging, count_from=count_from)
 
 
 def batch_view(conn: Connection, batch_id: int) -> dict[str, Any] | None:
@@ -135,10 +135,10 @@ def insert_cost_entry(
 
 
 def cost_entries(conn: Connection, batch_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.add("e.batch_id = %(batch_id)s", batch_id=batch_id)
     select = "SELECT e.*, b.code AS batch_code FROM cost_entries e JOIN batches b ON b.id = e.batch_id"
-    return paged(conn, select, f, "e.entry_date DESC, e.id DESC", paging)
+    return sql.paged(conn, select, f, "e.entry_date DESC, e.id DESC", paging)
 
 
 def cost_entry(conn: Connection, entry_id: int) -> dict[str, Any]:
@@ -156,10 +156,25 @@ def cycle_costs(conn: Connection, batch_id: int) -> dict[str, Any]:
     return dict(row)
 
 
+# The columns the services set: the editable details, what a sampling moves, and what closing a batch records.
+UPDATABLE = (
+    "species",
+    "source",
+    "notes",
+    "current_avg_weight_g",
+    "last_sample_date",
+    "status",
+    "end_date",
+    "end_avg_weight_g",
+)
+
+
 def update_batch(conn: Connection, batch_id: int, changes: dict[str, Any]) -> None:
-    """Set fixed columns (names come from the service, never from the client)."""
-    sets = ", ".join(f"{c} = %({c})s" for c in changes)
-    conn.execute(f"UPDATE batches SET {sets} WHERE id = %(id)s", {**changes, "id": batch_id})
+    """Set columns of UPDATABLE; any other name is a mistake in the calling service, not a value to drop silently."""
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise ValueError(sorted(unknown))
+    sql.update_columns(conn, "batches", batch_id, changes, UPDATABLE)
 
 
 def bump_batch(conn: Connection, batch_id: int, **deltas: Any) -> None:
@@ -179,3 +194,8 @@ def cost_entries_all(conn: Connection, batch_id: int, limit: int) -> list[dict[s
         "SELECT * FROM cost_entries WHERE batch_id = %s ORDER BY entry_date, id LIMIT %s", (batch_id, limit)
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+def get_batch(conn: Connection, batch_id: int) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM batches WHERE id = %s", (batch_id,)).fetchone()
+    return dict(row) if row else None

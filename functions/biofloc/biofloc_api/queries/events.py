@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -32,12 +32,14 @@ def list_events(
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
     column = EVENTS[table]
-    f = Filters()
+    f = sql.Filters()
     f.when(batch_id, "e.batch_id = %(batch_id)s", "batch_id")
     f.when(date_from, f"e.{column} >= %(date_from)s", "date_from")
     f.when(date_to, f"e.{column} <= %(date_to)s", "date_to")
     # batch_id is NOT NULL with a foreign key and the tank join is a LEFT JOIN: the joins add no rows
-    return paged(conn, _select(table), f, f"e.{column} DESC, e.id DESC", paging, count_from=f"{table} e", counted=table)
+    return sql.paged(
+        conn, _select(table), f, f"e.{column} DESC, e.id DESC", paging, count_from=f"{table} e", counted=table
+    )
 
 
 def event(conn: Connection, table: str, event_id: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -23,12 +23,12 @@ def list_feedings(
     date_to: date | None,
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.when(tank_id, "f.tank_id = %(tank_id)s", "tank_id")
     f.when(batch_id, "f.batch_id = %(batch_id)s", "batch_id")
     f.when(date_from, "f.feeding_date >= %(date_from)s", "date_from")
     f.when(date_to, "f.feeding_date <= %(date_to)s", "date_to")
-    return paged(
+    return sql.paged(
         conn,
         SELECT,
         f,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -13,7 +13,7 @@ SELECT = """SELECT g.*, b.code AS source_batch_code, t.code AS source_tank_code
 
 
 def list_gradings(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    return paged(conn, SELECT, Filters(), "g.grading_date DESC, g.id DESC", paging, count_from="gradings g")
+    return sql.paged(conn, SELECT, sql.Filters(), "g.grading_date DESC, g.id DESC", paging, count_from="gradings g")
 
 
 def grading(conn: Connection, grading_id: int) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -24,13 +24,13 @@ def list_inputs(
     date_to: date | None,
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.when(tank_id, "i.tank_id = %(tank_id)s", "tank_id")
     f.when(batch_id, "i.batch_id = %(batch_id)s", "batch_id")
     f.when(date_from, "i.input_date >= %(date_from)s", "date_from")
     f.when(date_to, "i.input_date <= %(date_to)s", "date_to")
     # tank_id is NOT NULL with a foreign key and the other joins are LEFT JOINs on keys: no row added or lost
-    return paged(conn, SELECT, f, "i.input_date DESC, i.id DESC", paging, count_from="tank_inputs i")
+    return sql.paged(conn, SELECT, f, "i.input_date DESC, i.id DESC", paging, count_from="tank_inputs i")
 
 
 def tank_input(conn: Connection, input_id: int) -> dict[str, Any]:
@@ -89,6 +89,6 @@ def biofloc_items(conn: Connection, now: datetime, paging: PageParams) -> tuple[
                     SELECT sum(quantity) AS reserved FROM reservations x
                     WHERE x.item_id = i.id AND x.status = 'pending' AND x.reserved_until > %(now)s
                 ) r ON true"""
-    f = Filters()
+    f = sql.Filters()
     f.add("m.module_key = 'biofloc' AND i.is_active", now=now)
-    return paged(conn, select, f, "m.is_primary DESC, i.name, i.id", paging)
+    return sql.paged(conn, select, f, "m.is_primary DESC, i.name, i.id", paging)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
 from biofloc_api.water import PARAMETERS
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -26,15 +26,19 @@ LEFT JOIN LATERAL (
 
 
 def list_tanks(
-    conn: Connection, *, status: str | None, is_active: bool | None, q: str | None, paging: PageParams
+    conn: Connection, *, status: str | None, is_active: bool | None, text: str | None, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.when(status, "t.status = %(status)s", "status")
     f.when(is_active, "t.is_active = %(is_active)s", "is_active")
-    if q:
-        f.add("(t.code ILIKE %(q)s OR t.name ILIKE %(q)s OR t.location ILIKE %(q)s)", q=f"%{_escape(q)}%")
+    f.search(text, "t.code", "t.name", "t.location")
     # the joins are LEFT JOINs on unique keys (one open assignment per tank): the filters are on tanks alone
-    return paged(conn, TANK_VIEW, f, "t.code, t.id", paging, count_from="tanks t")
+    return sql.paged(conn, TANK_VIEW, f, "t.code, t.id", paging, count_from="tanks t")
+
+
+def get_tank(conn: Connection, tank_id: int) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM tanks WHERE id = %s", (tank_id,)).fetchone()
+    return dict(row) if row else None
 
 
 def tank_view(conn: Connection, tank_id: int) -> dict[str, Any] | None:
@@ -61,20 +65,13 @@ UPDATABLE = ("name", "capacity_liters", "location", "tank_type", "status", "is_a
 
 
 def update_tank(conn: Connection, tank_id: int, changes: dict[str, Any]) -> None:
-    cols = [c for c in UPDATABLE if c in changes]
-    if cols:
-        sets = ", ".join(f"{c} = %({c})s" for c in cols)
-        conn.execute(f"UPDATE tanks SET {sets} WHERE id = %(id)s", {**changes, "id": tank_id})
+    sql.update_columns(conn, "tanks", tank_id, changes, UPDATABLE)
 
 
 def history(conn: Connection, tank_id: int, today: date, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.add("a.tank_id = %(tank_id)s", tank_id=tank_id, today=today)
     select = """SELECT a.*, t.code AS tank_code, b.code AS batch_code, b.species,
                        coalesce(a.end_date, %(today)s::date) - a.start_date AS days
                 FROM tank_assignments a JOIN tanks t ON t.id = a.tank_id JOIN batches b ON b.id = a.batch_id"""
-    return paged(conn, select, f, "a.start_date DESC, a.id DESC", paging)
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sql.paged(conn, select, f, "a.start_date DESC, a.id DESC", paging)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from biofloc_api.queries.common import Filters, paged
 from biofloc_api.water import PARAMETERS
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
@@ -22,11 +22,11 @@ def list_tests(
     until: datetime | None,
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    f = Filters()
+    f = sql.Filters()
     f.when(tank_id, "w.tank_id = %(tank_id)s", "tank_id")
     f.when(since, "w.tested_at >= %(since)s", "since")
     f.when(until, "w.tested_at < %(until)s", "until")
-    return paged(
+    return sql.paged(
         conn, SELECT, f, "w.tested_at DESC, w.id DESC", paging, count_from="water_tests w", counted="water_tests"
     )
 
@@ -62,9 +62,9 @@ def latest_per_active_tank(conn: Connection, paging: PageParams) -> tuple[list[d
                      SELECT * FROM water_tests x WHERE x.tank_id = t.id ORDER BY x.tested_at DESC, x.id DESC LIMIT 1
                  ) w ON true
                  LEFT JOIN batches b ON b.id = w.batch_id"""
-    f = Filters()
+    f = sql.Filters()
     f.add("t.is_active")
-    return paged(conn, select, f, "t.code, t.id", paging, count_from="tanks t")
+    return sql.paged(conn, select, f, "t.code, t.id", paging, count_from="tanks t")
 
 
 def thresholds(conn: Connection) -> list[dict[str, Any]]:

@@ -8,9 +8,10 @@ from typing import Any
 import psycopg
 
 from biofloc_api import metrics
+from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import batches as q
-from biofloc_api.queries import common as cq
 from biofloc_api.queries import events as eq
+from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.batches import BatchCreate, BatchUpdate, TerminateIn, TransferIn
 from biofloc_api.services.common import (
     batch_or_404,
@@ -85,7 +86,7 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
     if body.stocking_date > today:
         raise invalid("stocking_date", "The date must not be in the future")
     tank_ref(conn, body.tank_id)
-    tank = cq.lock_tanks(conn, [body.tank_id])[body.tank_id]
+    tank = lock_queries.lock_tanks(conn, [body.tank_id])[body.tank_id]
     if tank["status"] != "available":
         raise Conflict(f"Tank {tank['code']} is {tank['status']}", "tank_unavailable")
     if q.code_taken(conn, [body.code]):
@@ -95,7 +96,7 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
     try:
         with conn.transaction():
             batch_id = q.insert_batch(conn, values, caller.user_id)
-            cq.open_assignment(
+            assignment_queries.open_assignment(
                 conn,
                 batch_id=batch_id,
                 tank_id=body.tank_id,
@@ -137,7 +138,7 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
 
 def update_batch(conn: Connection, caller: Caller, batch_id: int, body: BatchUpdate) -> dict[str, Any]:
     batch_or_404(conn, batch_id)
-    batch = cq.lock_batches(conn, [batch_id])[batch_id]
+    batch = lock_queries.lock_batches(conn, [batch_id])[batch_id]
     changes = body.changes()
     reject_nulls(changes, ("species",))
     before = {k: batch[k] for k in changes}
@@ -161,8 +162,8 @@ def transfer(conn: Connection, caller: Caller, batch_id: int, body: TransferIn) 
     if target["status"] != "available":
         raise Conflict(f"Tank {target['code']} is {target['status']}", "tank_unavailable")
     check_event_date(body.transfer_date, batch, "transfer_date", clock.today(), assignment)
-    cq.close_assignment(conn, assignment, body.transfer_date, "transfer")
-    cq.open_assignment(
+    assignment_queries.close_assignment(conn, assignment, body.transfer_date, "transfer")
+    assignment_queries.open_assignment(
         conn,
         batch_id=batch_id,
         tank_id=body.to_tank_id,
@@ -199,7 +200,7 @@ def terminate(conn: Connection, caller: Caller, batch_id: int, body: TerminateIn
         {"status": "terminated", "end_date": body.end_date, "end_avg_weight_g": batch["current_avg_weight_g"]},
     )
     if assignment is not None:
-        cq.close_assignment(conn, assignment, body.end_date, "termination")
+        assignment_queries.close_assignment(conn, assignment, body.end_date, "termination")
     record(
         conn,
         caller,

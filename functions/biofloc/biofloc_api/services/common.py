@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from biofloc_api.queries import common as q
+from biofloc_api.queries import assignments as assignment_queries
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import locks as lock_queries
+from biofloc_api.queries import tanks as tank_queries
 from farm_erp import audit
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
@@ -38,7 +41,7 @@ def record(
 
 def tank_ref(conn: Connection, tank_id: int, field: str = "tank_id") -> dict[str, Any]:
     """A tank named in a request body: unknown or soft-deleted is 422."""
-    tank = q.get_tank(conn, tank_id)
+    tank = tank_queries.get_tank(conn, tank_id)
     if tank is None or not tank["is_active"]:
         raise invalid(field, "Unknown or inactive tank", "reference_error")
     return tank
@@ -46,21 +49,21 @@ def tank_ref(conn: Connection, tank_id: int, field: str = "tank_id") -> dict[str
 
 def batch_ref(conn: Connection, batch_id: int, field: str = "batch_id") -> dict[str, Any]:
     """A batch named in a request body: unknown is 422."""
-    batch = q.get_batch(conn, batch_id)
+    batch = batch_queries.get_batch(conn, batch_id)
     if batch is None:
         raise invalid(field, "Unknown batch", "reference_error")
     return batch
 
 
 def tank_or_404(conn: Connection, tank_id: int) -> dict[str, Any]:
-    tank = q.get_tank(conn, tank_id)
+    tank = tank_queries.get_tank(conn, tank_id)
     if tank is None:
         raise NotFound("Tank not found")
     return tank
 
 
 def batch_or_404(conn: Connection, batch_id: int) -> dict[str, Any]:
-    batch = q.get_batch(conn, batch_id)
+    batch = batch_queries.get_batch(conn, batch_id)
     if batch is None:
         raise NotFound("Batch not found")
     return batch
@@ -75,11 +78,11 @@ def lock_batch_and_tank(
     locking starts over. Returns (batch, open assignment or None, locked tanks by id).
     """
     for _ in range(3):
-        before = q.open_assignment_of_batch(conn, batch_id)
+        before = assignment_queries.open_assignment_of_batch(conn, batch_id)
         tank_ids = [*extra_tanks, *([before["tank_id"]] if before else [])]
-        tanks = q.lock_tanks(conn, tank_ids)
-        batch = q.lock_batches(conn, [batch_id])[batch_id]
-        after = q.open_assignment_of_batch(conn, batch_id)
+        tanks = lock_queries.lock_tanks(conn, tank_ids)
+        batch = lock_queries.lock_batches(conn, [batch_id])[batch_id]
+        after = assignment_queries.open_assignment_of_batch(conn, batch_id)
         if (after or {}).get("id") == (before or {}).get("id"):
             return batch, after, tanks
     raise Conflict("The batch is being moved; try again", "busy")

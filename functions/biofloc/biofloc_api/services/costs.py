@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from biofloc_api.queries import batches as q
-from biofloc_api.queries import common as cq
+from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.batches import CostEntryIn
 from biofloc_api.services.common import batch_or_404, record
 from farm_erp import clock
@@ -24,7 +24,7 @@ def list_costs(conn: Connection, batch_id: int, paging: PageParams) -> dict[str,
 def add_entry(conn: Connection, caller: Caller, batch_id: int, body: CostEntryIn) -> dict[str, Any]:
     """Accepted in any batch status; a negative amount corrects earlier entries of its category."""
     batch_or_404(conn, batch_id)
-    batch = cq.lock_batches(conn, [batch_id])[batch_id]
+    batch = lock_queries.lock_batches(conn, [batch_id])[batch_id]
     today = clock.today()
     entry_date = body.entry_date or today
     if entry_date > today:

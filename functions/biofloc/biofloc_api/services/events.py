@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import batches as q
-from biofloc_api.queries import common as cq
 from biofloc_api.queries import events as eq
 from biofloc_api.schemas.events import HarvestCreate, MortalityCreate, SamplingCreate
 from biofloc_api.services.batches import avg_grams, view, write_off
@@ -140,7 +140,7 @@ def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dic
             conn, body.batch_id, {"status": "harvested", "end_date": body.harvest_date, "end_avg_weight_g": avg}
         )
         if assignment is not None:
-            cq.close_assignment(conn, assignment, body.harvest_date, "harvest")
+            assignment_queries.close_assignment(conn, assignment, body.harvest_date, "harvest")
     record(
         conn,
         caller,

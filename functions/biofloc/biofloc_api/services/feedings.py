@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import batches as bq
-from biofloc_api.queries import common as cq
 from biofloc_api.queries import feedings as q
+from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.feedings import FeedingBulk, FeedingCreate
 from biofloc_api.services.common import MODULE, check_event_date, ensure_active, record, tank_ref
 from farm_erp import clock, stock
@@ -64,12 +65,12 @@ def _feed(
     """One session; a bulk request passes its one stock operation (one per stock-changing request) and writes
     the one activity row itself (`audit=False`). Returns the session's audit figures."""
     tank_ref(conn, body.tank_id)
-    tank = cq.lock_tanks(conn, [body.tank_id])[body.tank_id]
-    assignment = cq.open_assignment_of_tank(conn, body.tank_id)
+    tank = lock_queries.lock_tanks(conn, [body.tank_id])[body.tank_id]
+    assignment = assignment_queries.open_assignment_of_tank(conn, body.tank_id)
     if assignment is None:
         raise Conflict(f"Tank {tank['code']} holds no batch", "tank_empty")
     batch_id = int(assignment["batch_id"])
-    batch = cq.lock_batches(conn, [batch_id])[batch_id]
+    batch = lock_queries.lock_batches(conn, [batch_id])[batch_id]
     ensure_active(batch)
     check_event_date(body.feeding_date, batch, "feeding_date", clock.today(), assignment)
 
@@ -201,13 +202,13 @@ def _lock_all(conn: Connection, body: FeedingBulk) -> None:
             tank_ref(conn, session.tank_id)
         except AppError as exc:
             raise _in_session(exc, index) from None
-    cq.lock_tanks(conn, [s.tank_id for s in body.sessions])
+    lock_queries.lock_tanks(conn, [s.tank_id for s in body.sessions])
     batch_ids = []
     for session in body.sessions:
-        assignment = cq.open_assignment_of_tank(conn, session.tank_id)
+        assignment = assignment_queries.open_assignment_of_tank(conn, session.tank_id)
         if assignment is not None:  # an empty tank is refused when its session runs
             batch_ids.append(int(assignment["batch_id"]))
-    cq.lock_batches(conn, batch_ids)
+    lock_queries.lock_batches(conn, batch_ids)
     item_ids: list[int] = []
     for index, session in enumerate(body.sessions):
         requested = [stock.ConsumeLine(item_id=ln.item_id, sku=ln.sku, quantity=ln.quantity_kg) for ln in session.lines]

@@ -7,8 +7,8 @@ from typing import Any
 
 import psycopg
 
+from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import batches as q
-from biofloc_api.queries import common as cq
 from biofloc_api.queries import gradings as gq
 from biofloc_api.schemas.gradings import GradingCreate
 from biofloc_api.services.batches import avg_grams, view
@@ -85,7 +85,7 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
     shares = split_costs(costs["total_cost"], biomasses, parent["harvested_kg"])
     graded_kg = sum(biomasses, Decimal(0))
 
-    cq.close_assignment(conn, assignment, body.grading_date, "grading")
+    assignment_queries.close_assignment(conn, assignment, body.grading_date, "grading")
     grading_id = gq.insert_grading(
         conn,
         {
@@ -118,7 +118,7 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
                     caller.user_id,
                 )
                 q.insert_cycle_costs(conn, child_id, share)
-                cq.open_assignment(
+                assignment_queries.open_assignment(
                     conn,
                     batch_id=child_id,
                     tank_id=g.destination_tank_id,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import batches as bq
-from biofloc_api.queries import common as cq
 from biofloc_api.queries import feedings as fq
 from biofloc_api.queries import inputs as q
+from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.inputs import TankInputCreate
 from biofloc_api.services.common import MODULE, check_event_date, record, tank_ref
 from farm_erp import clock, stock
@@ -38,12 +39,12 @@ def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dic
     if body.input_date > today:
         raise invalid("input_date", "The date must not be in the future")
     tank_ref(conn, body.tank_id)
-    cq.lock_tanks(conn, [body.tank_id])
-    assignment = cq.open_assignment_of_tank(conn, body.tank_id)
+    lock_queries.lock_tanks(conn, [body.tank_id])
+    assignment = assignment_queries.open_assignment_of_tank(conn, body.tank_id)
     batch_id: int | None = None
     if assignment is not None:
         batch_id = int(assignment["batch_id"])
-        batch = cq.lock_batches(conn, [batch_id])[batch_id]
+        batch = lock_queries.lock_batches(conn, [batch_id])[batch_id]
         check_event_date(body.input_date, batch, "input_date", today, assignment)
     values: dict[str, Any] = body.model_dump(exclude={"sku"})
     values.update(batch_id=batch_id, created_by=caller.user_id, created_at=now)

@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 
 from biofloc_api import metrics
-from biofloc_api.queries import common as cq
+from biofloc_api.queries import assignments as assignment_queries
+from biofloc_api.queries import locks as lock_queries
 from biofloc_api.queries import tanks as q
 from biofloc_api.schemas.tanks import TankCreate, TankUpdate
 from biofloc_api.services.common import record, tank_or_404
@@ -58,7 +59,7 @@ def tank_out(row: dict[str, Any], thresholds: dict[str, Threshold], now: datetim
 def list_tanks(
     conn: Connection, status: str | None, is_active: bool | None, text: str | None, paging: PageParams
 ) -> dict[str, Any]:
-    rows, total = q.list_tanks(conn, status=status, is_active=is_active, q=text, paging=paging)
+    rows, total = q.list_tanks(conn, status=status, is_active=is_active, text=text, paging=paging)
     thresholds, now = load_thresholds(conn), clock.now()
     return page_of([tank_out(r, thresholds, now) for r in rows], total, paging)
 
@@ -84,15 +85,15 @@ def create_tank(conn: Connection, caller: Caller, body: TankCreate) -> dict[str,
 
 def update_tank(conn: Connection, caller: Caller, tank_id: int, body: TankUpdate) -> dict[str, Any]:
     tank_or_404(conn, tank_id)
-    tank = cq.lock_tanks(conn, [tank_id])[tank_id]
+    tank = lock_queries.lock_tanks(conn, [tank_id])[tank_id]
     changes = body.changes()
     reject_nulls(changes, ("name", "capacity_liters", "tank_type", "is_active"))
-    if changes.get("is_active") is False and cq.open_assignment_of_tank(conn, tank_id) is not None:
+    if changes.get("is_active") is False and assignment_queries.open_assignment_of_tank(conn, tank_id) is not None:
         raise Conflict("The tank holds a batch", "tank_in_use")
     if "status" in changes:
         if changes["status"] is None:
             raise invalid("status", "must not be null")
-        if cq.open_assignment_of_tank(conn, tank_id) is not None:
+        if assignment_queries.open_assignment_of_tank(conn, tank_id) is not None:
             raise Conflict("The tank holds a batch; its status follows the assignment", "tank_in_use")
     before = {k: tank[k] for k in changes}
     q.update_tank(conn, tank_id, changes)
@@ -103,8 +104,8 @@ def update_tank(conn: Connection, caller: Caller, tank_id: int, body: TankUpdate
 def delete_tank(conn: Connection, caller: Caller, tank_id: int) -> None:
     """Soft delete: refused while a batch is in the tank."""
     tank_or_404(conn, tank_id)
-    cq.lock_tanks(conn, [tank_id])
-    if cq.open_assignment_of_tank(conn, tank_id) is not None:
+    lock_queries.lock_tanks(conn, [tank_id])
+    if assignment_queries.open_assignment_of_tank(conn, tank_id) is not None:
         raise Conflict("The tank holds a batch", "tank_in_use")
     q.update_tank(conn, tank_id, {"is_active": False})
     record(conn, caller, "tank.delete", "tank", tank_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from biofloc_api.queries import common as cq
+from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import water as q
 from biofloc_api.schemas.water import ThresholdIn, WaterTestCreate
 from biofloc_api.services.common import record, tank_ref
@@ -33,7 +33,7 @@ def create_test(conn: Connection, caller: Caller, body: WaterTestCreate) -> dict
     if tested_at > now:
         raise invalid("tested_at", "The test time must not be in the future")
     tank_ref(conn, body.tank_id)
-    assignment = cq.open_assignment_of_tank(conn, body.tank_id)
+    assignment = assignment_queries.open_assignment_of_tank(conn, body.tank_id)
     values = body.model_dump(exclude={"tested_at"})
     values.update(
         tested_at=tested_at,
