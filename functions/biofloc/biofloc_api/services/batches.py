@@ -14,11 +14,11 @@ from biofloc_api.queries import events as eq
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.batches import BatchCreate, BatchUpdate, TerminateIn, TransferIn
 from biofloc_api.services.common import (
+    MODULE,
     batch_or_404,
     check_event_date,
     ensure_active,
     lock_batch_and_tank,
-    record,
     tank_ref,
 )
 from farm_erp import audit, clock
@@ -125,9 +125,10 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
             caller.user_id,
         )
         q.add_cost(conn, batch_id, "fingerling", body.fingerling_cost)
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "batch.create",
         "batch",
         batch_id,
@@ -143,7 +144,7 @@ def update_batch(conn: Connection, caller: Caller, batch_id: int, body: BatchUpd
     reject_nulls(changes, ("species",))
     before = {k: batch[k] for k in changes}
     q.update_batch(conn, batch_id, changes)
-    record(conn, caller, "batch.update", "batch", batch_id, audit.changes(before, changes))
+    audit.module_change(conn, caller.actor, MODULE, "batch.update", "batch", batch_id, audit.changes(before, changes))
     return view(conn, batch_id)
 
 
@@ -174,9 +175,10 @@ def transfer(conn: Connection, caller: Caller, batch_id: int, body: TransferIn) 
         reason=body.reason,
         user_id=caller.user_id,
     )
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "batch.transfer",
         "batch",
         batch_id,
@@ -201,9 +203,10 @@ def terminate(conn: Connection, caller: Caller, batch_id: int, body: TerminateIn
     )
     if assignment is not None:
         assignment_queries.close_assignment(conn, assignment, body.end_date, "termination")
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "batch.terminate",
         "batch",
         batch_id,

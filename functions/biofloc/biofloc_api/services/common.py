@@ -9,34 +9,10 @@ from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import batches as batch_queries
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.queries import tanks as tank_queries
-from farm_erp import audit
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
-from farm_erp.http import Caller
 
 MODULE = "biofloc"
-
-
-def record(
-    conn: Connection,
-    caller: Caller,
-    action: str,
-    entity_type: str,
-    entity_id: object,
-    metadata: dict[str, Any] | None = None,
-    description: str | None = None,
-) -> None:
-    """The audit row of a successful biofloc mutation."""
-    audit.record(
-        conn,
-        caller.actor,
-        f"biofloc.{action}",
-        module_key=MODULE,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        metadata=metadata,
-        description=description,
-    )
 
 
 def tank_ref(conn: Connection, tank_id: int, field: str = "tank_id") -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 from biofloc_api.queries import batches as q
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.batches import CostEntryIn
-from biofloc_api.services.common import batch_or_404, record
-from farm_erp import clock
+from biofloc_api.services.common import MODULE, batch_or_404
+from farm_erp import audit, clock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid
 from farm_erp.http import Caller
@@ -41,9 +41,10 @@ def add_entry(conn: Connection, caller: Caller, batch_id: int, body: CostEntryIn
         conn, batch_id, body.category, body.amount, entry_date, body.description, caller.user_id
     )
     q.add_cost(conn, batch_id, body.category, body.amount)
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "cost_entry.create",
         "cost_entry",
         entry_id,

@@ -9,8 +9,8 @@ from biofloc_api.queries import batches as q
 from biofloc_api.queries import events as eq
 from biofloc_api.schemas.events import HarvestCreate, MortalityCreate, SamplingCreate
 from biofloc_api.services.batches import avg_grams, view, write_off
-from biofloc_api.services.common import batch_ref, check_event_date, ensure_active, lock_batch_and_tank, record
-from farm_erp import clock
+from biofloc_api.services.common import MODULE, batch_ref, check_event_date, ensure_active, lock_batch_and_tank
+from farm_erp import audit, clock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid
 from farm_erp.fields import KG, MONEY, quantize
@@ -52,9 +52,10 @@ def create_sampling(conn: Connection, caller: Caller, body: SamplingCreate) -> d
         q.update_batch(
             conn, body.batch_id, {"current_avg_weight_g": body.avg_weight_g, "last_sample_date": body.sample_date}
         )
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "sampling.create",
         "sampling",
         sampling_id,
@@ -89,8 +90,14 @@ def create_mortality(conn: Connection, caller: Caller, body: MortalityCreate) ->
         },
     )
     q.bump_batch(conn, body.batch_id, current_count=-body.count, total_mortality=body.count)
-    record(
-        conn, caller, "mortality.create", "mortality", mortality_id, {"batch_id": body.batch_id, "count": body.count}
+    audit.module_change(
+        conn,
+        caller.actor,
+        MODULE,
+        "mortality.create",
+        "mortality",
+        mortality_id,
+        {"batch_id": body.batch_id, "count": body.count},
     )
     return eq.event(conn, "mortalities", mortality_id)
 
@@ -141,9 +148,10 @@ def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dic
         )
         if assignment is not None:
             assignment_queries.close_assignment(conn, assignment, body.harvest_date, "harvest")
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "harvest.create",
         "harvest",
         harvest_id,

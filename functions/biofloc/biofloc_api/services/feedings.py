@@ -11,8 +11,8 @@ from biofloc_api.queries import batches as bq
 from biofloc_api.queries import feedings as q
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.feedings import FeedingBulk, FeedingCreate
-from biofloc_api.services.common import MODULE, check_event_date, ensure_active, record, tank_ref
-from farm_erp import clock, stock
+from biofloc_api.services.common import MODULE, check_event_date, ensure_active, tank_ref
+from farm_erp import audit, clock, stock
 from farm_erp.db import Connection
 from farm_erp.errors import AppError, Conflict, ValidationFailed
 from farm_erp.fields import QTY, quantize
@@ -60,10 +60,10 @@ def _feed(
     body: FeedingCreate,
     operation_id: int | None = None,
     *,
-    audit: bool = True,
+    own_activity_row: bool = True,
 ) -> dict[str, Any]:
     """One session; a bulk request passes its one stock operation (one per stock-changing request) and writes
-    the one activity row itself (`audit=False`). Returns the session's audit figures."""
+    the one activity row itself (`own_activity_row=False`). Returns the session's audit figures."""
     tank_ref(conn, body.tank_id)
     tank = lock_queries.lock_tanks(conn, [body.tank_id])[body.tank_id]
     assignment = assignment_queries.open_assignment_of_tank(conn, body.tank_id)
@@ -152,10 +152,11 @@ def _feed(
         "total_cost": str(total_cost),
         "operation_id": operation_id,
     }
-    if audit:
-        record(
+    if own_activity_row:
+        audit.module_change(
             conn,
-            caller,
+            caller.actor,
+            MODULE,
             "feeding.create",
             "feeding",
             feeding_id,
@@ -179,14 +180,15 @@ def create_bulk(conn: Connection, caller: Caller, body: FeedingBulk) -> dict[str
     sessions = []
     for index, session in enumerate(body.sessions):
         try:
-            sessions.append(_feed(conn, caller, session, operation_id, audit=False))
+            sessions.append(_feed(conn, caller, session, operation_id, own_activity_row=False))
         except AppError as exc:
             raise _in_session(exc, index) from None
     ids = [int(s["feeding_id"]) for s in sessions]
     # One activity row for the request; each session's figures are in its metadata.
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "feeding.bulk_create",
         "stock_operation",
         operation_id,

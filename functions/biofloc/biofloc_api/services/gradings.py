@@ -13,14 +13,14 @@ from biofloc_api.queries import gradings as gq
 from biofloc_api.schemas.gradings import GradingCreate
 from biofloc_api.services.batches import avg_grams, view
 from biofloc_api.services.common import (
+    MODULE,
     batch_ref,
     check_event_date,
     ensure_active,
     lock_batch_and_tank,
-    record,
     tank_ref,
 )
-from farm_erp import clock
+from farm_erp import audit, clock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound
 from farm_erp.fields import KG, MONEY, quantize
@@ -157,9 +157,10 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
         },
     )
     q.add_cost(conn, parent["id"], "transfer_out", sum(shares, Decimal(0)))
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "grading.create",
         "grading",
         grading_id,

@@ -11,8 +11,8 @@ from biofloc_api.queries import feedings as fq
 from biofloc_api.queries import inputs as q
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.inputs import TankInputCreate
-from biofloc_api.services.common import MODULE, check_event_date, record, tank_ref
-from farm_erp import clock, stock
+from biofloc_api.services.common import MODULE, check_event_date, tank_ref
+from farm_erp import audit, clock, stock
 from farm_erp.db import Connection
 from farm_erp.errors import invalid
 from farm_erp.fields import MONEY, quantize
@@ -95,9 +95,10 @@ def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dic
     row = q.tank_input(conn, input_id)
     if batch_id is not None:
         bq.add_cost(conn, batch_id, "chemical", row["total_cost"])
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "tank_input.create",
         "tank_input",
         input_id,

@@ -12,7 +12,7 @@ from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.queries import tanks as q
 from biofloc_api.schemas.tanks import TankCreate, TankUpdate
-from biofloc_api.services.common import record, tank_or_404
+from biofloc_api.services.common import MODULE, tank_or_404
 from biofloc_api.services.water import load_thresholds
 from biofloc_api.water import PARAMETERS, Threshold, evaluate
 from farm_erp import audit, clock
@@ -79,7 +79,7 @@ def create_tank(conn: Connection, caller: Caller, body: TankCreate) -> dict[str,
             tank_id = q.insert_tank(conn, body.model_dump(), caller.user_id)
     except psycopg.errors.UniqueViolation:
         raise Conflict(f"Tank code {body.code} already exists", "duplicate_code") from None
-    record(conn, caller, "tank.create", "tank", tank_id, {"code": body.code})
+    audit.module_change(conn, caller.actor, MODULE, "tank.create", "tank", tank_id, {"code": body.code})
     return get_tank(conn, tank_id)
 
 
@@ -97,7 +97,7 @@ def update_tank(conn: Connection, caller: Caller, tank_id: int, body: TankUpdate
             raise Conflict("The tank holds a batch; its status follows the assignment", "tank_in_use")
     before = {k: tank[k] for k in changes}
     q.update_tank(conn, tank_id, changes)
-    record(conn, caller, "tank.update", "tank", tank_id, audit.changes(before, changes))
+    audit.module_change(conn, caller.actor, MODULE, "tank.update", "tank", tank_id, audit.changes(before, changes))
     return get_tank(conn, tank_id)
 
 
@@ -108,7 +108,7 @@ def delete_tank(conn: Connection, caller: Caller, tank_id: int) -> None:
     if assignment_queries.open_assignment_of_tank(conn, tank_id) is not None:
         raise Conflict("The tank holds a batch", "tank_in_use")
     q.update_tank(conn, tank_id, {"is_active": False})
-    record(conn, caller, "tank.delete", "tank", tank_id)
+    audit.module_change(conn, caller.actor, MODULE, "tank.delete", "tank", tank_id)
 
 
 def history(conn: Connection, tank_id: int, paging: PageParams) -> dict[str, Any]:

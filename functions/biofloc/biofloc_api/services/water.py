@@ -8,7 +8,7 @@ from typing import Any
 from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import water as q
 from biofloc_api.schemas.water import ThresholdIn, WaterTestCreate
-from biofloc_api.services.common import record, tank_ref
+from biofloc_api.services.common import MODULE, tank_ref
 from biofloc_api.water import PARAMETERS, Threshold, evaluate, validate
 from farm_erp import audit, clock
 from farm_erp.db import Connection
@@ -42,7 +42,9 @@ def create_test(conn: Connection, caller: Caller, body: WaterTestCreate) -> dict
         created_at=now,
     )
     test_id = q.insert_test(conn, values)
-    record(conn, caller, "water_test.create", "water_test", test_id, {"tank_id": body.tank_id})
+    audit.module_change(
+        conn, caller.actor, MODULE, "water_test.create", "water_test", test_id, {"tank_id": body.tank_id}
+    )
     out = with_evaluation(q.test(conn, test_id), load_thresholds(conn))
     return {"test": out, "evaluation": out["evaluation"]}
 
@@ -113,9 +115,10 @@ def put_threshold(conn: Connection, caller: Caller, parameter: str, body: Thresh
     assert after is not None
     keys = ("unit", "good_min", "good_max", "warn_min", "warn_max", "is_active")
 
-    record(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "water_threshold.update",
         "water_threshold",
         parameter,
