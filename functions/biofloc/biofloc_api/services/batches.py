@@ -7,10 +7,10 @@ from typing import Any
 
 import psycopg
 
-from biofloc_api import metrics
+from biofloc_api import growth
 from biofloc_api.queries import assignments as assignment_queries
-from biofloc_api.queries import batches as q
-from biofloc_api.queries import events as eq
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import events as event_queries
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.batches import BatchCreate, BatchUpdate, TerminateIn, TransferIn
 from biofloc_api.services.common import (
@@ -31,16 +31,16 @@ from farm_erp.lists import PageParams, page_of
 
 def figures(row: dict[str, Any], today: date) -> dict[str, Any]:
     """Growth and cost figures of a batch view row, with the density of its current tank."""
-    out = metrics.figures(row, row, today).as_dict()
+    out = growth.figures(row, row, today).as_dict()
     capacity = row["tank_capacity_liters"]
-    out["density_kg_per_m3"] = metrics.density(row["current_biomass_kg"], capacity) if capacity else None
-    out["density_fish_per_m3"] = metrics.density(row["current_count"], capacity) if capacity else None
+    out["density_kg_per_m3"] = growth.density(row["current_biomass_kg"], capacity) if capacity else None
+    out["density_fish_per_m3"] = growth.density(row["current_count"], capacity) if capacity else None
     out["is_final"] = row["status"] != "active"
     return out
 
 
 def costs_of(row: dict[str, Any]) -> dict[str, Any]:
-    return {c: row[c] for c in q.COST_COLUMNS}
+    return {c: row[c] for c in batch_queries.COST_COLUMNS}
 
 
 def batch_out(row: dict[str, Any], today: date) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def batch_out(row: dict[str, Any], today: date) -> dict[str, Any]:
 
 
 def view(conn: Connection, batch_id: int) -> dict[str, Any]:
-    row = q.batch_view(conn, batch_id)
+    row = batch_queries.batch_view(conn, batch_id)
     assert row is not None
     return batch_out(row, clock.today())
 
@@ -70,7 +70,7 @@ def view(conn: Connection, batch_id: int) -> dict[str, Any]:
 def list_batches(
     conn: Connection, status: str | None, species: str | None, tank_id: int | None, paging: PageParams
 ) -> dict[str, Any]:
-    rows, total = q.list_batches(conn, status=status, species=species, tank_id=tank_id, paging=paging)
+    rows, total = batch_queries.list_batches(conn, status=status, species=species, tank_id=tank_id, paging=paging)
     today = clock.today()
     return page_of([batch_out(r, today) for r in rows], total, paging)
 
@@ -89,13 +89,13 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
     tank = lock_queries.lock_tanks(conn, [body.tank_id])[body.tank_id]
     if tank["status"] != "available":
         raise Conflict(f"Tank {tank['code']} is {tank['status']}", "tank_unavailable")
-    if q.code_taken(conn, [body.code]):
+    if batch_queries.code_taken(conn, [body.code]):
         raise Conflict(f"Batch code {body.code} already exists", "duplicate_code")
     values = body.model_dump(exclude={"tank_id", "fingerling_cost"})
     values.update(origin_stocking_date=body.stocking_date, parent_batch_id=None)
     try:
         with conn.transaction():
-            batch_id = q.insert_batch(conn, values, caller.user_id)
+            batch_id = batch_queries.insert_batch(conn, values, caller.user_id)
             assignment_queries.open_assignment(
                 conn,
                 batch_id=batch_id,
@@ -113,9 +113,9 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
         if "tank" in name:
             raise Conflict(f"Tank {tank['code']} is in use", "tank_unavailable") from None
         raise Conflict(f"Batch code {body.code} already exists", "duplicate_code") from None
-    q.insert_cycle_costs(conn, batch_id)
+    batch_queries.insert_cycle_costs(conn, batch_id)
     if body.fingerling_cost > 0:
-        q.insert_cost_entry(
+        batch_queries.insert_cost_entry(
             conn,
             batch_id,
             "fingerling",
@@ -124,7 +124,7 @@ def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[st
             "Fingerlings at stocking",
             caller.user_id,
         )
-        q.add_cost(conn, batch_id, "fingerling", body.fingerling_cost)
+        batch_queries.add_cost(conn, batch_id, "fingerling", body.fingerling_cost)
     audit.module_change(
         conn,
         caller.actor,
@@ -143,7 +143,7 @@ def update_batch(conn: Connection, caller: Caller, batch_id: int, body: BatchUpd
     changes = body.changes()
     reject_nulls(changes, ("species",))
     before = {k: batch[k] for k in changes}
-    q.update_batch(conn, batch_id, changes)
+    batch_queries.update_batch(conn, batch_id, changes)
     audit.module_change(conn, caller.actor, MODULE, "batch.update", "batch", batch_id, audit.changes(before, changes))
     return view(conn, batch_id)
 
@@ -196,7 +196,7 @@ def terminate(conn: Connection, caller: Caller, batch_id: int, body: TerminateIn
     remaining = batch["current_count"]
     if remaining > 0:
         write_off(conn, caller, batch, assignment, remaining, body.end_date, f"terminated: {body.reason}")
-    q.update_batch(
+    batch_queries.update_batch(
         conn,
         batch_id,
         {"status": "terminated", "end_date": body.end_date, "end_avg_weight_g": batch["current_avg_weight_g"]},
@@ -226,7 +226,7 @@ def write_off(
 ) -> None:
     """Record fish that are gone as a mortality at the current average weight."""
     avg = batch["current_avg_weight_g"]
-    eq.insert(
+    event_queries.insert(
         conn,
         "mortalities",
         {
@@ -241,13 +241,13 @@ def write_off(
             "created_at": clock.now(),
         },
     )
-    q.bump_batch(conn, batch["id"], current_count=-count, total_mortality=count)
+    batch_queries.bump_batch(conn, batch["id"], current_count=-count, total_mortality=count)
 
 
 def performance(conn: Connection, batch_id: int) -> dict[str, Any]:
     """The performance report: every figure plus counts, biomass, costs and revenue; final once the batch is closed."""
     batch_or_404(conn, batch_id)
-    row = q.batch_view(conn, batch_id)
+    row = batch_queries.batch_view(conn, batch_id)
     assert row is not None
     return performance_of(row, clock.today())
 

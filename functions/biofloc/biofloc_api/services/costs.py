@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from biofloc_api.queries import batches as q
+from biofloc_api.queries import batches as batch_queries
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.batches import CostEntryIn
 from biofloc_api.services.common import MODULE, batch_or_404
@@ -17,8 +17,8 @@ from farm_erp.lists import PageParams, page_of
 
 def list_costs(conn: Connection, batch_id: int, paging: PageParams) -> dict[str, Any]:
     batch_or_404(conn, batch_id)
-    rows, total = q.cost_entries(conn, batch_id, paging)
-    return {**page_of(rows, total, paging), "breakdown": q.cycle_costs(conn, batch_id)}
+    rows, total = batch_queries.cost_entries(conn, batch_id, paging)
+    return {**page_of(rows, total, paging), "breakdown": batch_queries.cycle_costs(conn, batch_id)}
 
 
 def add_entry(conn: Connection, caller: Caller, batch_id: int, body: CostEntryIn) -> dict[str, Any]:
@@ -31,16 +31,16 @@ def add_entry(conn: Connection, caller: Caller, batch_id: int, body: CostEntryIn
         raise invalid("entry_date", "The date must not be in the future")
     if entry_date < batch["stocking_date"]:
         raise invalid("entry_date", "The date must not be before the batch's stocking date")
-    costs = q.lock_cycle_costs(conn, batch_id)
+    costs = batch_queries.lock_cycle_costs(conn, batch_id)
     if costs[body.category] + body.amount < 0:
         raise Conflict(
             f"The correction would make the {body.category} total negative ({costs[body.category]:.2f} available)",
             "negative_cost_total",
         )
-    entry_id = q.insert_cost_entry(
+    entry_id = batch_queries.insert_cost_entry(
         conn, batch_id, body.category, body.amount, entry_date, body.description, caller.user_id
     )
-    q.add_cost(conn, batch_id, body.category, body.amount)
+    batch_queries.add_cost(conn, batch_id, body.category, body.amount)
     audit.module_change(
         conn,
         caller.actor,
@@ -50,4 +50,4 @@ def add_entry(conn: Connection, caller: Caller, batch_id: int, body: CostEntryIn
         entry_id,
         {"batch_id": batch_id, "category": body.category, "amount": str(body.amount)},
     )
-    return {**q.cost_entry(conn, entry_id), "breakdown": q.cycle_costs(conn, batch_id)}
+    return {**batch_queries.cost_entry(conn, entry_id), "breakdown": batch_queries.cycle_costs(conn, batch_id)}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from biofloc_api.queries import assignments as assignment_queries
-from biofloc_api.queries import batches as q
-from biofloc_api.queries import events as eq
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import events as event_queries
 from biofloc_api.schemas.events import HarvestCreate, MortalityCreate, SamplingCreate
 from biofloc_api.services.batches import avg_grams, view, write_off
 from biofloc_api.services.common import MODULE, batch_ref, check_event_date, ensure_active, lock_batch_and_tank
@@ -23,7 +23,9 @@ CONDITION_PLACES = 3
 def list_events(
     conn: Connection, table: str, batch_id: int | None, dates: DateRange, paging: PageParams
 ) -> dict[str, Any]:
-    rows, total = eq.list_events(conn, table, batch_id=batch_id, date_from=dates.from_, date_to=dates.to, paging=paging)
+    rows, total = event_queries.list_events(
+        conn, table, batch_id=batch_id, date_from=dates.from_, date_to=dates.to, paging=paging
+    )
     return page_of(rows, total, paging)
 
 
@@ -45,11 +47,11 @@ def create_sampling(conn: Connection, caller: Caller, body: SamplingCreate) -> d
         created_by=caller.user_id,
         created_at=clock.now(),
     )
-    sampling_id = eq.insert(conn, "samplings", values)
+    sampling_id = event_queries.insert(conn, "samplings", values)
     last = batch["last_sample_date"]
     # An older sample is history only; on the same date the later record wins.
     if last is None or body.sample_date >= last:
-        q.update_batch(
+        batch_queries.update_batch(
             conn, body.batch_id, {"current_avg_weight_g": body.avg_weight_g, "last_sample_date": body.sample_date}
         )
     audit.module_change(
@@ -61,7 +63,7 @@ def create_sampling(conn: Connection, caller: Caller, body: SamplingCreate) -> d
         sampling_id,
         {"batch_id": body.batch_id, "avg_weight_g": str(body.avg_weight_g)},
     )
-    row = eq.event(conn, "samplings", sampling_id)
+    row = event_queries.event(conn, "samplings", sampling_id)
     return {**row, "batch": view(conn, body.batch_id)}
 
 
@@ -73,7 +75,7 @@ def create_mortality(conn: Connection, caller: Caller, body: MortalityCreate) ->
     if body.count > batch["current_count"]:
         raise Conflict(f"Only {batch['current_count']} fish are present", "insufficient_fish")
     avg = body.avg_weight_g or batch["current_avg_weight_g"]
-    mortality_id = eq.insert(
+    mortality_id = event_queries.insert(
         conn,
         "mortalities",
         {
@@ -89,7 +91,7 @@ def create_mortality(conn: Connection, caller: Caller, body: MortalityCreate) ->
             "created_at": clock.now(),
         },
     )
-    q.bump_batch(conn, body.batch_id, current_count=-body.count, total_mortality=body.count)
+    batch_queries.bump_batch(conn, body.batch_id, current_count=-body.count, total_mortality=body.count)
     audit.module_change(
         conn,
         caller.actor,
@@ -99,7 +101,7 @@ def create_mortality(conn: Connection, caller: Caller, body: MortalityCreate) ->
         mortality_id,
         {"batch_id": body.batch_id, "count": body.count},
     )
-    return eq.event(conn, "mortalities", mortality_id)
+    return event_queries.event(conn, "mortalities", mortality_id)
 
 
 def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dict[str, Any]:
@@ -107,7 +109,7 @@ def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dic
     batch, assignment, _ = lock_batch_and_tank(conn, body.batch_id)
     ensure_active(batch)
     check_event_date(body.harvest_date, batch, "harvest_date", clock.today())
-    last = q.last_harvest_date(conn, body.batch_id)
+    last = batch_queries.last_harvest_date(conn, body.batch_id)
     if last is not None and body.harvest_date < last:
         raise invalid("harvest_date", "The date must not be before the last harvest")
     present = batch["current_count"]
@@ -130,20 +132,20 @@ def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dic
         created_by=caller.user_id,
         created_at=clock.now(),
     )
-    harvest_id = eq.insert(conn, "harvests", values)
-    q.bump_batch(
+    harvest_id = event_queries.insert(conn, "harvests", values)
+    batch_queries.bump_batch(
         conn,
         body.batch_id,
         current_count=-body.fish_count,
         harvested_count=body.fish_count,
         harvested_kg=body.total_weight_kg,
     )
-    q.add_cost(conn, body.batch_id, "total_revenue", revenue)
+    batch_queries.add_cost(conn, body.batch_id, "total_revenue", revenue)
     if body.harvest_type == "complete":
         shortfall = present - body.fish_count
         if shortfall > 0:
             write_off(conn, caller, batch, assignment, shortfall, body.harvest_date, "unaccounted at harvest")
-        q.update_batch(
+        batch_queries.update_batch(
             conn, body.batch_id, {"status": "harvested", "end_date": body.harvest_date, "end_avg_weight_g": avg}
         )
         if assignment is not None:
@@ -162,5 +164,5 @@ def create_harvest(conn: Connection, caller: Caller, body: HarvestCreate) -> dic
             "total_weight_kg": str(body.total_weight_kg),
         },
     )
-    row = eq.event(conn, "harvests", harvest_id)
+    row = event_queries.event(conn, "harvests", harvest_id)
     return {**row, "batch": view(conn, body.batch_id)}

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from biofloc_api.queries import assignments as assignment_queries
-from biofloc_api.queries import batches as bq
-from biofloc_api.queries import feedings as q
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import feedings as feeding_queries
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.feedings import FeedingBulk, FeedingCreate
 from biofloc_api.services.common import MODULE, check_event_date, ensure_active, tank_ref
@@ -24,8 +24,8 @@ def with_lines(conn: Connection, feedings: list[dict[str, Any]]) -> list[dict[st
     """Attach lines and, per line, the ledger rows (lots) that paid for it: three queries for any number of rows."""
     if not feedings:
         return []
-    lines = q.lines_of(conn, [f["id"] for f in feedings])
-    lots = q.lots_of(conn, [f["operation_id"] for f in feedings if f["operation_id"] is not None])
+    lines = feeding_queries.lines_of(conn, [f["id"] for f in feedings])
+    lots = feeding_queries.lots_of(conn, [f["operation_id"] for f in feedings if f["operation_id"] is not None])
     by_line: dict[int, list[dict[str, Any]]] = {}
     for lot in lots:
         by_line.setdefault(lot["ref_line_id"], []).append(lot)
@@ -39,7 +39,7 @@ def with_lines(conn: Connection, feedings: list[dict[str, Any]]) -> list[dict[st
 def list_feedings(
     conn: Connection, tank_id: int | None, batch_id: int | None, dates: DateRange, paging: PageParams
 ) -> dict[str, Any]:
-    rows, total = q.list_feedings(
+    rows, total = feeding_queries.list_feedings(
         conn, tank_id=tank_id, batch_id=batch_id, date_from=dates.from_, date_to=dates.to, paging=paging
     )
     return page_of(with_lines(conn, rows), total, paging)
@@ -51,7 +51,7 @@ def _line_error(index: int, field: str, msg: str, type_: str = "value_error") ->
 
 def create_feeding(conn: Connection, caller: Caller, body: FeedingCreate) -> dict[str, Any]:
     feeding_id = int(_feed(conn, caller, body)["feeding_id"])
-    return with_lines(conn, q.feedings_by_id(conn, [feeding_id]))[0]
+    return with_lines(conn, feeding_queries.feedings_by_id(conn, [feeding_id]))[0]
 
 
 def _feed(
@@ -91,7 +91,7 @@ def _feed(
         if item_qty <= 0:
             raise _line_error(i, "quantity_kg", f"Too small to measure in {item['unit']}")
         item_qtys.append(item_qty)
-    if q.session_taken(conn, body.tank_id, body.feeding_date, body.session_number):
+    if feeding_queries.session_taken(conn, body.tank_id, body.feeding_date, body.session_number):
         raise Conflict(
             f"Session {body.session_number} of {body.feeding_date} is already recorded for tank {tank['code']}",
             "duplicate_session",
@@ -107,7 +107,7 @@ def _feed(
             purpose=f"Feeding {tank['code']} {body.feeding_date} session {body.session_number}",
         )
     total_kg = sum((ln.quantity_kg for ln in body.lines), Decimal(0))
-    feeding_id = q.insert_feeding(
+    feeding_id = feeding_queries.insert_feeding(
         conn,
         tank_id=body.tank_id,
         batch_id=batch_id,
@@ -121,7 +121,7 @@ def _feed(
         created_at=clock.now(),
     )
     line_ids = [
-        q.insert_line(conn, feeding_id, i, item_id, line.quantity_kg, item_qty)
+        feeding_queries.insert_line(conn, feeding_id, i, item_id, line.quantity_kg, item_qty)
         for i, (line, item_id, item_qty) in enumerate(zip(body.lines, item_ids, item_qtys, strict=True))
     ]
     used = stock.consume(
@@ -137,13 +137,13 @@ def _feed(
         user_id=caller.user_id,
     )
     for line_id, consumption in zip(line_ids, used, strict=True):
-        q.set_line_cost(conn, line_id, consumption.total_cost)
+        feeding_queries.set_line_cost(conn, line_id, consumption.total_cost)
     total_cost = sum((c.total_cost for c in used), Decimal(0))
-    q.set_feeding_cost(conn, feeding_id, total_cost)
+    feeding_queries.set_feeding_cost(conn, feeding_id, total_cost)
     if single:
         stock.set_operation_ref(conn, operation_id, feeding_id)
-    bq.bump_batch(conn, batch_id, total_feed_kg=total_kg)
-    bq.add_cost(conn, batch_id, "feed", total_cost)
+    batch_queries.bump_batch(conn, batch_id, total_feed_kg=total_kg)
+    batch_queries.add_cost(conn, batch_id, "feed", total_cost)
     figures = {
         "feeding_id": feeding_id,
         "tank_id": body.tank_id,
@@ -194,7 +194,7 @@ def create_bulk(conn: Connection, caller: Caller, body: FeedingBulk) -> dict[str
         operation_id,
         {"operation_id": operation_id, "sessions": sessions},
     )
-    return {"items": with_lines(conn, q.feedings_by_id(conn, ids))}
+    return {"items": with_lines(conn, feeding_queries.feedings_by_id(conn, ids))}
 
 
 def _lock_all(conn: Connection, body: FeedingBulk) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import psycopg
 
 from biofloc_api.queries import assignments as assignment_queries
-from biofloc_api.queries import batches as q
-from biofloc_api.queries import gradings as gq
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import gradings as grading_queries
 from biofloc_api.schemas.gradings import GradingCreate
 from biofloc_api.services.batches import avg_grams, view
 from biofloc_api.services.common import (
@@ -41,17 +41,17 @@ def split_costs(total_cost: Decimal, biomasses: list[Decimal], harvested_kg: Dec
 
 
 def _with_groups(conn: Connection, gradings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups = gq.groups_of(conn, [g["id"] for g in gradings])
+    groups = grading_queries.groups_of(conn, [g["id"] for g in gradings])
     return [{**g, "groups": [x for x in groups if x["grading_id"] == g["id"]]} for g in gradings]
 
 
 def list_gradings(conn: Connection, paging: PageParams) -> dict[str, Any]:
-    rows, total = gq.list_gradings(conn, paging)
+    rows, total = grading_queries.list_gradings(conn, paging)
     return page_of(_with_groups(conn, rows), total, paging)
 
 
 def get_grading(conn: Connection, grading_id: int) -> dict[str, Any]:
-    row = gq.grading(conn, grading_id)
+    row = grading_queries.grading(conn, grading_id)
     if row is None:
         raise NotFound("Grading not found")
     return _with_groups(conn, [row])[0]
@@ -77,16 +77,18 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
             f"The groups hold {total_fish} fish but the batch has {parent['current_count']}", "count_mismatch"
         )
     codes = [f"{parent['code']}-{g.label}" for g in body.groups]
-    if q.code_taken(conn, codes):
-        raise Conflict(f"Batch code {', '.join(q.code_taken(conn, codes))} already exists", "duplicate_code")
+    if batch_queries.code_taken(conn, codes):
+        raise Conflict(
+            f"Batch code {', '.join(batch_queries.code_taken(conn, codes))} already exists", "duplicate_code"
+        )
 
-    costs = q.lock_cycle_costs(conn, parent["id"])
+    costs = batch_queries.lock_cycle_costs(conn, parent["id"])
     biomasses = [quantize(Decimal(g.fish_count) * g.avg_weight_g / 1000, KG) for g in body.groups]
     shares = split_costs(costs["total_cost"], biomasses, parent["harvested_kg"])
     graded_kg = sum(biomasses, Decimal(0))
 
     assignment_queries.close_assignment(conn, assignment, body.grading_date, "grading")
-    grading_id = gq.insert_grading(
+    grading_id = grading_queries.insert_grading(
         conn,
         {
             "source_batch_id": parent["id"],
@@ -102,7 +104,7 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
     try:
         with conn.transaction():
             for g, code, biomass, share in zip(body.groups, codes, biomasses, shares, strict=True):
-                child_id = q.insert_batch(
+                child_id = batch_queries.insert_batch(
                     conn,
                     {
                         "code": code,
@@ -117,7 +119,7 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
                     },
                     caller.user_id,
                 )
-                q.insert_cycle_costs(conn, child_id, share)
+                batch_queries.insert_cycle_costs(conn, child_id, share)
                 assignment_queries.open_assignment(
                     conn,
                     batch_id=child_id,
@@ -129,7 +131,7 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
                     reason=f"graded from {parent['code']}",
                     user_id=caller.user_id,
                 )
-                gq.insert_group(
+                grading_queries.insert_group(
                     conn,
                     {
                         "grading_id": grading_id,
@@ -146,8 +148,10 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
     except psycopg.errors.UniqueViolation:
         raise Conflict("A child batch code or destination tank was taken meanwhile", "duplicate_code") from None
 
-    q.bump_batch(conn, parent["id"], current_count=-total_fish, graded_out_count=total_fish, graded_out_kg=graded_kg)
-    q.update_batch(
+    batch_queries.bump_batch(
+        conn, parent["id"], current_count=-total_fish, graded_out_count=total_fish, graded_out_kg=graded_kg
+    )
+    batch_queries.update_batch(
         conn,
         parent["id"],
         {
@@ -156,7 +160,7 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
             "end_avg_weight_g": avg_grams(graded_kg, total_fish),
         },
     )
-    q.add_cost(conn, parent["id"], "transfer_out", sum(shares, Decimal(0)))
+    batch_queries.add_cost(conn, parent["id"], "transfer_out", sum(shares, Decimal(0)))
     audit.module_change(
         conn,
         caller.actor,

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from biofloc_api.queries import assignments as assignment_queries
-from biofloc_api.queries import batches as bq
-from biofloc_api.queries import feedings as fq
-from biofloc_api.queries import inputs as q
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import feedings as feeding_queries
+from biofloc_api.queries import inputs as input_queries
 from biofloc_api.queries import locks as lock_queries
 from biofloc_api.schemas.inputs import TankInputCreate
 from biofloc_api.services.common import MODULE, check_event_date, tank_ref
@@ -21,14 +21,14 @@ from farm_erp.lists import DateRange, PageParams, page_of
 
 
 def with_lots(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    lots = fq.lots_of(conn, [r["operation_id"] for r in rows if r["operation_id"] is not None])
+    lots = feeding_queries.lots_of(conn, [r["operation_id"] for r in rows if r["operation_id"] is not None])
     return [{**r, "lots": [lot for lot in lots if lot["operation_id"] == r["operation_id"]]} for r in rows]
 
 
 def list_inputs(
     conn: Connection, tank_id: int | None, batch_id: int | None, dates: DateRange, paging: PageParams
 ) -> dict[str, Any]:
-    rows, total = q.list_inputs(
+    rows, total = input_queries.list_inputs(
         conn, tank_id=tank_id, batch_id=batch_id, date_from=dates.from_, date_to=dates.to, paging=paging
     )
     return page_of(with_lots(conn, rows), total, paging)
@@ -55,7 +55,7 @@ def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dic
             operation_id=None,
             total_cost=quantize(body.quantity * (body.unit_cost or Decimal(0)), MONEY),
         )
-        input_id = q.insert_input(conn, values)
+        input_id = input_queries.insert_input(conn, values)
     else:
         line = stock.ConsumeLine(item_id=body.item_id, sku=body.sku, quantity=body.quantity)
         [item_id] = stock.resolve_lines(conn, [line], loc_prefix=("body",))
@@ -73,7 +73,7 @@ def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dic
             total_cost=Decimal(0),
             operation_id=operation_id,
         )
-        input_id = q.insert_input(conn, values)
+        input_id = input_queries.insert_input(conn, values)
         [used] = stock.consume(
             conn,
             [
@@ -90,11 +90,11 @@ def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dic
             user_id=caller.user_id,
             loc_prefix=("body",),
         )
-        q.set_costs(conn, input_id, used.avg_unit_cost, used.total_cost)
+        input_queries.set_costs(conn, input_id, used.avg_unit_cost, used.total_cost)
         stock.set_operation_ref(conn, operation_id, input_id)
-    row = q.tank_input(conn, input_id)
+    row = input_queries.tank_input(conn, input_id)
     if batch_id is not None:
-        bq.add_cost(conn, batch_id, "chemical", row["total_cost"])
+        batch_queries.add_cost(conn, batch_id, "chemical", row["total_cost"])
     audit.module_change(
         conn,
         caller.actor,
@@ -108,7 +108,7 @@ def create_input(conn: Connection, caller: Caller, body: TankInputCreate) -> dic
 
 
 def biofloc_items(conn: Connection, paging: PageParams) -> dict[str, Any]:
-    rows, total = q.biofloc_items(conn, clock.now(), paging)
+    rows, total = input_queries.biofloc_items(conn, clock.now(), paging)
     for r in rows:
         r["is_weight"] = r["unit_category"] == "weight" and r["base_factor"] is not None
     return page_of(rows, total, paging)

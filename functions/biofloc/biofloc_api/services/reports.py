@@ -1,4 +1,4 @@
-"""The batch report: the performance summary plus one sheet per event type."""
+"""The batch report's data: the performance summary plus one sheet per event type (laid out by report_workbook)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from fastapi import Response
 
-from biofloc_api import report
-from biofloc_api.queries import batches as bq
-from biofloc_api.queries import events as eq
-from biofloc_api.queries import feedings as fq
-from biofloc_api.queries import inputs as iq
-from biofloc_api.queries import water as wq
-from biofloc_api.report import Column, Sheet
+from biofloc_api import report_workbook
+from biofloc_api.queries import batches as batch_queries
+from biofloc_api.queries import events as event_queries
+from biofloc_api.queries import feedings as feeding_queries
+from biofloc_api.queries import inputs as input_queries
+from biofloc_api.queries import water as water_queries
+from biofloc_api.report_workbook import Column, Sheet
 from biofloc_api.services.batches import performance_of
 from biofloc_api.services.common import batch_or_404
 from biofloc_api.water import PARAMETERS
@@ -85,7 +85,7 @@ def growth_charts(fcr: Decimal | None) -> list[Chart]:
     date = 0
 
     def col(key: str) -> int:
-        return report.column_index(SAMPLING_COLUMNS, key)
+        return report_workbook.column_index(SAMPLING_COLUMNS, key)
 
     return [
         Chart("line", "Average weight (g)", date, (col("avg_weight_g"),), "Date", "g", dates=True),
@@ -104,14 +104,14 @@ def growth_charts(fcr: Decimal | None) -> list[Chart]:
 def batch_report(conn: Connection, batch_id: int) -> Response:
     """(file name, workbook bytes)."""
     batch_or_404(conn, batch_id)
-    row = bq.batch_view(conn, batch_id)
+    row = batch_queries.batch_view(conn, batch_id)
     assert row is not None
     perf = performance_of(row, clock.today())
     perf["net_cost"] = row["net_cost"]
-    limit = report.MAX_ROWS + 1
+    limit = report_workbook.MAX_ROWS + 1
     summary = [{"metric": label, "value": perf.get(key), "unit": unit} for label, key, unit in SUMMARY]
     summary += [{"metric": f"Cost: {c}", "value": row[c], "unit": "money"} for c in COST_LINES]
-    entries = bq.cost_entries_all(conn, batch_id, limit)
+    entries = batch_queries.cost_entries_all(conn, batch_id, limit)
     sheets = [
         Sheet(
             "Summary", [Column("Metric", "metric"), Column("Value", "value", "auto"), Column("Unit", "unit")], summary
@@ -130,12 +130,12 @@ def batch_report(conn: Connection, batch_id: int) -> Response:
                 Column("Unit", "unit"),
                 Column("Cost", "cost", "money"),
             ],
-            fq.lines_for_batch(conn, batch_id, limit),
+            feeding_queries.lines_for_batch(conn, batch_id, limit),
         ),
         Sheet(
             "Sampling",
             SAMPLING_COLUMNS,
-            eq.samplings_with_growth(conn, batch_id, limit),
+            event_queries.samplings_with_growth(conn, batch_id, limit),
             growth_charts(perf.get("fcr")),
         ),
         Sheet(
@@ -148,7 +148,7 @@ def batch_report(conn: Connection, batch_id: int) -> Response:
                 Column("Avg g", "avg_weight_g", "qty"),
                 Column("Biomass loss kg", "biomass_loss_kg", "qty"),
             ],
-            eq.all_for_batch(conn, "mortalities", batch_id, limit),
+            event_queries.all_for_batch(conn, "mortalities", batch_id, limit),
         ),
         Sheet(
             "Harvests",
@@ -167,7 +167,7 @@ def batch_report(conn: Connection, batch_id: int) -> Response:
                 Column("Price per kg", "price_per_kg", "money"),
                 Column("Revenue", "revenue", "money"),
             ],
-            eq.all_for_batch(conn, "harvests", batch_id, limit),
+            event_queries.all_for_batch(conn, "harvests", batch_id, limit),
         ),
         Sheet(
             "Costs",
@@ -193,7 +193,7 @@ def batch_report(conn: Connection, batch_id: int) -> Response:
                 Column("Total cost", "total_cost", "money"),
                 Column("Reason", "reason"),
             ],
-            iq.inputs_for_batch(conn, batch_id, limit),
+            input_queries.inputs_for_batch(conn, batch_id, limit),
         ),
         Sheet(
             "Water tests",
@@ -202,12 +202,12 @@ def batch_report(conn: Connection, batch_id: int) -> Response:
                 Column("Tank", "tank_code"),
                 *[Column(p, p, "qty") for p in PARAMETERS],
             ],
-            wq.tests_for_batch(conn, batch_id, limit),
+            water_queries.tests_for_batch(conn, batch_id, limit),
         ),
     ]
     for sheet in sheets:
-        if len(sheet.rows) > report.MAX_ROWS:
+        if len(sheet.rows) > report_workbook.MAX_ROWS:
             raise ValidationFailed(
-                ["query"], f"Sheet {sheet.title} would exceed {report.MAX_ROWS} rows", "too_many_rows"
+                ["query"], f"Sheet {sheet.title} would exceed {report_workbook.MAX_ROWS} rows", "too_many_rows"
             )
-    return report.response(f"batch-{row['code']}", sheets)
+    return report_workbook.response(f"batch-{row['code']}", sheets)

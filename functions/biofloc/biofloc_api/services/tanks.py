@@ -7,10 +7,10 @@ from typing import Any
 
 import psycopg
 
-from biofloc_api import metrics
+from biofloc_api import growth
 from biofloc_api.queries import assignments as assignment_queries
 from biofloc_api.queries import locks as lock_queries
-from biofloc_api.queries import tanks as q
+from biofloc_api.queries import tanks as tank_queries
 from biofloc_api.schemas.tanks import TankCreate, TankUpdate
 from biofloc_api.services.common import MODULE, tank_or_404
 from biofloc_api.services.water import load_thresholds
@@ -42,8 +42,8 @@ def tank_out(row: dict[str, Any], thresholds: dict[str, Threshold], now: datetim
             "assigned_since": row["assigned_since"],
         }
         out["density"] = {
-            "kg_per_m3": metrics.density(row["current_biomass_kg"], row["capacity_liters"]),
-            "fish_per_m3": metrics.density(row["current_count"], row["capacity_liters"]),
+            "kg_per_m3": growth.density(row["current_biomass_kg"], row["capacity_liters"]),
+            "fish_per_m3": growth.density(row["current_count"], row["capacity_liters"]),
         }
     if row["w_id"] is not None:
         values = {p: row[f"w_{p}"] for p in PARAMETERS}
@@ -59,24 +59,24 @@ def tank_out(row: dict[str, Any], thresholds: dict[str, Threshold], now: datetim
 def list_tanks(
     conn: Connection, status: str | None, is_active: bool | None, text: str | None, paging: PageParams
 ) -> dict[str, Any]:
-    rows, total = q.list_tanks(conn, status=status, is_active=is_active, text=text, paging=paging)
+    rows, total = tank_queries.list_tanks(conn, status=status, is_active=is_active, text=text, paging=paging)
     thresholds, now = load_thresholds(conn), clock.now()
     return page_of([tank_out(r, thresholds, now) for r in rows], total, paging)
 
 
 def get_tank(conn: Connection, tank_id: int) -> dict[str, Any]:
     tank_or_404(conn, tank_id)
-    row = q.tank_view(conn, tank_id)
+    row = tank_queries.tank_view(conn, tank_id)
     assert row is not None
     return tank_out(row, load_thresholds(conn), clock.now())
 
 
 def create_tank(conn: Connection, caller: Caller, body: TankCreate) -> dict[str, Any]:
-    if q.code_taken(conn, body.code):
+    if tank_queries.code_taken(conn, body.code):
         raise Conflict(f"Tank code {body.code} already exists", "duplicate_code")
     try:
         with conn.transaction():
-            tank_id = q.insert_tank(conn, body.model_dump(), caller.user_id)
+            tank_id = tank_queries.insert_tank(conn, body.model_dump(), caller.user_id)
     except psycopg.errors.UniqueViolation:
         raise Conflict(f"Tank code {body.code} already exists", "duplicate_code") from None
     audit.module_change(conn, caller.actor, MODULE, "tank.create", "tank", tank_id, {"code": body.code})
@@ -96,7 +96,7 @@ def update_tank(conn: Connection, caller: Caller, tank_id: int, body: TankUpdate
         if assignment_queries.open_assignment_of_tank(conn, tank_id) is not None:
             raise Conflict("The tank holds a batch; its status follows the assignment", "tank_in_use")
     before = {k: tank[k] for k in changes}
-    q.update_tank(conn, tank_id, changes)
+    tank_queries.update_tank(conn, tank_id, changes)
     audit.module_change(conn, caller.actor, MODULE, "tank.update", "tank", tank_id, audit.changes(before, changes))
     return get_tank(conn, tank_id)
 
@@ -107,11 +107,11 @@ def delete_tank(conn: Connection, caller: Caller, tank_id: int) -> None:
     lock_queries.lock_tanks(conn, [tank_id])
     if assignment_queries.open_assignment_of_tank(conn, tank_id) is not None:
         raise Conflict("The tank holds a batch", "tank_in_use")
-    q.update_tank(conn, tank_id, {"is_active": False})
+    tank_queries.update_tank(conn, tank_id, {"is_active": False})
     audit.module_change(conn, caller.actor, MODULE, "tank.delete", "tank", tank_id)
 
 
 def history(conn: Connection, tank_id: int, paging: PageParams) -> dict[str, Any]:
     tank_or_404(conn, tank_id)
-    rows, total = q.history(conn, tank_id, clock.today(), paging)
+    rows, total = tank_queries.history(conn, tank_id, clock.today(), paging)
     return page_of(rows, total, paging)

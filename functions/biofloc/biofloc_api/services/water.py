@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from biofloc_api.queries import assignments as assignment_queries
-from biofloc_api.queries import water as q
+from biofloc_api.queries import water as water_queries
 from biofloc_api.schemas.water import ThresholdIn, WaterTestCreate
 from biofloc_api.services.common import MODULE, tank_ref
 from biofloc_api.water import PARAMETERS, Threshold, evaluate, validate
@@ -20,7 +20,7 @@ STALE_AFTER = timedelta(hours=72)
 
 
 def load_thresholds(conn: Connection) -> dict[str, Threshold]:
-    return {r["parameter"]: Threshold.from_row(r) for r in q.thresholds(conn)}
+    return {r["parameter"]: Threshold.from_row(r) for r in water_queries.thresholds(conn)}
 
 
 def with_evaluation(row: dict[str, Any], thresholds: dict[str, Threshold]) -> dict[str, Any]:
@@ -41,16 +41,16 @@ def create_test(conn: Connection, caller: Caller, body: WaterTestCreate) -> dict
         created_by=caller.user_id,
         created_at=now,
     )
-    test_id = q.insert_test(conn, values)
+    test_id = water_queries.insert_test(conn, values)
     audit.module_change(
         conn, caller.actor, MODULE, "water_test.create", "water_test", test_id, {"tank_id": body.tank_id}
     )
-    out = with_evaluation(q.test(conn, test_id), load_thresholds(conn))
+    out = with_evaluation(water_queries.test(conn, test_id), load_thresholds(conn))
     return {"test": out, "evaluation": out["evaluation"]}
 
 
 def list_tests(conn: Connection, tank_id: int | None, dates: DateRange, paging: PageParams) -> dict[str, Any]:
-    rows, total = q.list_tests(
+    rows, total = water_queries.list_tests(
         conn,
         tank_id=tank_id,
         since=dates.since,
@@ -62,7 +62,7 @@ def list_tests(conn: Connection, tank_id: int | None, dates: DateRange, paging: 
 
 
 def water_status(conn: Connection, paging: PageParams) -> dict[str, Any]:
-    rows, total = q.latest_per_active_tank(conn, paging)
+    rows, total = water_queries.latest_per_active_tank(conn, paging)
     thresholds, now = load_thresholds(conn), clock.now()
     items = []
     for r in rows:
@@ -94,7 +94,7 @@ def _threshold_out(parameter: str, row: dict[str, Any] | None) -> dict[str, Any]
 
 def list_thresholds(conn: Connection, paging: PageParams) -> dict[str, Any]:
     """All twelve parameters, paged like every list; the unconfigured ones are listed inactive with open bounds."""
-    rows = {r["parameter"]: r for r in q.thresholds(conn)}
+    rows = {r["parameter"]: r for r in water_queries.thresholds(conn)}
     items = [_threshold_out(p, rows.get(p)) for p in PARAMETERS]
     return page_of(items[paging.offset : paging.offset + paging.limit], len(items), paging)
 
@@ -107,11 +107,11 @@ def put_threshold(conn: Connection, caller: Caller, parameter: str, body: Thresh
         failure = ValidationFailed(["body", problems[0][0]], problems[0][1])
         failure.items = [{"loc": ["body", f], "msg": m, "type": "value_error"} for f, m in problems]
         raise failure
-    before = q.threshold(conn, parameter)
+    before = water_queries.threshold(conn, parameter)
     values = body.model_dump()
     values["unit"] = body.unit or (before["unit"] if before else PARAMETERS[parameter])
-    q.upsert_threshold(conn, parameter, values, caller.user_id)
-    after = q.threshold(conn, parameter)
+    water_queries.upsert_threshold(conn, parameter, values, caller.user_id)
+    after = water_queries.threshold(conn, parameter)
     assert after is not None
     keys = ("unit", "good_min", "good_max", "warn_min", "warn_max", "is_active")
 

@@ -1,4 +1,5 @@
-"""Cycle metrics (docs/rules.md: Growth and cost figures): pure Decimal functions, rounded half-up to fixed scales.
+"""A batch cycle's growth and cost figures (docs/rules.md: Growth and cost figures): FCR, SGR, survival, biomass,
+density; pure Decimal functions, rounded half-up to fixed scales.
 
 A division by zero (or a logarithm of nothing) gives None, which the API sends as null.
 """

@@ -1,4 +1,5 @@
-"""The batch report workbook (docs/rules.md: Dashboard and batch report), written by farm_erp.xlsx.
+"""The batch report workbook's layout (docs/rules.md: Dashboard and batch report), written by farm_erp.xlsx; the
+rows come from services/reports.py.
 
 Sheets are described by columns (title, row key, kind); the kind picks the Excel number format.
 """
