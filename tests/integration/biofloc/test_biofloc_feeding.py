@@ -72,14 +72,23 @@ def test_atomic_feeding(farm: Farm) -> None:
     assert farm.ok(farm.get("/biofloc/feedings", params={"from": "2025-01-11"}), 200)["total"] == 0
 
 
-def test_feeding_rules(farm: Farm) -> None:
+def _on_day_ten(farm: Farm) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The setup, with the clock on 2025-01-10."""
     t2, b = _setup(farm)
+    farm.day("2025-01-10")
+    return t2, b
+
+
+def test_feed_is_given_in_a_weight_unit(farm: Farm) -> None:
+    t2, _ = _setup(farm)
     farm.stock_in("PROBIO-1", "l", "50", "100.0000")
     farm.day("2025-01-10")
-    # Not a weight unit.
     r = farm.feed(t2["id"], "2025-01-10", 1, [("PROBIO-1", "1")])
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "not_weight_unit"
-    # Duplicate item in one session (one by id, one by SKU).
+
+
+def test_one_item_twice_in_a_session_is_refused(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
     item_id = farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"]
     r = farm.post(
         "/biofloc/feedings",
@@ -91,8 +100,16 @@ def test_feeding_rules(farm: Farm) -> None:
         },
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "lines", 1, "item_id"]
-    # Unknown SKU, both item_id and sku, future date, date before stocking.
+
+
+def test_an_unknown_sku_is_refused(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
     assert farm.feed(t2["id"], "2025-01-10", 1, [("NOPE", "1")]).status_code == 422
+
+
+def test_a_line_names_its_item_by_id_or_by_sku_not_both(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
+    item_id = farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"]
     r = farm.post(
         "/biofloc/feedings",
         {
@@ -103,12 +120,30 @@ def test_feeding_rules(farm: Farm) -> None:
         },
     )
     assert r.status_code == 422
-    assert farm.feed(t2["id"], "2025-01-11", 1, [("FEED-32", "1")]).status_code == 422
-    assert farm.feed(t2["id"], "2024-12-31", 1, [("FEED-32", "1")]).status_code == 422
-    # An inactive item is refused.
+
+
+def test_a_feeding_date_in_the_future_is_refused(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
+    r = farm.feed(t2["id"], "2025-01-11", 1, [("FEED-32", "1")])
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "feeding_date"]
+
+
+def test_a_feeding_date_before_the_stocking_is_refused(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
+    r = farm.feed(t2["id"], "2024-12-31", 1, [("FEED-32", "1")])
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "feeding_date"]
+
+
+def test_an_inactive_item_is_refused(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
     farm.sql.execute("UPDATE items SET is_active = false WHERE sku = 'FEED-ST'")
     assert farm.feed(t2["id"], "2025-01-10", 1, [("FEED-ST", "1")]).status_code == 422
-    # Live reservations are respected: 120 on hand, 100 reserved → 20 available.
+
+
+def test_feeding_leaves_live_reservations_alone(farm: Farm) -> None:
+    t2, _ = _on_day_ten(farm)
+    item_id = farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"]
+    # 120 on hand, 100 reserved → 20 available.
     farm.sql.execute(
         """INSERT INTO reservations (item_id, quantity, module_key, reserved_until, created_at)
            VALUES (%s, 100, 'inventory', %s, %s)""",
@@ -117,13 +152,24 @@ def test_feeding_rules(farm: Farm) -> None:
     r = farm.feed(t2["id"], "2025-01-10", 1, [("FEED-32", "21")])
     assert r.status_code == 409 and r.json()["errors"][0]["available"] == "20.000"
     farm.ok(farm.feed(t2["id"], "2025-01-10", 1, [("FEED-32", "20")]))
-    # An empty tank, an inactive tank.
+
+
+def test_a_tank_without_a_batch_cannot_be_fed(farm: Farm) -> None:
+    _on_day_ten(farm)
     t3 = farm.tank("T3")
     r = farm.feed(t3["id"], "2025-01-10", 1, [("FEED-32", "1")])
     assert r.status_code == 409 and r.json()["code"] == "tank_empty"
+
+
+def test_an_inactive_tank_is_refused(farm: Farm) -> None:
+    _on_day_ten(farm)
+    t3 = farm.tank("T3")
     assert farm.delete(f"/biofloc/tanks/{t3['id']}").status_code == 204
     assert farm.feed(t3["id"], "2025-01-10", 1, [("FEED-32", "1")]).status_code == 422
-    # After a transfer, feeding dates before the move are refused.
+
+
+def test_after_a_transfer_feedings_dated_before_the_move_are_refused(farm: Farm) -> None:
+    _, b = _on_day_ten(farm)
     t4 = farm.tank("T4")
     farm.day("2025-01-20")
     farm.ok(
