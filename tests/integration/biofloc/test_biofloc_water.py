@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from farm_erp import biofloc_figures, clock
 from tests.integration.biofloc.conftest import Farm
 
 
-def test_water_bands_and_thresholds(farm: Farm) -> None:
+def _tested_tank(farm: Farm) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Tank T1 holding batch W1, and one test on 2025-01-02: DO warning, pH danger, ammonia and floc good,
+    salinity unrated (no bands seeded)."""
     t1 = farm.tank("T1")
     b = farm.batch("W1", t1["id"], "2025-01-01", 100, "10")
     farm.day("2025-01-02")
@@ -23,6 +27,17 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
             },
         )
     )
+    return t1, b, out
+
+
+def _stored_evaluation(farm: Farm, tank_id: int, test_id: int) -> Any:
+    """The evaluation of a stored test as the list rates it now."""
+    tests = farm.ok(farm.get("/biofloc/water-tests", params={"tank_id": tank_id}), 200)
+    return next(t for t in tests["items"] if t["id"] == test_id)["evaluation"]
+
+
+def test_a_water_test_is_rated_per_parameter_and_overall_by_its_worst_band(farm: Farm) -> None:
+    _, b, out = _tested_tank(farm)
     ev = out["evaluation"]
     assert {p: v["band"] for p, v in ev["parameters"].items()} == {
         "dissolved_oxygen_mgl": "warning",
@@ -34,6 +49,10 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
     assert ev["overall"] == "danger" and ev["parameters"]["ph"]["value"] == "8.600"
     assert out["test"]["batch_id"] == b["id"] and out["test"]["batch_code"] == "W1" and out["test"]["tank_code"] == "T1"
 
+
+def test_band_bounds_are_inclusive(farm: Farm) -> None:
+    t1 = farm.tank("T1")
+    farm.day("2025-01-02")
     for value, band in (("5.0", "good"), ("4.0", "warning"), ("3.99", "danger")):
         r = farm.ok(
             farm.post(
@@ -43,6 +62,9 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
         )
         assert r["evaluation"]["overall"] == band, value
 
+
+def test_a_threshold_change_rates_stored_tests_anew(farm: Farm) -> None:
+    t1, _, out = _tested_tank(farm)
     row = farm.ok(
         farm.put(
             "/biofloc/water-thresholds/ph", {"good_min": "7.0", "good_max": "8.7", "warn_min": "6.5", "warn_max": "9.0"}
@@ -50,40 +72,65 @@ def test_water_bands_and_thresholds(farm: Farm) -> None:
         200,
     )
     assert row["good_max"] == "8.700" and row["unit"] == "pH"
-    tests = farm.ok(farm.get("/biofloc/water-tests", params={"tank_id": t1["id"]}), 200)
-    first = next(t for t in tests["items"] if t["id"] == out["test"]["id"])
-    assert first["evaluation"]["overall"] == "warning"
+    assert _stored_evaluation(farm, t1["id"], out["test"]["id"])["overall"] == "warning"
 
+
+def test_threshold_bands_must_nest(farm: Farm) -> None:
     bad = farm.put("/biofloc/water-thresholds/ph", {"good_min": "7.0", "good_max": "8.7", "warn_min": "7.1"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "warn_min"]
     assert farm.put("/biofloc/water-thresholds/ph", {"good_min": "9", "good_max": "8"}).status_code == 422
     assert farm.put("/biofloc/water-thresholds/ph", {"good_max": "8", "warn_max": "7"}).status_code == 422
+
+
+def test_an_unknown_parameter_has_no_threshold(farm: Farm) -> None:
     assert farm.put("/biofloc/water-thresholds/colour", {"good_min": "1"}).status_code == 404
-    # An unseeded parameter can be rated once it has bands; a deactivated one is unrated.
+
+
+def test_an_unseeded_parameter_is_rated_once_it_has_bands(farm: Farm) -> None:
+    t1, _, out = _tested_tank(farm)
     farm.ok(farm.put("/biofloc/water-thresholds/salinity_ppt", {"good_max": "2"}), 200)
+    listed = {t["parameter"]: t for t in farm.ok(farm.get("/biofloc/water-thresholds"), 200)["items"]}
+    assert listed["salinity_ppt"]["is_active"] is True
+    assert _stored_evaluation(farm, t1["id"], out["test"]["id"])["parameters"]["salinity_ppt"]["band"] == "good"
+
+
+def test_a_deactivated_threshold_leaves_its_parameter_unrated(farm: Farm) -> None:
+    t1, _, out = _tested_tank(farm)
     farm.ok(
         farm.put(
             "/biofloc/water-thresholds/dissolved_oxygen_mgl", {"good_min": "5", "warn_min": "4", "is_active": False}
         ),
         200,
     )
+    evaluation = _stored_evaluation(farm, t1["id"], out["test"]["id"])
+    assert evaluation["parameters"]["dissolved_oxygen_mgl"]["band"] == "unrated"
+
+
+def test_the_threshold_list_names_every_parameter_configured_or_not(farm: Farm) -> None:
     listed = {t["parameter"]: t for t in farm.ok(farm.get("/biofloc/water-thresholds"), 200)["items"]}
     assert len(listed) == 12 and listed["tds_mgl"]["is_configured"] is False
-    assert listed["salinity_ppt"]["is_active"] is True
-    again = farm.ok(farm.get("/biofloc/water-tests", params={"tank_id": t1["id"]}), 200)
-    first = next(t for t in again["items"] if t["id"] == out["test"]["id"])
-    assert first["evaluation"]["parameters"]["salinity_ppt"]["band"] == "good"
-    assert first["evaluation"]["parameters"]["dissolved_oxygen_mgl"]["band"] == "unrated"
 
-    # Guards: future time, no value, bad pH, inactive tank.
-    assert (
-        farm.post(
-            "/biofloc/water-tests", {"tank_id": t1["id"], "ph": "7", "tested_at": "2025-01-03T00:00:00+00:00"}
-        ).status_code
-        == 422
+
+def test_a_water_test_in_the_future_is_refused(farm: Farm) -> None:
+    t1 = farm.tank("T1")
+    farm.day("2025-01-02")
+    future = farm.post(
+        "/biofloc/water-tests", {"tank_id": t1["id"], "ph": "7", "tested_at": "2025-01-03T00:00:00+00:00"}
     )
+    assert future.status_code == 422
+
+
+def test_a_water_test_needs_a_value(farm: Farm) -> None:
+    t1 = farm.tank("T1")
     assert farm.post("/biofloc/water-tests", {"tank_id": t1["id"]}).status_code == 422
+
+
+def test_a_ph_beyond_14_is_refused(farm: Farm) -> None:
+    t1 = farm.tank("T1")
     assert farm.post("/biofloc/water-tests", {"tank_id": t1["id"], "ph": "14.5"}).status_code == 422
+
+
+def test_a_water_test_of_an_unknown_tank_is_refused(farm: Farm) -> None:
     assert farm.post("/biofloc/water-tests", {"tank_id": 999, "ph": "7"}).status_code == 422
 
 
