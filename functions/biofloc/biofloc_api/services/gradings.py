@@ -77,10 +77,9 @@ def create_grading(conn: Connection, caller: Caller, body: GradingCreate) -> dic
             f"The groups hold {total_fish} fish but the batch has {parent['current_count']}", "count_mismatch"
         )
     codes = [f"{parent['code']}-{g.label}" for g in body.groups]
-    if batch_queries.code_taken(conn, codes):
-        raise Conflict(
-            f"Batch code {', '.join(batch_queries.code_taken(conn, codes))} already exists", "duplicate_code"
-        )
+    taken = batch_queries.code_taken(conn, codes)
+    if taken:
+        raise Conflict(f"Batch code {', '.join(taken)} already exists", "duplicate_code")
 
     costs = batch_queries.lock_cycle_costs(conn, parent["id"])
     biomasses = [quantize(Decimal(g.fish_count) * g.avg_weight_g / 1000, KG) for g in body.groups]
