@@ -58,3 +58,28 @@ def test_update_columns_writes_only_allowed_columns(words: Conn) -> None:
     assert changed is True
     assert row == {"id": 1, "word": "100% cotton", "note": "n"}
     assert shared_sql.update_columns(words, "words", 1, {"word": "x"}, ("note",)) is False
+
+
+def test_update_columns_finds_the_row_by_another_key_column(words: Conn) -> None:
+    assert shared_sql.update_columns(words, "words", "plain", {"note": "by word"}, ("note",), key="word") is True
+    rows = words.execute("SELECT word FROM words WHERE note = 'by word'").fetchall()
+    assert rows == [{"word": "plain"}]
+
+
+def test_paged_gives_the_select_its_own_values_for_the_page_and_the_total(words: Conn) -> None:
+    filters = shared_sql.Filters()
+    filters.search("cotton", "word")
+    select = "SELECT word, word || %(suffix)s AS labelled FROM words"
+    rows, total = shared_sql.paged(words, select, filters, "id", PageParams(1, 1), params={"suffix": "!"})
+    assert rows == [{"word": "100% cotton", "labelled": "100% cotton!"}]
+    assert total == 2
+
+
+def test_window_total_strips_the_total_column_and_reports_it(words: Conn) -> None:
+    rows = words.execute("SELECT word, count(*) OVER () AS total FROM words ORDER BY id LIMIT 2").fetchall()
+    assert shared_sql.window_total(rows) == ([{"word": "100% cotton"}, {"word": "100 cotton"}], 7)
+
+
+def test_window_total_of_no_rows_is_zero(words: Conn) -> None:
+    rows = words.execute("SELECT word, count(*) OVER () AS total FROM words WHERE false").fetchall()
+    assert shared_sql.window_total(rows) == ([], 0)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from farm_erp import sql
 from farm_erp.db import Connection
+from farm_erp.lists import PageParams
 from farm_erp.sessions import LIVE_SQL, live_params
 
 Row = dict[str, Any]
+# What a user may change of their own profile.
+PROFILE_FIELDS = ("full_name", "daily_digest")
 
 _USER = """
 SELECT u.id, u.email, u.full_name, u.is_active, u.password_hash, u.must_change_password,
@@ -54,13 +58,9 @@ def set_password(conn: Connection, user_id: int, password_hash: str, now: dateti
     )
 
 
-def update_profile(conn: Connection, user_id: int, full_name: str | None, daily_digest: bool | None) -> None:
-    """Set the given profile fields (None leaves one as it is)."""
-    conn.execute(
-        """UPDATE users SET full_name = COALESCE(%s, full_name), daily_digest = COALESCE(%s, daily_digest)
-            WHERE id = %s""",
-        (full_name, daily_digest, user_id),
-    )
+def update_profile(conn: Connection, user_id: int, changes: dict[str, Any]) -> None:
+    """Set the profile fields the user sent (name, morning digest)."""
+    sql.update_columns(conn, "users", user_id, changes, PROFILE_FIELDS)
 
 
 def profile(conn: Connection, user_id: int) -> Row | None:
@@ -114,16 +114,18 @@ def insert_login_history(
     )
 
 
-def login_history_page(conn: Connection, user_id: int, limit: int, offset: int) -> tuple[list[Row], int]:
-    rows = conn.execute(
+def login_history_page(conn: Connection, user_id: int, paging: PageParams) -> tuple[list[Row], int]:
+    filters = sql.Filters()
+    filters.add("user_id = %(user_id)s", user_id=user_id)
+    return sql.paged(
+        conn,
         """SELECT id, created_at, email_attempted, ip, user_agent, status, failure_reason, is_new_device, is_new_ip
-             FROM login_history WHERE user_id = %s
-            ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s""",
-        (user_id, limit, offset),
-    ).fetchall()
-    total = conn.execute("SELECT count(*) AS n FROM login_history WHERE user_id = %s", (user_id,)).fetchone()
-    assert total is not None
-    return rows, int(total["n"])
+             FROM login_history""",
+        filters,
+        "created_at DESC, id DESC",
+        paging,
+        count_from="login_history",
+    )
 
 
 # --- sessions and refresh tokens --------------------------------------------------------------------------------
@@ -153,24 +155,27 @@ def own_session(conn: Connection, user_id: int, session_id: int) -> Row | None:
 
 
 def sessions_page(
-    conn: Connection, user_id: int, now: datetime, live_only: bool, limit: int, offset: int
+    conn: Connection, user_id: int, now: datetime, live_only: bool, paging: PageParams
 ) -> tuple[list[Row], int]:
-    params = {**live_params(now), "uid": user_id, "live_only": live_only}
-    where = f"s.user_id = %(uid)s AND (NOT %(live_only)s OR {LIVE_SQL})"
-    rows = conn.execute(
-        f"""SELECT s.id, s.created_at, s.last_activity_at, s.expires_at, s.ip, s.user_agent, s.revoked_at,
-                   s.revoked_reason,
-                   CASE WHEN s.revoked_at IS NOT NULL THEN 'revoked'
-                        WHEN s.expires_at <= %(now)s THEN 'expired'
-                        WHEN s.last_activity_at <= %(idle_since)s THEN 'idle'
-                        ELSE 'live' END AS status
-              FROM sessions s WHERE {where}
-             ORDER BY s.created_at DESC, s.id DESC LIMIT %(limit)s OFFSET %(offset)s""",
-        {**params, "limit": limit, "offset": offset},
-    ).fetchall()
-    total = conn.execute(f"SELECT count(*) AS n FROM sessions s WHERE {where}", params).fetchone()
-    assert total is not None
-    return rows, int(total["n"])
+    filters = sql.Filters()
+    filters.add("s.user_id = %(user_id)s", user_id=user_id)
+    if live_only:
+        filters.add(LIVE_SQL, **live_params(now))
+    return sql.paged(
+        conn,
+        """SELECT s.id, s.created_at, s.last_activity_at, s.expires_at, s.ip, s.user_agent, s.revoked_at,
+                  s.revoked_reason,
+                  CASE WHEN s.revoked_at IS NOT NULL THEN 'revoked'
+                       WHEN s.expires_at <= %(now)s THEN 'expired'
+                       WHEN s.last_activity_at <= %(idle_since)s THEN 'idle'
+                       ELSE 'live' END AS status
+             FROM sessions s""",
+        filters,
+        "s.created_at DESC, s.id DESC",
+        paging,
+        count_from="sessions s",
+        params=live_params(now),
+    )
 
 
 def insert_refresh_token(conn: Connection, session_id: int, hashed: str, expires_at: datetime, now: datetime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.inventory_figures import OPEN_PO_STATUSES
 
@@ -38,15 +39,9 @@ def recipients(conn: Connection, digest_date: date, now: datetime) -> list[dict[
     return [dict(r) for r in rows]
 
 
-def _with_total(rows: list[Any]) -> tuple[list[dict[str, Any]], int]:
-    out = [dict(r) for r in rows]
-    total = int(out[0].pop("total")) if out else 0
-    for r in out[1:]:
-        r.pop("total")
-    return out, total
-
-
-def reservations_expiring(conn: Connection, now: datetime, until: datetime, limit: int) -> tuple[list[Any], int]:
+def reservations_expiring(
+    conn: Connection, now: datetime, until: datetime, limit: int
+) -> tuple[list[dict[str, Any]], int]:
     """Pending reservations that lapse between now and `until` (the end of the farm day), soonest first."""
     rows = conn.execute(
         """SELECT r.id, r.quantity, r.module_key, r.external_ref, r.reserved_until, i.sku, i.name,
@@ -57,10 +52,10 @@ def reservations_expiring(conn: Connection, now: datetime, until: datetime, limi
             LIMIT %(limit)s""",
         {"now": now, "until": until, "limit": limit},
     ).fetchall()
-    return _with_total(rows)
+    return sql.window_total(rows)
 
 
-def overdue_purchase_orders(conn: Connection, today: date, limit: int) -> tuple[list[Any], int]:
+def overdue_purchase_orders(conn: Connection, today: date, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Open purchase orders whose expected delivery date has passed, the longest overdue first."""
     rows = conn.execute(
         """SELECT p.id, p.po_number, p.status, p.expected_delivery, s.name AS supplier_name,
@@ -73,10 +68,10 @@ def overdue_purchase_orders(conn: Connection, today: date, limit: int) -> tuple[
             LIMIT %(limit)s""",
         {"today": today, "open": list(OPEN_PO_STATUSES), "limit": limit},
     ).fetchall()
-    return _with_total(rows)
+    return sql.window_total(rows)
 
 
-def unfed_batches(conn: Connection, day: date, limit: int) -> tuple[list[Any], int]:
+def unfed_batches(conn: Connection, day: date, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Active batches stocked by `day` with no feeding recorded on `day`."""
     rows = conn.execute(
         """SELECT b.id, b.code, b.species, b.current_count, t.code AS tank_code, count(*) OVER () AS total
@@ -89,10 +84,10 @@ def unfed_batches(conn: Connection, day: date, limit: int) -> tuple[list[Any], i
             LIMIT %(limit)s""",
         {"day": day, "limit": limit},
     ).fetchall()
-    return _with_total(rows)
+    return sql.window_total(rows)
 
 
-def mortality_spikes(conn: Connection, since: date, until: date, limit: int) -> tuple[list[Any], int]:
+def mortality_spikes(conn: Connection, since: date, until: date, limit: int) -> tuple[list[dict[str, Any]], int]:
     """Active batches whose deaths dated since..until exceed 1 % of the fish they had before those deaths."""
     rows = conn.execute(
         """WITH dead AS (
@@ -111,7 +106,7 @@ def mortality_spikes(conn: Connection, since: date, until: date, limit: int) -> 
             LIMIT %(limit)s""",
         {"since": since, "until": until, "limit": limit},
     ).fetchall()
-    return _with_total(rows)
+    return sql.window_total(rows)
 
 
 # --- delivery rows --------------------------------------------------------------------------------------------------

@@ -78,42 +78,62 @@ def paged(
     *,
     count_from: str | None = None,
     counted: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of `select` (its FROM and joins, no WHERE) filtered and ordered, and the total it pages through.
 
     The total does not repeat the page's joins when `count_from` (the base table with its alias, plus any join a
     filter needs) yields the same rows; without filters it is the table's maintained row count when `counted` names
-    one (farm_erp.figures): counting a whole event table costs more than the page itself.
+    one (farm_erp.figures): counting a whole event table costs more than the page itself. `params` are the values
+    the select's own columns use (a filter's travel with the filter).
     """
-    params = {**filters.params, "limit": paging.limit, "offset": paging.offset}
+    values = {**(params or {}), **filters.params}
     rows = conn.execute(
-        f"{select} {filters.where} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", params
+        f"{select} {filters.where} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+        {**values, "limit": paging.limit, "offset": paging.offset},
     ).fetchall()
     if counted is not None and not filters.clauses:
         return [dict(r) for r in rows], figures.row_count(conn, counted)
     source = f"FROM {count_from} {filters.where}" if count_from else f"FROM ({select} {filters.where}) AS page"
-    return [dict(r) for r in rows], count(conn, f"SELECT count(*) AS n {source}", filters.params)
+    return [dict(r) for r in rows], count(conn, f"SELECT count(*) AS n {source}", values)
+
+
+def window_total(rows: Iterable[Mapping[str, Any]], column: str = "total") -> tuple[list[dict[str, Any]], int]:
+    """The rows of a statement that also selects `count(*) OVER () AS total`, without that column, and the total.
+
+    For a short list with its total in one round trip (a LIMIT without OFFSET: an empty result means no rows at all).
+    """
+    out = [dict(row) for row in rows]
+    total = int(out[0][column]) if out else 0
+    for row in out:
+        del row[column]
+    return out, total
 
 
 def update_columns(
     conn: Connection,
     table: str,
-    row_id: int,
+    row_id: object,
     changes: Mapping[str, Any],
     allowed: Iterable[str],
+    *,
+    key: str = "id",
 ) -> bool:
     """UPDATE the row's columns named in both `changes` and `allowed` (a PATCH); False when there was none.
 
-    Column and table names are quoted identifiers taken from the code's `allowed` list, never from the client.
+    The row is the one whose `key` column (its primary key) is `row_id`. Column and table names are quoted
+    identifiers taken from the code's `allowed` list, never from the client.
     """
     columns = [column for column in allowed if column in changes]
     if not columns:
         return False
-    statement = pgsql.SQL("UPDATE {table} SET {assignments} WHERE id = %(id)s").format(
+    statement = pgsql.SQL("UPDATE {table} SET {assignments} WHERE {key} = {row}").format(
         table=pgsql.Identifier(table),
+        key=pgsql.Identifier(key),
+        row=pgsql.Placeholder("_row"),
         assignments=pgsql.SQL(", ").join(
             pgsql.SQL("{} = {}").format(pgsql.Identifier(column), pgsql.Placeholder(column)) for column in columns
         ),
     )
-    conn.execute(statement, {**{column: changes[column] for column in columns}, "id": row_id})
+    conn.execute(statement, {**{column: changes[column] for column in columns}, "_row": row_id})
     return True

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from farm_erp import sql
 from farm_erp.db import Connection
+from farm_erp.lists import PageParams
 
 _MODULE = """SELECT key, name, description, icon, display_order, is_active, grantable, created_at, updated_at
                FROM modules"""
 UPDATABLE = ("name", "description", "icon", "display_order", "is_active")
 
 
-def list_modules(conn: Connection, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def list_modules(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     """Every module, inactive ones included, in sidebar order."""
-    rows = conn.execute(f"{_MODULE} ORDER BY display_order, key LIMIT %s OFFSET %s", (limit, offset)).fetchall()
-    count = conn.execute("SELECT count(*) AS n FROM modules").fetchone()
-    return rows, int(count["n"]) if count else 0
+    return sql.paged(conn, _MODULE, sql.Filters(), "display_order, key", paging, count_from="modules")
 
 
 def get_module(conn: Connection, key: str, *, lock: bool = False) -> dict[str, Any] | None:
@@ -24,13 +24,7 @@ def get_module(conn: Connection, key: str, *, lock: bool = False) -> dict[str, A
 
 
 def update_module(conn: Connection, key: str, values: dict[str, Any]) -> None:
-    columns = [c for c in values if c in UPDATABLE]
-    if len(columns) != len(values):
-        raise ValueError(f"not updatable: {sorted(set(values) - set(columns))}")
-    if not columns:
-        return
-    assignments = ", ".join(f"{c} = %({c})s" for c in columns)
-    conn.execute(f"UPDATE modules SET {assignments} WHERE key = %(key)s", {**values, "key": key})
+    sql.update_columns(conn, "modules", key, values, UPDATABLE, key="key")
 
 
 def active_users_with_grant(conn: Connection, module_key: str) -> list[dict[str, Any]]:

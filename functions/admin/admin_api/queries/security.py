@@ -5,31 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from admin_api.queries.common import like_pattern, where
+from farm_erp import sql
 from farm_erp.db import Connection
+from farm_erp.lists import PageParams
 from farm_erp.sessions import LIVE_SQL, live_params
 
 
 def list_sessions(
-    conn: Connection, now: datetime, user_id: int | None, live_only: bool, limit: int, offset: int
+    conn: Connection, now: datetime, user_id: int | None, live_only: bool, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
     """Sessions newest first, with their user's email and name."""
-    params: dict[str, Any] = {**live_params(now), "user_id": user_id, "limit": limit, "offset": offset}
-    conditions = []
-    if user_id is not None:
-        conditions.append("s.user_id = %(user_id)s")
+    filters = sql.Filters()
+    filters.when(user_id, "s.user_id = %(user_id)s", "user_id")
     if live_only:
-        conditions.append(LIVE_SQL)
-    filters = where(conditions)
-    rows = conn.execute(
+        filters.add(LIVE_SQL, **live_params(now))
+    return sql.paged(
+        conn,
         f"""SELECT s.id, s.user_id, u.email, u.full_name, s.created_at, s.last_activity_at, s.expires_at, s.ip,
                    s.user_agent, s.revoked_at, s.revoked_reason, {LIVE_SQL} AS is_live
-              FROM sessions s JOIN users u ON u.id = s.user_id {filters}
-             ORDER BY s.created_at DESC, s.id DESC LIMIT %(limit)s OFFSET %(offset)s""",
-        params,
-    ).fetchall()
-    count = conn.execute(f"SELECT count(*) AS n FROM sessions s {filters}", params).fetchone()
-    return rows, int(count["n"]) if count else 0
+              FROM sessions s JOIN users u ON u.id = s.user_id""",
+        filters,
+        "s.created_at DESC, s.id DESC",
+        paging,
+        count_from="sessions s",
+        params=live_params(now),
+    )
 
 
 def get_session(conn: Connection, session_id: int, *, lock: bool = False) -> dict[str, Any] | None:
@@ -46,37 +46,22 @@ def login_history(
     email: str | None,
     since: datetime | None,
     until: datetime | None,
-    limit: int,
-    offset: int,
+    paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
     """Login attempts newest first; `email` matches part of the attempted address."""
-    params: dict[str, Any] = {
-        "status": status,
-        "user_id": user_id,
-        "since": since,
-        "until": until,
-        "limit": limit,
-        "offset": offset,
-    }
-    conditions = []
-    if status is not None:
-        conditions.append("status = %(status)s")
-    if user_id is not None:
-        conditions.append("user_id = %(user_id)s")
-    if email:
-        params["pattern"] = like_pattern(email)
-        conditions.append("email_attempted ILIKE %(pattern)s")
-    if since is not None:
-        conditions.append("created_at >= %(since)s")
-    if until is not None:
-        conditions.append("created_at < %(until)s")
-    filters = where(conditions)
-    rows = conn.execute(
-        f"""SELECT id, created_at, user_id, email_attempted, ip, user_agent, status, failure_reason, is_new_device,
-                   is_new_ip
-              FROM login_history {filters}
-             ORDER BY created_at DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s""",
-        params,
-    ).fetchall()
-    count = conn.execute(f"SELECT count(*) AS n FROM login_history {filters}", params).fetchone()
-    return rows, int(count["n"]) if count else 0
+    filters = sql.Filters()
+    filters.when(status, "status = %(status)s", "status")
+    filters.when(user_id, "user_id = %(user_id)s", "user_id")
+    filters.search(email, "email_attempted")
+    filters.when(since, "created_at >= %(since)s", "since")
+    filters.when(until, "created_at < %(until)s", "until")
+    return sql.paged(
+        conn,
+        """SELECT id, created_at, user_id, email_attempted, ip, user_agent, status, failure_reason, is_new_device,
+                  is_new_ip
+             FROM login_history""",
+        filters,
+        "created_at DESC, id DESC",
+        paging,
+        count_from="login_history",
+    )

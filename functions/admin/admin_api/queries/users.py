@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from admin_api.queries.common import like_pattern, where
+from farm_erp import sql
 from farm_erp.db import Connection
+from farm_erp.lists import PageParams
 
 _USER = """
 SELECT u.id, u.email, u.full_name, r.key AS role, r.is_admin, u.is_active, u.must_change_password,
@@ -28,26 +29,22 @@ UPDATABLE = (
 
 
 def list_users(
-    conn: Connection, now: datetime, is_active: bool | None, role: str | None, term: str | None, limit: int, offset: int
+    conn: Connection, now: datetime, is_active: bool | None, role: str | None, term: str | None, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of users (by email) and the total matching the filters."""
-    params: dict[str, Any] = {"now": now, "is_active": is_active, "role": role, "limit": limit, "offset": offset}
-    conditions = []
-    if is_active is not None:
-        conditions.append("u.is_active = %(is_active)s")
-    if role is not None:
-        conditions.append("r.key = %(role)s")
-    if term:
-        params["pattern"] = like_pattern(term)
-        conditions.append("(u.email ILIKE %(pattern)s OR u.full_name ILIKE %(pattern)s)")
-    filters = where(conditions)
-    rows = conn.execute(
-        f"{_USER} {filters} ORDER BY u.email, u.id LIMIT %(limit)s OFFSET %(offset)s", params
-    ).fetchall()
-    count = conn.execute(
-        f"SELECT count(*) AS n FROM users u JOIN roles r ON r.id = u.role_id {filters}", params
-    ).fetchone()
-    return rows, int(count["n"]) if count else 0
+    filters = sql.Filters()
+    filters.when(is_active, "u.is_active = %(is_active)s", "is_active")
+    filters.when(role, "r.key = %(role)s", "role")
+    filters.search(term, "u.email", "u.full_name")
+    return sql.paged(
+        conn,
+        _USER,
+        filters,
+        "u.email, u.id",
+        paging,
+        count_from="users u JOIN roles r ON r.id = u.role_id",
+        params={"now": now},
+    )
 
 
 def get_user(conn: Connection, user_id: int, now: datetime, *, lock: bool = False) -> dict[str, Any] | None:
@@ -95,18 +92,10 @@ def insert_user(
 
 def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> None:
     """Set whitelisted columns of one user."""
-    columns = [c for c in values if c in UPDATABLE]
-    if len(columns) != len(values):
-        raise ValueError(f"not updatable: {sorted(set(values) - set(columns))}")
-    if not columns:
-        return
-    assignments = ", ".join(f"{c} = %({c})s" for c in columns)
-    conn.execute(f"UPDATE users SET {assignments} WHERE id = %(id)s", {**values, "id": user_id})
+    sql.update_columns(conn, "users", user_id, values, UPDATABLE)
 
 
-def list_roles(conn: Connection, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows = conn.execute(
-        "SELECT id, key, name, is_admin, max_sessions FROM roles ORDER BY id LIMIT %s OFFSET %s", (limit, offset)
-    ).fetchall()
-    count = conn.execute("SELECT count(*) AS n FROM roles").fetchone()
-    return rows, int(count["n"]) if count else 0
+def list_roles(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    return sql.paged(
+        conn, "SELECT id, key, name, is_admin, max_sessions FROM roles", sql.Filters(), "id", paging, count_from="roles"
+    )

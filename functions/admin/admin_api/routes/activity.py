@@ -26,7 +26,7 @@ async def search_activity(
     success: bool | None = None,
 ) -> dict[str, Any]:
     """Audit rows, newest first: the last 7 days by default, at most 90 days."""
-    rows, total = service.search(conn, dates, user_id, module_key, action, success, paging.limit, paging.offset)
+    rows, total = service.search(conn, dates, user_id, module_key, action, success, paging)
     return page_of(rows, total, paging)
 
 

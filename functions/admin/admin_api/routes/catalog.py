@@ -19,14 +19,14 @@ router = APIRouter(tags=["admin: roles and modules"], dependencies=GUARD)
 @router.get("/admin/roles", response_model=Page[RoleOut], dependencies=REFERENCE_DATA)
 async def list_roles(conn: Conn, admin: Admin, paging: Paging) -> dict[str, Any]:
     """The roles (seeded; no CRUD)."""
-    rows, total = service.list_roles(conn, paging.limit, paging.offset)
+    rows, total = service.list_roles(conn, paging)
     return page_of(rows, total, paging)
 
 
 @router.get("/admin/modules", response_model=Page[ModuleOut], dependencies=REFERENCE_DATA)
 async def list_modules(conn: Conn, admin: Admin, paging: Paging) -> dict[str, Any]:
     """Every module, disabled ones included, in sidebar order."""
-    rows, total = service.list_modules(conn, paging.limit, paging.offset)
+    rows, total = service.list_modules(conn, paging)
     return page_of(rows, total, paging)
 
 

@@ -20,7 +20,7 @@ async def list_sessions(
     conn: Conn, admin: Admin, paging: Paging, user_id: UserFilter = None, live_only: bool = False
 ) -> dict[str, Any]:
     """Sessions of every user, newest first, with the user's email and name."""
-    rows, total = service.list_sessions(conn, user_id, live_only, paging.limit, paging.offset)
+    rows, total = service.list_sessions(conn, user_id, live_only, paging)
     return page_of(rows, total, paging)
 
 
@@ -42,7 +42,7 @@ async def login_history(
     email: Annotated[str | None, Query(max_length=255, description="Part of the attempted email")] = None,
 ) -> dict[str, Any]:
     """Login attempts of everyone, newest first."""
-    rows, total = service.login_history(conn, status, user_id, email, dates, paging.limit, paging.offset)
+    rows, total = service.login_history(conn, status, user_id, email, dates, paging)
     return page_of(rows, total, paging)
 
 

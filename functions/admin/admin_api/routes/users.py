@@ -26,7 +26,7 @@ async def list_users(
     q: Annotated[str | None, Query(max_length=255, description="Part of the email or name")] = None,
 ) -> dict[str, Any]:
     """Users, by email, filtered by active flag, role key and a search term."""
-    rows, total = service.list_users(conn, clock.now(), is_active, role, q, paging.limit, paging.offset)
+    rows, total = service.list_users(conn, clock.now(), is_active, role, q, paging)
     return page_of(rows, total, paging)
 
 

@@ -8,7 +8,7 @@ from admin_api.queries import activity as q
 from farm_erp import admin_figures, clock
 from farm_erp.db import Connection
 from farm_erp.errors import invalid
-from farm_erp.lists import DateRange
+from farm_erp.lists import DateRange, PageParams
 
 DEFAULT_DAYS = 7
 MAX_SPAN_DAYS = 90
@@ -31,12 +31,11 @@ def search(
     module_key: str | None,
     action: str | None,
     success: bool | None,
-    limit: int,
-    offset: int,
+    paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
     span = window(dates)
     assert span.since is not None and span.until is not None
-    return q.search(conn, span.since, span.until, user_id, module_key, action, success, limit, offset)
+    return q.search(conn, span.since, span.until, user_id, module_key, action, success, paging)
 
 
 def statistics(conn: Connection) -> dict[str, int]:

@@ -11,17 +11,18 @@ from farm_erp.access import Subject, effective_modules
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound
+from farm_erp.lists import PageParams
 
 # Disabling these would lock everyone out of the home page or out of administration itself.
 PROTECTED_MODULES = ("dashboard", "admin")
 
 
-def list_roles(conn: Connection, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    return user_queries.list_roles(conn, limit, offset)
+def list_roles(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    return user_queries.list_roles(conn, paging)
 
 
-def list_modules(conn: Connection, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    return q.list_modules(conn, limit, offset)
+def list_modules(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    return q.list_modules(conn, paging)
 
 
 def update_module(conn: Connection, actor: Actor, key: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -9,14 +9,14 @@ from farm_erp import admin_figures, audit, clock
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound
-from farm_erp.lists import DateRange
+from farm_erp.lists import DateRange, PageParams
 from farm_erp.sessions import revoke_session
 
 
 def list_sessions(
-    conn: Connection, user_id: int | None, live_only: bool, limit: int, offset: int
+    conn: Connection, user_id: int | None, live_only: bool, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    return q.list_sessions(conn, clock.now(), user_id, live_only, limit, offset)
+    return q.list_sessions(conn, clock.now(), user_id, live_only, paging)
 
 
 def revoke(conn: Connection, actor: Actor, session_id: int) -> None:
@@ -43,11 +43,10 @@ def login_history(
     user_id: int | None,
     email: str | None,
     dates: DateRange,
-    limit: int,
-    offset: int,
+    paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
     email = (email or "").strip().lower() or None  # emails are trimmed and lower-cased everywhere
-    return q.login_history(conn, status, user_id, email, dates.since, dates.until, limit, offset)
+    return q.login_history(conn, status, user_id, email, dates.since, dates.until, paging)
 
 
 def stats(conn: Connection) -> dict[str, int]:

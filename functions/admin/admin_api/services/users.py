@@ -13,6 +13,7 @@ from farm_erp import audit
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid
+from farm_erp.lists import PageParams
 from farm_erp.passwords import hash_password, temporary_password
 from farm_erp.sessions import RevokeReason, revoke_live
 
@@ -27,10 +28,9 @@ def list_users(
     is_active: bool | None,
     role: str | None,
     term: str | None,
-    limit: int,
-    offset: int,
+    paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    return q.list_users(conn, now, is_active, role, term, limit, offset)
+    return q.list_users(conn, now, is_active, role, term, paging)
 
 
 def get_user(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:

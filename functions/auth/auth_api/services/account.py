@@ -31,11 +31,11 @@ def me(conn: Connection, user_id: int) -> dict[str, Any]:
 
 def update_me(conn: Connection, caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     """Own name and whether the morning digest is mailed."""
-    reject_nulls(changes, ("full_name", "daily_digest"))
+    reject_nulls(changes, q.PROFILE_FIELDS)
     before = me(conn, caller.user_id)
-    q.update_profile(conn, caller.user_id, changes.get("full_name"), changes.get("daily_digest"))
+    q.update_profile(conn, caller.user_id, changes)
     after = me(conn, caller.user_id)
-    keys = tuple(k for k in ("full_name", "daily_digest") if k in changes)
+    keys = tuple(k for k in q.PROFILE_FIELDS if k in changes)
     audit.record(
         conn,
         caller.actor,
@@ -52,7 +52,7 @@ def update_me(conn: Connection, caller: Caller, changes: dict[str, Any]) -> dict
 def sessions(conn: Connection, caller: Caller, live_only: bool, paging: PageParams) -> dict[str, Any]:
     """Own sessions, newest first; `status` tells live ones from revoked, expired and idle ones."""
     now = clock.now()
-    rows, total = q.sessions_page(conn, caller.user_id, now, live_only, paging.limit, paging.offset)
+    rows, total = q.sessions_page(conn, caller.user_id, now, live_only, paging)
     items = [{**r, "is_current": r["id"] == caller.session_id} for r in rows]
     return page_of(items, total, paging)
 
@@ -75,5 +75,5 @@ def revoke_other_sessions(conn: Connection, caller: Caller) -> dict[str, int]:
 
 
 def login_history(conn: Connection, caller: Caller, paging: PageParams) -> dict[str, Any]:
-    rows, total = q.login_history_page(conn, caller.user_id, paging.limit, paging.offset)
+    rows, total = q.login_history_page(conn, caller.user_id, paging)
     return page_of(rows, total, paging)
