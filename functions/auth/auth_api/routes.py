@@ -73,7 +73,7 @@ async def get_me(caller: SignedIn, conn: Conn) -> dict[str, Any]:
 @router.patch("/auth/me", response_model=MeOut, responses=codes(404, "not_found"))
 async def patch_me(body: MeUpdate, caller: SignedIn, conn: Conn) -> dict[str, Any]:
     """Edit own profile."""
-    return account.update_me(conn, caller, body.changes())
+    return account.update_me(conn, caller, body)
 
 
 @router.post(

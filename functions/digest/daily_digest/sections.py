@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from daily_digest import queries as q
+from daily_digest import queries
 from farm_erp import biofloc_figures, clock, inventory_figures
 from farm_erp.db import Connection
 from farm_erp.settings import get_settings
@@ -95,7 +95,7 @@ def expiring_lots(conn: Connection, today: date) -> Section:
 
 
 def reservations_expiring(conn: Connection, today: date) -> Section:
-    rows, total = q.reservations_expiring(conn, clock.now(), clock.day_end(today), MAX_LINES)
+    rows, total = queries.reservations_expiring(conn, clock.now(), clock.day_end(today), MAX_LINES)
     lines = tuple(
         f"Reservation {r['id']}: {qty(r['quantity'])} {r['unit']} of {r['sku']} {r['name']} for {r['module_key']}"
         + (f" ({r['external_ref']})" if r["external_ref"] else "")
@@ -108,7 +108,7 @@ def reservations_expiring(conn: Connection, today: date) -> Section:
 
 
 def overdue_purchase_orders(conn: Connection, today: date) -> Section:
-    rows, total = q.overdue_purchase_orders(conn, today, MAX_LINES)
+    rows, total = queries.overdue_purchase_orders(conn, today, MAX_LINES)
     lines = tuple(
         f"{r['po_number']} from {r['supplier_name']}: expected {r['expected_delivery']:%Y-%m-%d}, "
         f"{plural(int(r['days_late']), 'day')} late ({r['status'].replace('_', ' ')}, {money(r['total_amount'])})"
@@ -142,7 +142,7 @@ def _count_danger(conn: Connection) -> int:
 
 def unfed_batches(conn: Connection, today: date) -> Section:
     yesterday = today - timedelta(days=1)
-    rows, total = q.unfed_batches(conn, yesterday, MAX_LINES)
+    rows, total = queries.unfed_batches(conn, yesterday, MAX_LINES)
     lines = tuple(
         f"{r['code']} {r['species']}{_in_tank(r)}: {plural(int(r['current_count']), 'fish', 'fish')}" for r in rows
     )
@@ -152,7 +152,7 @@ def unfed_batches(conn: Connection, today: date) -> Section:
 
 def mortality_spikes(conn: Connection, today: date) -> Section:
     yesterday = today - timedelta(days=1)
-    rows, total = q.mortality_spikes(conn, yesterday, today, MAX_LINES)
+    rows, total = queries.mortality_spikes(conn, yesterday, today, MAX_LINES)
     lines = tuple(
         f"{r['code']} {r['species']}{_in_tank(r)}: {plural(int(r['deaths']), 'death')} "
         f"({r['pct']:.2f} % of {plural(int(r['fish_before']), 'fish', 'fish')})"

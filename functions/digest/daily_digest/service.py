@@ -16,8 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from daily_digest import queries as q
-from daily_digest import render, sections
+from daily_digest import queries, render, sections
 from farm_erp import clock, jobs, mail
 from farm_erp.access import Subject, effective_modules
 from farm_erp.db import database, transaction
@@ -104,18 +103,18 @@ def _finish_failed(scheduled_time: datetime, result: dict[str, Any]) -> None:
 
 def _run(run_id: int, scheduled_time: datetime, day: date) -> DigestResult:
     with transaction() as conn:
-        active = q.active_modules(conn)
-        users = q.recipients(conn, day, clock.now())
+        active = queries.active_modules(conn)
+        users = queries.recipients(conn, day, clock.now())
         readable = {int(u["id"]): readable_modules(u, active) for u in users}
         # Only the modules somebody will read are computed, each once for everybody.
-        needed = [m for m in active if any(m in mods for mods in readable.values())]
+        needed = [m for m in active if any(m in modules for modules in readable.values())]
         by_module = sections.gather(conn, needed, day)
     frontend_url = get_settings().frontend_url
     counts = {"sent": 0, "empty": 0, "failed": 0, "skipped": 0}
     for user in users:
-        mine = {m: by_module[m] for m in readable[int(user["id"])] if by_module.get(m)}
+        user_sections = {m: by_module[m] for m in readable[int(user["id"])] if by_module.get(m)}
         try:
-            outcome = _deliver(run_id, day, user, mine, frontend_url)
+            outcome = _deliver(run_id, day, user, user_sections, frontend_url)
         except Exception:  # noqa: BLE001 - one user's failure (a refused address, SES throttling) stops nobody else
             logger.exception("digest not sent", extra={"user_id": user["id"], "digest_date": day.isoformat()})
             outcome = "failed"
@@ -123,23 +122,25 @@ def _run(run_id: int, scheduled_time: datetime, day: date) -> DigestResult:
     return DigestResult("succeeded", scheduled_time, day, **counts)
 
 
-def _deliver(run_id: int, day: date, user: dict[str, Any], mine: dict[str, list[sections.Section]], url: str) -> str:
+def _deliver(
+    run_id: int, day: date, user: dict[str, Any], user_sections: dict[str, list[sections.Section]], url: str
+) -> str:
     user_id = int(user["id"])
-    if not mine:
+    if not user_sections:
         with transaction() as conn:
-            q.record_empty(conn, user_id, day, run_id, clock.now())
+            queries.record_empty(conn, user_id, day, run_id, clock.now())
         return "empty"
-    message = render.digest_mail(str(user["email"]), str(user["full_name"]), day, mine, url)
+    message = render.digest_mail(str(user["email"]), str(user["full_name"]), day, user_sections, url)
     with transaction() as conn:
-        if not q.claim(conn, user_id, day, run_id, clock.now()):
+        if not queries.claim(conn, user_id, day, run_id, clock.now()):
             return "skipped"
     try:
         mail.send(message)
     except BaseException:
         with transaction() as conn:
-            q.release(conn, user_id, day)
+            queries.release(conn, user_id, day)
         raise
     with transaction() as conn:
-        keys = [s.key for module_sections in mine.values() for s in module_sections]
-        q.settle(conn, user_id, day, "sent", keys, clock.now())
+        keys = [s.key for module_sections in user_sections.values() for s in module_sections]
+        queries.settle(conn, user_id, day, "sent", keys, clock.now())
     return "sent"

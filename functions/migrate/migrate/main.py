@@ -36,15 +36,15 @@ def _secret_json(arn: str | None) -> dict[str, Any]:
 
 def _master_connection() -> psycopg.Connection[dict[str, Any]]:
     """Master credentials in AWS; DATABASE_URL when run locally."""
-    s = get_settings()
-    master = _secret_json(s.db_master_secret_arn)
+    settings = get_settings()
+    master = _secret_json(settings.db_master_secret_arn)
     if not master:
         # DATABASE_URL may be a pooler (make test-pooler): no server-side prepared statements.
-        return psycopg.connect(s.database_url or "", prepare_threshold=None, row_factory=dict_row)
+        return psycopg.connect(settings.database_url or "", prepare_threshold=None, row_factory=dict_row)
     return psycopg.connect(
-        host=s.db_master_host,
-        port=s.db_port,
-        dbname=s.db_name,
+        host=settings.db_master_host,
+        port=settings.db_port,
+        dbname=settings.db_name,
         user=master["username"],
         password=master["password"],
         sslmode="require",
@@ -69,14 +69,15 @@ def prepare_app_role(conn: psycopg.Connection[dict[str, Any]], role: str, passwo
 
 def run() -> dict[str, Any]:
     """Apply migrations, then make sure the app role and an active admin exist."""
-    s = get_settings()
+    settings = get_settings()
     with _master_connection() as conn:
         applied = migrations.apply(conn)
-        app = _secret_json(s.db_app_secret_arn)
+        app = _secret_json(settings.db_app_secret_arn)
         if app:
-            prepare_app_role(conn, str(app.get("username") or s.db_user), app.get("password"))
-        admin_password = _secret_json(s.farm_admin_password_secret_arn).get("password") or s.farm_admin_password
-        generated = ensure_admin(conn, s.farm_admin_email, admin_password)
+            prepare_app_role(conn, str(app.get("username") or settings.db_user), app.get("password"))
+        admin_secret = _secret_json(settings.farm_admin_password_secret_arn)
+        admin_password = admin_secret.get("password") or settings.farm_admin_password
+        generated = ensure_admin(conn, settings.farm_admin_email, admin_password)
         conn.commit()
     logger.info("migrations done", extra={"applied": applied})
     # A generated password is returned once to whoever invoked the function by hand; it is never logged.

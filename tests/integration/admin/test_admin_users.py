@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from admin_api.schemas.users import UserUpdate
 from admin_api.services import users as users_service
 from farm_erp import clock
 from farm_erp.audit import Actor
@@ -171,11 +172,12 @@ def test_concurrent_demotions_leave_one_admin(db_url: str, make_user: UserFactor
         psycopg.connect(db_url, prepare_threshold=None, row_factory=dict_row) as first,
         psycopg.connect(db_url, prepare_threshold=None, row_factory=dict_row) as second,
     ):
-        users_service.update_user(first, actor_a, b_id, {"role_key": "user"}, clock.now())  # holds the admin locks
+        # the first demotion holds the admin locks until it commits
+        users_service.update_user(first, actor_a, b_id, UserUpdate(role_key="user"), clock.now())
 
         def other() -> None:
             try:
-                users_service.update_user(second, actor_b, a_id, {"role_key": "user"}, clock.now())
+                users_service.update_user(second, actor_b, a_id, UserUpdate(role_key="user"), clock.now())
                 outcome["result"] = "demoted"
             except Conflict as exc:
                 outcome["result"] = exc.code

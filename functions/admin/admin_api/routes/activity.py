@@ -17,7 +17,7 @@ router = APIRouter(tags=["admin: activity"], dependencies=GUARD)
 @router.get("/admin/activity-logs", response_model=Page[ActivityOut])
 async def search_activity(
     conn: Conn,
-    admin: Admin,
+    caller: Admin,
     paging: Paging,
     dates: Dates,
     user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -31,6 +31,6 @@ async def search_activity(
 
 
 @router.get("/admin/statistics", response_model=StatisticsOut)
-async def statistics(conn: Conn, admin: Admin) -> dict[str, int]:
+async def statistics(conn: Conn, caller: Admin) -> dict[str, int]:
     """User, login and activity figures."""
     return service.statistics(conn)

@@ -17,7 +17,7 @@ UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 @router.get("/admin/security/sessions", response_model=Page[SessionOut])
 async def list_sessions(
-    conn: Conn, admin: Admin, paging: Paging, user_id: UserFilter = None, live_only: bool = False
+    conn: Conn, caller: Admin, paging: Paging, user_id: UserFilter = None, live_only: bool = False
 ) -> dict[str, Any]:
     """Sessions of every user, newest first, with the user's email and name."""
     rows, total = service.list_sessions(conn, user_id, live_only, paging)
@@ -25,16 +25,16 @@ async def list_sessions(
 
 
 @router.delete("/admin/security/sessions/{session_id}", status_code=204, response_class=Response, response_model=None)
-async def revoke_session(conn: Conn, admin: Admin, session_id: SessionId) -> Response:
+async def revoke_session(conn: Conn, caller: Admin, session_id: SessionId) -> Response:
     """Revoke one session of any user."""
-    service.revoke(conn, admin.actor, session_id)
+    service.revoke(conn, caller.actor, session_id)
     return Response(status_code=204)
 
 
 @router.get("/admin/security/login-history", response_model=Page[LoginOut])
 async def login_history(
     conn: Conn,
-    admin: Admin,
+    caller: Admin,
     paging: Paging,
     dates: Dates,
     status: Literal["success", "failed", "locked"] | None = None,
@@ -47,6 +47,6 @@ async def login_history(
 
 
 @router.get("/admin/security/stats", response_model=SecurityStatsOut)
-async def security_stats(conn: Conn, admin: Admin) -> dict[str, int]:
+async def security_stats(conn: Conn, caller: Admin) -> dict[str, int]:
     """Live sessions, logins, failures and lockouts of the last 24 h."""
     return service.stats(conn)

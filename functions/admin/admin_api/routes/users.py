@@ -19,7 +19,7 @@ router = APIRouter(tags=["admin: users"], dependencies=GUARD)
 @router.get("/admin/users", response_model=Page[UserOut])
 async def list_users(
     conn: Conn,
-    admin: Admin,
+    caller: Admin,
     paging: Paging,
     is_active: bool | None = None,
     role: Annotated[str | None, Query(max_length=50)] = None,
@@ -37,21 +37,21 @@ async def list_users(
     dependencies=[Depends(secret_fields("temporary_password"))],
     responses=codes(409, "duplicate_email"),
 )
-async def create_user(conn: Conn, admin: Admin, body: UserCreate) -> dict[str, Any]:
+async def create_user(conn: Conn, caller: Admin, body: UserCreate) -> dict[str, Any]:
     """Create a user with a temporary password, shown once."""
-    return service.create_user(conn, admin.actor, body, clock.now())
+    return service.create_user(conn, caller.actor, body, clock.now())
 
 
 @router.get("/admin/users/{user_id}", response_model=UserOut)
-async def get_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+async def get_user(conn: Conn, caller: Admin, user_id: UserId) -> dict[str, Any]:
     """One user."""
     return service.get_user(conn, user_id, clock.now())
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut, responses=codes(409, "self_change", "last_admin"))
-async def update_user(conn: Conn, admin: Admin, user_id: UserId, body: UserUpdate) -> dict[str, Any]:
+async def update_user(conn: Conn, caller: Admin, user_id: UserId, body: UserUpdate) -> dict[str, Any]:
     """Edit name, role or active flag; deactivation and role changes sign the user out."""
-    return service.update_user(conn, admin.actor, user_id, body.changes(), clock.now())
+    return service.update_user(conn, caller.actor, user_id, body, clock.now())
 
 
 @router.delete(
@@ -61,16 +61,16 @@ async def update_user(conn: Conn, admin: Admin, user_id: UserId, body: UserUpdat
     response_model=None,
     responses=codes(409, "self_change", "last_admin"),
 )
-async def deactivate_user(conn: Conn, admin: Admin, user_id: UserId) -> Response:
+async def deactivate_user(conn: Conn, caller: Admin, user_id: UserId) -> Response:
     """Deactivate a user (users are never deleted)."""
-    service.deactivate_user(conn, admin.actor, user_id, clock.now())
+    service.deactivate_user(conn, caller.actor, user_id, clock.now())
     return Response(status_code=204)
 
 
 @router.post("/admin/users/{user_id}/unlock", response_model=UserOut)
-async def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, Any]:
+async def unlock_user(conn: Conn, caller: Admin, user_id: UserId) -> dict[str, Any]:
     """Clear a lockout and the failed-login counter."""
-    return service.unlock_user(conn, admin.actor, user_id, clock.now())
+    return service.unlock_user(conn, caller.actor, user_id, clock.now())
 
 
 @router.post(
@@ -78,12 +78,12 @@ async def unlock_user(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, An
     response_model=TemporaryPassword,
     dependencies=[Depends(secret_fields("temporary_password"))],
 )
-async def reset_password(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, str]:
+async def reset_password(conn: Conn, caller: Admin, user_id: UserId) -> dict[str, str]:
     """Give the user a new temporary password and sign them out everywhere."""
-    return {"temporary_password": service.reset_password(conn, admin.actor, user_id, clock.now())}
+    return {"temporary_password": service.reset_password(conn, caller.actor, user_id, clock.now())}
 
 
 @router.delete("/admin/users/{user_id}/sessions", response_model=Revoked)
-async def revoke_sessions(conn: Conn, admin: Admin, user_id: UserId) -> dict[str, int]:
+async def revoke_sessions(conn: Conn, caller: Admin, user_id: UserId) -> dict[str, int]:
     """Force sign-out: revoke every live session of the user."""
-    return {"revoked": service.revoke_sessions(conn, admin.actor, user_id, clock.now())}
+    return {"revoked": service.revoke_sessions(conn, caller.actor, user_id, clock.now())}

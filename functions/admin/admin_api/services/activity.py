@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from admin_api.queries import activity as q
+from admin_api.queries import activity as activity_queries
 from farm_erp import admin_figures, clock
 from farm_erp.db import Connection
 from farm_erp.errors import invalid
@@ -35,7 +35,7 @@ def search(
 ) -> tuple[list[dict[str, Any]], int]:
     span = window(dates)
     assert span.since is not None and span.until is not None
-    return q.search(conn, span.since, span.until, user_id, module_key, action, success, paging)
+    return activity_queries.search(conn, span.since, span.until, user_id, module_key, action, success, paging)
 
 
 def statistics(conn: Connection) -> dict[str, int]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from admin_api.queries import modules as q
+from admin_api.queries import modules as module_queries
 from admin_api.queries import users as user_queries
+from admin_api.schemas.modules import ModuleUpdate
+from admin_api.services import MODULE
 from farm_erp import audit
 from farm_erp.access import Subject, effective_modules
 from farm_erp.audit import Actor
@@ -22,27 +24,28 @@ def list_roles(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any
 
 
 def list_modules(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    return q.list_modules(conn, paging)
+    return module_queries.list_modules(conn, paging)
 
 
-def update_module(conn: Connection, actor: Actor, key: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_module(conn: Connection, actor: Actor, key: str, body: ModuleUpdate) -> dict[str, Any]:
     """Edit a module; disabling keeps its grants, so re-enabling restores the same access."""
-    before = q.get_module(conn, key, lock=True)
+    changes = body.changes()
+    before = module_queries.get_module(conn, key, lock=True)
     if before is None:
         raise NotFound("Module not found")
     if changes.get("is_active") is False and key in PROTECTED_MODULES:
         raise Conflict(f"The {key} module cannot be disabled", "protected_module")
-    q.update_module(conn, key, changes)
-    after = q.get_module(conn, key)
+    module_queries.update_module(conn, key, changes)
+    after = module_queries.get_module(conn, key)
     assert after is not None
     audited = ("name", "description", "icon", "display_order", "is_active")
-    audit.record(
+    audit.module_change(
         conn,
         actor,
-        "admin.module.update",
-        module_key="admin",
-        entity_type="module",
-        entity_id=key,
+        MODULE,
+        "module.update",
+        "module",
+        key,
         metadata=audit.changes({k: before[k] for k in audited}, {k: after[k] for k in audited}),
         description=f"update module {key}",
     )
@@ -55,10 +58,10 @@ def module_users(conn: Connection, key: str) -> list[dict[str, Any]]:
     The module's own active flag is left out: the list says who has access while the module is enabled,
     which is also who gets it back when a disabled module is re-enabled.
     """
-    if q.get_module(conn, key) is None:
+    if module_queries.get_module(conn, key) is None:
         raise NotFound("Module not found")
     out = []
-    for row in q.active_users_with_grant(conn, key):
+    for row in module_queries.active_users_with_grant(conn, key):
         grants = {key: row["grant_access"]} if row["grant_access"] else {}
         access = effective_modules(Subject(is_active=True, is_admin=row["is_admin"], grants=grants), [key]).get(key)
         if access is not None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from admin_api.queries import permissions as q
+from admin_api.queries import permissions as permission_queries
 from admin_api.queries import users as user_queries
 from admin_api.schemas.permissions import GrantIn
+from admin_api.services import MODULE
 from farm_erp import audit, clock
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
@@ -17,12 +18,12 @@ def get_permissions(conn: Connection, user_id: int) -> dict[str, Any]:
     """Every grantable module with the user's access (null when not granted)."""
     if user_queries.get_user(conn, user_id, clock.now()) is None:
         raise NotFound("User not found")
-    return {"user_id": user_id, "grants": q.grantable_with_access(conn, user_id)}
+    return {"user_id": user_id, "grants": permission_queries.grantable_with_access(conn, user_id)}
 
 
 def _check(conn: Connection, grants: list[GrantIn]) -> dict[str, str]:
     """The grants as {module: access}, or 422 naming every entry that is unknown, not grantable or repeated."""
-    modules = q.modules_by_key(conn)
+    modules = permission_queries.modules_by_key(conn)
     problems: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, g in enumerate(grants):
@@ -51,16 +52,16 @@ def replace_permissions(conn: Connection, actor: Actor, user_id: int, grants: li
     if target["is_admin"]:
         raise Conflict("Admins have every module; grants do not apply", "target_is_admin")
     wanted = _check(conn, grants)
-    before = q.grants_of(conn, user_id)
-    q.replace_grants(conn, user_id, wanted, actor.user_id)
-    keys = [r["module_key"] for r in q.grantable_with_access(conn, user_id)]
-    audit.record(
+    before = permission_queries.grants_of(conn, user_id)
+    permission_queries.replace_grants(conn, user_id, wanted, actor.user_id)
+    keys = [r["module_key"] for r in permission_queries.grantable_with_access(conn, user_id)]
+    audit.module_change(
         conn,
         actor,
-        "admin.permission.replace",
-        module_key="admin",
-        entity_type="user",
-        entity_id=user_id,
+        MODULE,
+        "permission.replace",
+        "user",
+        user_id,
         metadata=audit.changes({k: before.get(k) for k in keys}, {k: wanted.get(k) for k in keys}),
         description=f"replace module grants of {target['email']}",
     )

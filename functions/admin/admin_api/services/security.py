@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from admin_api.queries import security as q
+from admin_api.queries import security as security_queries
+from admin_api.services import MODULE
 from farm_erp import admin_figures, audit, clock
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
@@ -16,22 +17,22 @@ from farm_erp.sessions import revoke_session
 def list_sessions(
     conn: Connection, user_id: int | None, live_only: bool, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    return q.list_sessions(conn, clock.now(), user_id, live_only, paging)
+    return security_queries.list_sessions(conn, clock.now(), user_id, live_only, paging)
 
 
 def revoke(conn: Connection, actor: Actor, session_id: int) -> None:
     """Revoke any user's session; an already revoked one stays as it was (the DELETE is idempotent)."""
-    session = q.get_session(conn, session_id, lock=True)
+    session = security_queries.get_session(conn, session_id, lock=True)
     if session is None:
         raise NotFound("Session not found")
     if revoke_session(conn, session_id, "admin_revoked", clock.now()):
-        audit.record(
+        audit.module_change(
             conn,
             actor,
-            "admin.session.revoke",
-            module_key="admin",
-            entity_type="session",
-            entity_id=session_id,
+            MODULE,
+            "session.revoke",
+            "session",
+            session_id,
             metadata={"user_id": session["user_id"]},
             description=f"revoked session {session_id} of user {session['user_id']}",
         )
@@ -46,7 +47,7 @@ def login_history(
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
     email = (email or "").strip().lower() or None  # emails are trimmed and lower-cased everywhere
-    return q.login_history(conn, status, user_id, email, dates.since, dates.until, paging)
+    return security_queries.login_history(conn, status, user_id, email, dates.since, dates.until, paging)
 
 
 def stats(conn: Connection) -> dict[str, int]:

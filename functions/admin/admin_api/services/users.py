@@ -7,8 +7,9 @@ from typing import Any
 
 import psycopg
 
-from admin_api.queries import users as q
-from admin_api.schemas.users import UserCreate
+from admin_api.queries import users as user_queries
+from admin_api.schemas.users import UserCreate, UserUpdate
+from admin_api.services import MODULE
 from farm_erp import audit
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
@@ -17,7 +18,6 @@ from farm_erp.lists import PageParams
 from farm_erp.passwords import hash_password, temporary_password
 from farm_erp.sessions import RevokeReason, revoke_live
 
-MODULE = "admin"
 # What an update's {before, after} audit metadata shows (never the password hash).
 AUDITED = ("full_name", "role", "is_active", "failed_login_attempts", "locked_until", "must_change_password")
 
@@ -30,25 +30,25 @@ def list_users(
     term: str | None,
     paging: PageParams,
 ) -> tuple[list[dict[str, Any]], int]:
-    return q.list_users(conn, now, is_active, role, term, paging)
+    return user_queries.list_users(conn, now, is_active, role, term, paging)
 
 
 def get_user(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
-    user = q.get_user(conn, user_id, now)
+    user = user_queries.get_user(conn, user_id, now)
     if user is None:
         raise NotFound("User not found")
     return user
 
 
 def _locked_user(conn: Connection, user_id: int, now: datetime) -> dict[str, Any]:
-    user = q.get_user(conn, user_id, now, lock=True)
+    user = user_queries.get_user(conn, user_id, now, lock=True)
     if user is None:
         raise NotFound("User not found")
     return user
 
 
 def _role(conn: Connection, key: str) -> dict[str, Any]:
-    role = q.role_by_key(conn, key)
+    role = user_queries.role_by_key(conn, key)
     if role is None:
         raise invalid("role_key", "Unknown role")
     return role
@@ -58,24 +58,24 @@ def create_user(conn: Connection, actor: Actor, body: UserCreate, now: datetime)
     """A new user who must change the returned temporary password at first sign-in."""
     role = _role(conn, body.role_key)
     duplicate = Conflict("A user with this email already exists", "duplicate_email")
-    if q.email_taken(conn, body.email):
+    if user_queries.email_taken(conn, body.email):
         raise duplicate
     password = temporary_password()
     try:
-        user_id = q.insert_user(
+        user_id = user_queries.insert_user(
             conn, body.email, body.full_name, role["id"], hash_password(password), actor.user_id, now
         )
     except psycopg.errors.UniqueViolation:
         raise duplicate from None  # a concurrent create took the email between the check and the insert
-    audit.record(
+    audit.module_change(
         conn,
         actor,
-        "admin.user.create",
-        module_key=MODULE,
-        entity_type="user",
-        entity_id=user_id,
-        description=f"created user {body.email}",
+        MODULE,
+        "user.create",
+        "user",
+        user_id,
         metadata={"email": body.email, "role": role["key"]},
+        description=f"created user {body.email}",
     )
     return {"user": get_user(conn, user_id, now), "temporary_password": password}
 
@@ -84,15 +84,16 @@ def update_user(
     conn: Connection,
     actor: Actor,
     user_id: int,
-    changes: dict[str, Any],
+    body: UserUpdate,
     now: datetime,
-    action: str = "admin.user.update",
+    action: str = "user.update",
 ) -> dict[str, Any]:
     """Edit name, role or active flag; a deactivation or role change signs the user out everywhere."""
+    changes = body.changes()
     may_remove_admin = "role_key" in changes or changes.get("is_active") is False
     # Admins are locked before the target, always in id order, so two concurrent demotions queue up and the
     # second sees the first one's result instead of both counting the other as the remaining admin.
-    admins = q.lock_active_admins(conn) if may_remove_admin else []
+    admins = user_queries.lock_active_admins(conn) if may_remove_admin else []
     before = _locked_user(conn, user_id, now)
     role = _role(conn, changes["role_key"]) if "role_key" in changes else None
     role_changes = role is not None and role["key"] != before["role"]
@@ -111,7 +112,7 @@ def update_user(
         values["role_id"] = role["id"]
     if "is_active" in changes:
         values["is_active"] = changes["is_active"]
-    q.update_user(conn, user_id, values)
+    user_queries.update_user(conn, user_id, values)
 
     reason: RevokeReason | None = "user_deactivated" if deactivating else "role_changed" if role_changes else None
     revoked = len(revoke_live(conn, user_id, reason, now)) if reason else 0
@@ -119,13 +120,13 @@ def update_user(
     metadata = audit.changes(_audited(before), _audited(after))
     if reason:
         metadata["sessions_revoked"] = revoked
-    audit.record(
+    audit.module_change(
         conn,
         actor,
+        MODULE,
         action,
-        module_key=MODULE,
-        entity_type="user",
-        entity_id=user_id,
+        "user",
+        user_id,
         metadata=metadata,
         description=f"{action.rsplit('.', 1)[-1]} user {before['email']}",
     )
@@ -134,21 +135,21 @@ def update_user(
 
 def deactivate_user(conn: Connection, actor: Actor, user_id: int, now: datetime) -> None:
     """DELETE is a deactivation: users are never deleted."""
-    update_user(conn, actor, user_id, {"is_active": False}, now, action="admin.user.deactivate")
+    update_user(conn, actor, user_id, UserUpdate(is_active=False), now, action="user.deactivate")
 
 
 def unlock_user(conn: Connection, actor: Actor, user_id: int, now: datetime) -> dict[str, Any]:
     """Clear the lockout and the failure counter."""
     before = _locked_user(conn, user_id, now)
-    q.update_user(conn, user_id, {"failed_login_attempts": 0, "locked_until": None})
+    user_queries.update_user(conn, user_id, {"failed_login_attempts": 0, "locked_until": None})
     after = get_user(conn, user_id, now)
-    audit.record(
+    audit.module_change(
         conn,
         actor,
-        "admin.user.unlock",
-        module_key=MODULE,
-        entity_type="user",
-        entity_id=user_id,
+        MODULE,
+        "user.unlock",
+        "user",
+        user_id,
         metadata=audit.changes(_audited(before), _audited(after)),
         description=f"unlock user {before['email']}",
     )
@@ -159,7 +160,7 @@ def reset_password(conn: Connection, actor: Actor, user_id: int, now: datetime) 
     """A new temporary password (returned once, stored hashed), unlocked, signed out everywhere."""
     before = _locked_user(conn, user_id, now)
     password = temporary_password()
-    q.update_user(
+    user_queries.update_user(
         conn,
         user_id,
         {
@@ -173,13 +174,13 @@ def reset_password(conn: Connection, actor: Actor, user_id: int, now: datetime) 
     revoked = len(revoke_live(conn, user_id, "password_reset", now))
     after = get_user(conn, user_id, now)
     metadata = {**audit.changes(_audited(before), _audited(after)), "sessions_revoked": revoked}
-    audit.record(
+    audit.module_change(
         conn,
         actor,
-        "admin.user.reset_password",
-        module_key=MODULE,
-        entity_type="user",
-        entity_id=user_id,
+        MODULE,
+        "user.reset_password",
+        "user",
+        user_id,
         metadata=metadata,
         description=f"reset password of {before['email']}",
     )
@@ -190,13 +191,13 @@ def revoke_sessions(conn: Connection, actor: Actor, user_id: int, now: datetime)
     """Force sign-out: every live session of the user."""
     user = _locked_user(conn, user_id, now)
     revoked = len(revoke_live(conn, user_id, "admin_revoked", now))
-    audit.record(
+    audit.module_change(
         conn,
         actor,
-        "admin.user.revoke_sessions",
-        module_key=MODULE,
-        entity_type="user",
-        entity_id=user_id,
+        MODULE,
+        "user.revoke_sessions",
+        "user",
+        user_id,
         metadata={"revoked": revoked},
         description=f"signed out {user['email']}",
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auth_api import queries as q
+from auth_api import queries
+from auth_api.schemas import MeUpdate
 from auth_api.services.common import MODULE_KEY, revoke_logged
 from farm_erp import audit, clock
 from farm_erp import sessions as session_store
@@ -17,7 +18,7 @@ from farm_erp.lists import PageParams, page_of
 
 def me(conn: Connection, user_id: int) -> dict[str, Any]:
     """Profile and the modules the caller may use, by the same rule (and data) as the authorizer."""
-    row = q.profile(conn, user_id)
+    row = queries.profile(conn, user_id)
     if row is None:
         raise NotFound("User not found")
     subject = Subject(is_active=bool(row["is_active"]), is_admin=bool(row["is_admin"]), grants=dict(row["grants"]))
@@ -29,13 +30,14 @@ def me(conn: Connection, user_id: int) -> dict[str, Any]:
     }
 
 
-def update_me(conn: Connection, caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
+def update_me(conn: Connection, caller: Caller, body: MeUpdate) -> dict[str, Any]:
     """Own name and whether the morning digest is mailed."""
-    reject_nulls(changes, q.PROFILE_FIELDS)
+    changes = body.changes()
+    reject_nulls(changes, queries.PROFILE_FIELDS)
     before = me(conn, caller.user_id)
-    q.update_profile(conn, caller.user_id, changes)
+    queries.update_profile(conn, caller.user_id, changes)
     after = me(conn, caller.user_id)
-    keys = tuple(k for k in q.PROFILE_FIELDS if k in changes)
+    keys = tuple(k for k in queries.PROFILE_FIELDS if k in changes)
     audit.record(
         conn,
         caller.actor,
@@ -52,14 +54,14 @@ def update_me(conn: Connection, caller: Caller, changes: dict[str, Any]) -> dict
 def sessions(conn: Connection, caller: Caller, live_only: bool, paging: PageParams) -> dict[str, Any]:
     """Own sessions, newest first; `status` tells live ones from revoked, expired and idle ones."""
     now = clock.now()
-    rows, total = q.sessions_page(conn, caller.user_id, now, live_only, paging)
+    rows, total = queries.sessions_page(conn, caller.user_id, now, live_only, paging)
     items = [{**r, "is_current": r["id"] == caller.session_id} for r in rows]
     return page_of(items, total, paging)
 
 
 def revoke_session(conn: Connection, caller: Caller, session_id: int) -> None:
     """Revoke one own session (the current one included); another user's session does not exist for the caller."""
-    row = q.own_session(conn, caller.user_id, session_id)
+    row = queries.own_session(conn, caller.user_id, session_id)
     if row is None:
         raise NotFound("Session not found")
     if row["revoked_at"] is None and session_store.revoke_session(conn, session_id, "self_revoked", clock.now()):
@@ -75,5 +77,5 @@ def revoke_other_sessions(conn: Connection, caller: Caller) -> dict[str, int]:
 
 
 def login_history(conn: Connection, caller: Caller, paging: PageParams) -> dict[str, Any]:
-    rows, total = q.login_history_page(conn, caller.user_id, paging)
+    rows, total = queries.login_history_page(conn, caller.user_id, paging)
     return page_of(rows, total, paging)

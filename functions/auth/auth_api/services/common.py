@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from auth_api import queries as q
+from auth_api import queries
 from farm_erp import audit
 from farm_erp.audit import Actor
 from farm_erp.db import Connection
@@ -44,7 +44,7 @@ def register_failure(conn: Connection, user: dict[str, Any], now: datetime, acto
         attempts = 0
     attempts += 1
     locked_until = now + LOCK_DURATION if attempts >= MAX_FAILURES else None
-    q.set_failures(conn, int(user["id"]), attempts, locked_until)
+    queries.set_failures(conn, int(user["id"]), attempts, locked_until)
     if locked_until is not None:
         audit.record(
             conn,
@@ -87,7 +87,7 @@ def token_pair(
     """A new access token and refresh token for the session; the refresh token never outlives the session."""
     refresh = new_opaque_token()
     refresh_expires = min(now + timedelta(days=get_settings().refresh_token_days), session_expires_at)
-    q.insert_refresh_token(conn, session_id, token_hash(refresh), refresh_expires, now)
+    queries.insert_refresh_token(conn, session_id, token_hash(refresh), refresh_expires, now)
     access, lifetime = issue_access_token(int(user["id"]), session_id, str(user["role"]))
     return {
         "access_token": access,

@@ -7,8 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from auth_api import mail
-from auth_api import queries as q
+from auth_api import mail, queries
 from auth_api.services.common import (
     MODULE_KEY,
     is_locked,
@@ -51,8 +50,8 @@ def change_password(conn: Connection, caller: Caller, current: str, new: str, in
     """
     ratelimit.hit(conn, f"change-password:user:{caller.user_id}", 5, 300)
     now = clock.now()
-    user = q.user_by_id_for_update(conn, caller.user_id)
-    session = q.own_session(conn, caller.user_id, caller.session_id)
+    user = queries.user_by_id_for_update(conn, caller.user_id)
+    session = queries.own_session(conn, caller.user_id, caller.session_id)
     # The authorizer's cache may let a just-revoked session through for up to its TTL: check it here too.
     live = session is not None and session["revoked_at"] is None and session["expires_at"] > now
     if user is None or not user["is_active"] or session is None or not live:
@@ -80,11 +79,11 @@ def change_password(conn: Connection, caller: Caller, current: str, new: str, in
         raise ValidationFailed(["body", "new_password"], "New password must differ from the current one")
     _policy(new, str(user["email"]))
 
-    q.set_password(conn, caller.user_id, hash_password(new), now)
+    queries.set_password(conn, caller.user_id, hash_password(new), now)
     others = sessions.revoke_live(conn, caller.user_id, "password_change", now, keep=caller.session_id)
     # The current session continues with a fresh pair; refresh tokens issued before the change stop working.
-    q.lapse_refresh_tokens(conn, caller.session_id, now)
-    q.touch_session(conn, caller.session_id, now)
+    queries.lapse_refresh_tokens(conn, caller.session_id, now)
+    queries.touch_session(conn, caller.session_id, now)
     audit.record(
         conn,
         actor,
@@ -106,12 +105,12 @@ def forgot_password(conn: Connection, email: str, info: RequestInfo, arrived: fl
     ratelimit.hit(conn, f"forgot:ip:{info.ip}", 3, 300)
     ratelimit.hit(conn, f"forgot:email:{email}", 3, 300)
     now = clock.now()
-    user = q.active_user_by_email(conn, email)
+    user = queries.active_user_by_email(conn, email)
     mail_sent = False
     if user is not None:
-        q.lapse_reset_tokens(conn, int(user["id"]), now)
+        queries.lapse_reset_tokens(conn, int(user["id"]), now)
         raw = new_opaque_token()
-        q.insert_reset_token(conn, int(user["id"]), token_hash(raw), now + RESET_TOKEN_LIFETIME, now)
+        queries.insert_reset_token(conn, int(user["id"]), token_hash(raw), now + RESET_TOKEN_LIFETIME, now)
         s = get_settings()
         link = f"{s.frontend_url.rstrip('/')}/reset-password?{urlencode({'token': raw})}"
         try:
@@ -143,14 +142,14 @@ def reset_password(conn: Connection, raw_token: str, new: str, info: RequestInfo
     # The policy first, so a weak password does not spend the token.
     _policy(new, None)
     now = clock.now()
-    row = q.consume_reset_token(conn, token_hash(raw_token), now)
+    row = queries.consume_reset_token(conn, token_hash(raw_token), now)
     if row is None or not row["is_active"]:
         raise ValidationFailed(["body", "token"], "Invalid or expired reset token")
     # The email rule needs the account; failing it rolls the consumption back, so the token stays usable.
     _policy(new, str(row["email"]))
     user_id = int(row["user_id"])
-    q.set_password(conn, user_id, hash_password(new), now)
-    q.lapse_reset_tokens(conn, user_id, now)
+    queries.set_password(conn, user_id, hash_password(new), now)
+    queries.lapse_reset_tokens(conn, user_id, now)
     actor = Actor(user_id, str(row["email"]), str(row["role"]), None, info.ip, info.user_agent)
     ids = sessions.revoke_live(conn, user_id, "password_reset", now)
     audit.record(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auth_api import queries as q
+from auth_api import queries
 from auth_api.services.common import (
     MODULE_KEY,
     SESSION_LIFETIME,
@@ -36,7 +36,7 @@ def login(conn: Connection, email: str, password: str, info: RequestInfo) -> dic
     ratelimit.hit(conn, f"login:ip:{info.ip}", 10, 60)
     ratelimit.hit(conn, f"login:email:{email}", 5, 60)
     now = clock.now()
-    user = q.user_by_email_for_update(conn, email)
+    user = queries.user_by_email_for_update(conn, email)
     matches = password_matches(password, user["password_hash"] if user else None)
 
     reason: str | None = None
@@ -53,14 +53,14 @@ def login(conn: Connection, email: str, password: str, info: RequestInfo) -> dic
 
     new_device = new_ip = False
     if user is not None:
-        seen = q.seen_before(conn, int(user["id"]), info.user_agent, info.ip)
+        seen = queries.seen_before(conn, int(user["id"]), info.user_agent, info.ip)
         new_device, new_ip = not seen["device"], not seen["ip"]
 
     if reason is not None:
         actor = user_actor(user, info) if user else Actor(None, email, None, None, info.ip, info.user_agent)
         if user is not None and reason == "invalid_password":
             register_failure(conn, user, now, actor)
-        q.insert_login_history(
+        queries.insert_login_history(
             conn,
             user_id=int(user["id"]) if user else None,
             email=email,
@@ -87,14 +87,14 @@ def login(conn: Connection, email: str, password: str, info: RequestInfo) -> dic
 
     assert user is not None
     user_id = int(user["id"])
-    q.mark_login(conn, user_id, now)
+    queries.mark_login(conn, user_id, now)
     # Room for the new session: the least recently active live ones go first.
     limited = sessions.revoke_beyond(conn, user_id, int(user["max_sessions"]) - 1, "session_limit", now)
     revoke_logged(conn, user_actor(user, info), limited, "session_limit", user_id, "Session limit reached")
     expires_at = now + SESSION_LIFETIME
-    session_id = q.create_session(conn, user_id, now, expires_at, info.ip, info.user_agent)
+    session_id = queries.create_session(conn, user_id, now, expires_at, info.ip, info.user_agent)
     pair = token_pair(conn, user, session_id, expires_at, now)
-    q.insert_login_history(
+    queries.insert_login_history(
         conn,
         user_id=user_id,
         email=email,
@@ -126,7 +126,7 @@ def refresh(conn: Connection, raw_token: str, info: RequestInfo) -> dict[str, An
     """
     ratelimit.hit(conn, f"refresh:ip:{info.ip}", 30, 60)
     now = clock.now()
-    row = q.refresh_token_for_update(conn, token_hash(raw_token))
+    row = queries.refresh_token_for_update(conn, token_hash(raw_token))
     if row is None:
         raise Unauthorized(INVALID_REFRESH, "invalid_refresh_token")
     user = {**row, "id": row["user_id"]}
@@ -145,8 +145,8 @@ def refresh(conn: Connection, raw_token: str, info: RequestInfo) -> dict[str, An
     live = sessions.is_live(row["revoked_at"], row["session_expires_at"], row["last_activity_at"], now)
     if row["expires_at"] <= now or not live or not row["is_active"]:
         raise Unauthorized(INVALID_REFRESH, "invalid_refresh_token")
-    q.mark_refresh_used(conn, int(row["id"]), now)
-    q.touch_session(conn, session_id, now)
+    queries.mark_refresh_used(conn, int(row["id"]), now)
+    queries.touch_session(conn, session_id, now)
     pair = token_pair(conn, user, session_id, row["session_expires_at"], now)
     audit.record(
         conn,
