@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg.rows import dict_row
 
 from admin_api.schemas.users import UserUpdate
@@ -70,30 +71,63 @@ def test_unknown_role_is_422(api: ApiClient, admin_token: str) -> None:
     assert r.json()["detail"][0]["loc"] == ["body", "role_key"]
 
 
-def test_list_filters_and_get(api: ApiClient, admin_token: str, make_user: UserFactory) -> None:
-    make_user("zoe@farm.test", full_name="Zoe Fish")
+@pytest.fixture
+def four_users(admin_token: str, make_user: UserFactory) -> int:
+    """The signed-in admin, another admin, an inactive user and Zoe Fish; Zoe's id."""
+    zoe, _ = make_user("zoe@farm.test", full_name="Zoe Fish")
     make_user("old@farm.test", active=False, full_name="Old Timer")
     make_user("boss@farm.test", role="admin", full_name="Boss")
-    r = api.get("/admin/users", token=admin_token)
+    return zoe
+
+
+def _users(api: ApiClient, token: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    r = api.get("/admin/users", params=params or {}, token=token)
     assert r.status_code == 200
-    body = r.json()
-    assert body["total"] == 4 and body["page"] == 1 and body["limit"] == 50
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_list_users_by_email_in_the_page_envelope(api: ApiClient, admin_token: str, four_users: int) -> None:
+    body = _users(api, admin_token)
+    assert (body["total"], body["page"], body["limit"]) == (4, 1, 50)
     assert [u["email"] for u in body["items"]] == [
         "admin@farm.test",
         "boss@farm.test",
         "old@farm.test",
         "zoe@farm.test",
     ]
-    assert api.get("/admin/users", params={"is_active": "false"}, token=admin_token).json()["total"] == 1
-    admins = api.get("/admin/users", params={"role": "admin"}, token=admin_token).json()
+
+
+def test_list_users_filters_by_active_flag(api: ApiClient, admin_token: str, four_users: int) -> None:
+    inactive = _users(api, admin_token, {"is_active": "false"})
+    assert [u["email"] for u in inactive["items"]] == ["old@farm.test"] and inactive["total"] == 1
+
+
+def test_list_users_filters_by_role(api: ApiClient, admin_token: str, four_users: int) -> None:
+    admins = _users(api, admin_token, {"role": "admin"})
     assert {u["email"] for u in admins["items"]} == {"admin@farm.test", "boss@farm.test"}
-    found = api.get("/admin/users", params={"q": "FISH"}, token=admin_token).json()
-    assert [u["email"] for u in found["items"]] == ["zoe@farm.test"]
-    assert api.get("/admin/users", params={"q": "%"}, token=admin_token).json()["total"] == 0
-    page = api.get("/admin/users", params={"page": 2, "limit": 3}, token=admin_token).json()
-    assert page["total"] == 4 and len(page["items"]) == 1
-    one = api.get(f"/admin/users/{found['items'][0]['id']}", token=admin_token)
+
+
+def test_list_users_search_ignores_case(api: ApiClient, admin_token: str, four_users: int) -> None:
+    found = _users(api, admin_token, {"q": "FISH"})
+    assert [u["email"] for u in found["items"]] == ["zoe@farm.test"] and found["total"] == 1
+
+
+def test_list_users_search_takes_wildcards_literally(api: ApiClient, admin_token: str, four_users: int) -> None:
+    assert _users(api, admin_token, {"q": "%"})["total"] == 0
+
+
+def test_list_users_page_counts_every_match(api: ApiClient, admin_token: str, four_users: int) -> None:
+    page = _users(api, admin_token, {"page": 2, "limit": 3})
+    assert page["total"] == 4 and [u["email"] for u in page["items"]] == ["zoe@farm.test"]
+
+
+def test_get_user(api: ApiClient, admin_token: str, four_users: int) -> None:
+    one = api.get(f"/admin/users/{four_users}", token=admin_token)
     assert one.status_code == 200 and one.json()["full_name"] == "Zoe Fish"
+
+
+def test_get_unknown_user_is_404(api: ApiClient, admin_token: str) -> None:
     assert api.get("/admin/users/999999", token=admin_token).status_code == 404
 
 

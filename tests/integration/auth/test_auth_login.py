@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from farm_erp import clock
 from tests.integration.auth.auth_helpers import SQL, actions, sessions_of, user_row
@@ -15,13 +18,25 @@ INVALID = {"detail": "Invalid email or password", "code": "invalid_credentials"}
 T0 = datetime(2025, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def test_login_returns_pair_and_profile(api: ApiClient, sql: SQL, login: Login) -> None:
+@pytest.fixture
+def grower(sql: SQL, login: Login) -> tuple[int, dict[str, Any]]:
+    """Grace Grower signed in with her email in another case and padded: (user id, the login answer)."""
     uid = create_user(sql, "grower@farm.test", full_name="Grace Grower")
     r = login("  Grower@FARM.test ")
     assert r.status_code == 200, r
-    body = r.json()
+    body: dict[str, Any] = r.json()
+    return uid, body
+
+
+def test_login_returns_a_bearer_pair(grower: tuple[int, dict[str, Any]]) -> None:
+    _, body = grower
     assert body["token_type"] == "Bearer" and body["expires_in"] == 1800
+    assert body["refresh_token"] and body["access_token"]
     assert body["must_change_password"] is False
+
+
+def test_login_returns_the_user_with_the_stored_email(grower: tuple[int, dict[str, Any]]) -> None:
+    uid, body = grower
     assert body["user"] == {
         "id": uid,
         "email": "grower@farm.test",
@@ -29,19 +44,39 @@ def test_login_returns_pair_and_profile(api: ApiClient, sql: SQL, login: Login) 
         "role": "user",
         "is_admin": False,
     }
-    assert body["refresh_token"] and body["access_token"]
+
+
+def test_login_access_token_signs_in(api: ApiClient, grower: tuple[int, dict[str, Any]]) -> None:
+    uid, body = grower
     me = api.get("/auth/me", token=body["access_token"])
     assert me.status_code == 200 and me.json()["id"] == uid
+
+
+def test_login_opens_a_7_day_session_with_ip_and_user_agent(sql: SQL, grower: tuple[int, dict[str, Any]]) -> None:
+    uid, _ = grower
     [session] = sessions_of(sql, uid)
     assert session["ip"] == "198.51.100.7" and session["user_agent"] == "pytest-client/1.0"
     assert session["expires_at"] - session["created_at"] == timedelta(days=7)
     assert session["last_activity_at"] == session["created_at"]
-    # Only the hash of the refresh token is stored.
+
+
+def test_login_stores_only_the_refresh_token_hash(sql: SQL, grower: tuple[int, dict[str, Any]]) -> None:
+    uid, body = grower
+    [session] = sessions_of(sql, uid)
     stored = sql.execute("SELECT token_hash, expires_at FROM refresh_tokens").fetchall()
     assert len(stored) == 1 and stored[0]["token_hash"] != body["refresh_token"]
     assert stored[0]["expires_at"] == session["expires_at"]
+
+
+def test_login_records_the_sign_in_on_the_user(sql: SQL, grower: tuple[int, dict[str, Any]]) -> None:
+    uid, _ = grower
     user = user_row(sql, uid)
     assert user["last_login_at"] is not None and user["failed_login_attempts"] == 0
+
+
+def test_login_writes_one_activity_row_of_the_session(sql: SQL, grower: tuple[int, dict[str, Any]]) -> None:
+    uid, _ = grower
+    [session] = sessions_of(sql, uid)
     assert actions(sql) == ["auth.login.success"]
     act = sql.execute("SELECT * FROM activity_logs").fetchone()
     assert act is not None
