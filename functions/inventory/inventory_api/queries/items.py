@@ -10,7 +10,8 @@ from psycopg.types.json import Jsonb
 from farm_erp import clock, figures
 from farm_erp.db import Connection
 from farm_erp.inventory_figures import OPEN_PO_STATUSES
-from inventory_api.queries.common import Where, count, update_row
+from farm_erp.lists import PageParams
+from farm_erp.sql import Filters, count, paged, update_columns
 from inventory_api.schemas.common import ref
 
 ITEM_COLUMNS = (
@@ -96,49 +97,49 @@ class ItemFilters:
             return None
         return {None: "items", True: "active_items"}.get(self.is_active)
 
-    def where(self) -> Where:
-        w = Where()
-        w.params["now"] = clock.now()
-        if self.q:
-            w.add("(i.sku ILIKE %(q)s OR i.name ILIKE %(q)s)", q=f"%{self.q}%")
-        if self.category_id is not None:
-            w.add("i.category_id = %(category_id)s", category_id=self.category_id)
-        if self.supplier_id is not None:
-            w.add("i.default_supplier_id = %(supplier_id)s", supplier_id=self.supplier_id)
-        if self.is_active is not None:
-            w.add("i.is_active = %(is_active)s", is_active=self.is_active)
+    def filters(self) -> Filters:
+        """The conditions on items `i`; the statement supplies %(now)s (live reservations, for low_stock)."""
+        filters = Filters()
+        filters.search(self.q, "i.sku", "i.name")
+        filters.when(self.category_id, "i.category_id = %(category_id)s", "category_id")
+        filters.when(self.supplier_id, "i.default_supplier_id = %(supplier_id)s", "supplier_id")
+        filters.when(self.is_active, "i.is_active = %(is_active)s", "is_active")
         if self.low_stock is True:
-            w.add(LOW_STOCK)
+            filters.add(LOW_STOCK)
         elif self.low_stock is False:
-            w.add(f"NOT {LOW_STOCK}")
-        return w
+            filters.add(f"NOT {LOW_STOCK}")
+        return filters
 
 
-def list_items(conn: Connection, f: ItemFilters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def list_items(conn: Connection, item_filters: ItemFilters, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     """One page of item views (one statement) and the filtered count."""
-    w = f.where()
-    source = f"""(SELECT i.id, i.name FROM items i WHERE {w.sql()}
+    filters = item_filters.filters()
+    params = {**filters.params, "now": clock.now()}
+    source = f"""(SELECT i.id, i.name FROM items i {filters.where}
                   ORDER BY i.name, i.id LIMIT %(limit)s OFFSET %(offset)s) p
                  JOIN items i ON i.id = p.id"""
     rows = conn.execute(
-        _VIEW.format(source=source) + " ORDER BY i.name, i.id", {**w.params, "limit": limit, "offset": offset}
+        _VIEW.format(source=source) + " ORDER BY i.name, i.id",
+        {**params, "limit": paging.limit, "offset": paging.offset},
     ).fetchall()
-    maintained = f.maintained_count()
+    maintained = item_filters.maintained_count()
     if maintained is not None:
         total = int(figures.totals(conn, maintained)[maintained])
     else:
-        total = count(conn, f"SELECT count(*) AS n FROM items i WHERE {w.sql()}", w.params)
+        total = count(conn, f"SELECT count(*) FROM items i {filters.where}", params)
     return [view(r) for r in rows], total
 
 
-def iter_items(conn: Connection, f: ItemFilters, limit: int) -> list[dict[str, Any]]:
+def iter_items(conn: Connection, item_filters: ItemFilters, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` item views in list order (exports)."""
-    w = f.where()
+    filters = item_filters.filters()
     source = (
-        f"(SELECT i.id, i.name FROM items i WHERE {w.sql()} ORDER BY i.name, i.id LIMIT %(limit)s) p "
+        f"(SELECT i.id, i.name FROM items i {filters.where} ORDER BY i.name, i.id LIMIT %(limit)s) p "
         "JOIN items i ON i.id = p.id"
     )
-    rows = conn.execute(_VIEW.format(source=source) + " ORDER BY i.name, i.id", {**w.params, "limit": limit})
+    rows = conn.execute(
+        _VIEW.format(source=source) + " ORDER BY i.name, i.id", {**filters.params, "now": clock.now(), "limit": limit}
+    )
     return [view(r) for r in rows.fetchall()]
 
 
@@ -172,15 +173,16 @@ def _lot(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_lots(
-    conn: Connection, item_id: int, include_exhausted: bool, limit: int, offset: int
+    conn: Connection, item_id: int, include_exhausted: bool, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
     """An item's lots in FIFO order."""
-    cond = "l.item_id = %(item)s" + ("" if include_exhausted else " AND l.remaining_qty > 0")
-    params = {"item": item_id, "today": clock.today(), "limit": limit, "offset": offset}
-    rows = conn.execute(
-        f"{_LOT} WHERE {cond} ORDER BY l.received_date, l.id LIMIT %(limit)s OFFSET %(offset)s", params
-    ).fetchall()
-    return [_lot(r) for r in rows], count(conn, f"SELECT count(*) AS n FROM lots l WHERE {cond}", params)
+    filters = Filters()
+    filters.add("l.item_id = %(item)s", item=item_id)
+    if not include_exhausted:
+        filters.add("l.remaining_qty > 0")
+    filters.params["today"] = clock.today()  # is_expired in the select list
+    rows, total = paged(conn, _LOT, filters, "l.received_date, l.id", paging, count_from="lots l")
+    return [_lot(r) for r in rows], total
 
 
 def lots_of(conn: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
@@ -204,7 +206,7 @@ def insert_item(conn: Connection, values: dict[str, Any], user_id: int) -> int:
 
 
 def update_item(conn: Connection, item_id: int, changes: dict[str, Any]) -> None:
-    update_row(conn, "items", item_id, changes, ITEM_COLUMNS)
+    update_columns(conn, "items", item_id, changes, ITEM_COLUMNS)
 
 
 def reference_states(
@@ -242,13 +244,17 @@ def delete_item(conn: Connection, item_id: int) -> None:
     conn.execute("DELETE FROM items WHERE id = %s", (item_id,))
 
 
-def list_mappings(conn: Connection, item_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows = conn.execute(
-        """SELECT * FROM item_module_mappings WHERE item_id = %(id)s ORDER BY module_key
-           LIMIT %(limit)s OFFSET %(offset)s""",
-        {"id": item_id, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, "SELECT count(*) AS n FROM item_module_mappings WHERE item_id = %(id)s", {"id": item_id})
+def list_mappings(conn: Connection, item_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    filters = Filters()
+    filters.add("m.item_id = %(item)s", item=item_id)
+    return paged(
+        conn,
+        "SELECT m.* FROM item_module_mappings m",
+        filters,
+        "m.module_key",
+        paging,
+        count_from="item_module_mappings m",
+    )
 
 
 def get_mapping(conn: Connection, item_id: int, module_key: str) -> dict[str, Any] | None:
@@ -277,21 +283,22 @@ def delete_mapping(conn: Connection, item_id: int, module_key: str) -> bool:
     return cur.rowcount > 0
 
 
-def module_items(conn: Connection, module_key: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def module_items(conn: Connection, module_key: str, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     """Mapped active items, primary first, then by name."""
     source = """(SELECT m.item_id AS id, m.is_primary, m.settings, i0.name FROM item_module_mappings m
                   JOIN items i0 ON i0.id = m.item_id
                  WHERE m.module_key = %(module)s AND i0.is_active
                  ORDER BY m.is_primary DESC, i0.name, i0.id LIMIT %(limit)s OFFSET %(offset)s) p
                 JOIN items i ON i.id = p.id"""
-    sql = (
+    statement = (
         _VIEW.format(source=source).replace("SELECT i.id,", "SELECT p.is_primary, p.settings, i.id,", 1)
         + " ORDER BY p.is_primary DESC, i.name, i.id"
     )
-    rows = conn.execute(sql, {"module": module_key, "limit": limit, "offset": offset, "now": clock.now()}).fetchall()
+    params = {"module": module_key, "limit": paging.limit, "offset": paging.offset, "now": clock.now()}
+    rows = conn.execute(statement, params).fetchall()
     total = count(
         conn,
-        """SELECT count(*) AS n FROM item_module_mappings m JOIN items i ON i.id = m.item_id
+        """SELECT count(*) FROM item_module_mappings m JOIN items i ON i.id = m.item_id
             WHERE m.module_key = %(module)s AND i.is_active""",
         {"module": module_key},
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from farm_erp.db import Connection
-from inventory_api.queries.common import Where, count, update_row
+from farm_erp.lists import PageParams
+from farm_erp.sql import Filters, paged, update_columns
 
 CATEGORY_COLUMNS = ("name", "description")
 SUPPLIER_COLUMNS = ("name", "contact_person", "phone", "email", "address", "notes", "is_active")
@@ -19,15 +20,10 @@ _UNIT = """SELECT u.id, u.name, u.abbreviation, u.category, u.base_factor, u.is_
              FROM units u"""
 
 
-def list_categories(conn: Connection, q: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    w = Where()
-    if q:
-        w.add("c.name ILIKE %(q)s", q=f"%{q}%")
-    rows = conn.execute(
-        f"{_CATEGORY} WHERE {w.sql()} ORDER BY lower(c.name), c.id LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, f"SELECT count(*) AS n FROM categories c WHERE {w.sql()}", w.params)
+def list_categories(conn: Connection, q: str | None, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    filters = Filters()
+    filters.search(q, "c.name")
+    return paged(conn, _CATEGORY, filters, "lower(c.name), c.id", paging, count_from="categories c")
 
 
 def get_category(conn: Connection, category_id: int) -> dict[str, Any] | None:
@@ -44,7 +40,7 @@ def insert_category(conn: Connection, values: dict[str, Any], user_id: int) -> i
 
 
 def update_category(conn: Connection, category_id: int, changes: dict[str, Any]) -> None:
-    update_row(conn, "categories", category_id, changes, CATEGORY_COLUMNS)
+    update_columns(conn, "categories", category_id, changes, CATEGORY_COLUMNS)
 
 
 def delete_category(conn: Connection, category_id: int) -> None:
@@ -52,18 +48,12 @@ def delete_category(conn: Connection, category_id: int) -> None:
 
 
 def list_suppliers(
-    conn: Connection, is_active: bool | None, q: str | None, limit: int, offset: int
+    conn: Connection, is_active: bool | None, q: str | None, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    w = Where()
-    if is_active is not None:
-        w.add("is_active = %(active)s", active=is_active)
-    if q:
-        w.add("(name ILIKE %(q)s OR contact_person ILIKE %(q)s OR email ILIKE %(q)s)", q=f"%{q}%")
-    rows = conn.execute(
-        f"SELECT * FROM suppliers WHERE {w.sql()} ORDER BY lower(name), id LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, f"SELECT count(*) AS n FROM suppliers WHERE {w.sql()}", w.params)
+    filters = Filters()
+    filters.when(is_active, "s.is_active = %(active)s", "active")
+    filters.search(q, "s.name", "s.contact_person", "s.email")
+    return paged(conn, "SELECT s.* FROM suppliers s", filters, "lower(s.name), s.id", paging, count_from="suppliers s")
 
 
 def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any] | None:
@@ -82,22 +72,16 @@ def insert_supplier(conn: Connection, values: dict[str, Any], user_id: int) -> i
 
 
 def update_supplier(conn: Connection, supplier_id: int, changes: dict[str, Any]) -> None:
-    update_row(conn, "suppliers", supplier_id, changes, SUPPLIER_COLUMNS)
+    update_columns(conn, "suppliers", supplier_id, changes, SUPPLIER_COLUMNS)
 
 
 def list_units(
-    conn: Connection, category: str | None, is_active: bool | None, limit: int, offset: int
+    conn: Connection, category: str | None, is_active: bool | None, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    w = Where()
-    if category is not None:
-        w.add("u.category = %(category)s", category=category)
-    if is_active is not None:
-        w.add("u.is_active = %(active)s", active=is_active)
-    rows = conn.execute(
-        f"{_UNIT} WHERE {w.sql()} ORDER BY u.category, u.id LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, f"SELECT count(*) AS n FROM units u WHERE {w.sql()}", w.params)
+    filters = Filters()
+    filters.when(category, "u.category = %(category)s", "category")
+    filters.when(is_active, "u.is_active = %(active)s", "active")
+    return paged(conn, _UNIT, filters, "u.category, u.id", paging, count_from="units u")
 
 
 def get_unit(conn: Connection, unit_id: int) -> dict[str, Any] | None:
@@ -116,7 +100,7 @@ def insert_unit(conn: Connection, values: dict[str, Any], user_id: int) -> int:
 
 
 def update_unit(conn: Connection, unit_id: int, changes: dict[str, Any]) -> None:
-    update_row(conn, "units", unit_id, changes, UNIT_COLUMNS)
+    update_columns(conn, "units", unit_id, changes, UNIT_COLUMNS)
 
 
 def delete_unit(conn: Connection, unit_id: int) -> None:

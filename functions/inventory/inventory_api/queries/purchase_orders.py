@@ -10,7 +10,8 @@ from psycopg.types.json import Jsonb
 
 from farm_erp import clock
 from farm_erp.db import Connection
-from inventory_api.queries.common import Where, count, update_row
+from farm_erp.lists import PageParams
+from farm_erp.sql import Filters, count, paged, update_columns
 
 _LIST = """SELECT po.id, po.po_number, po.supplier_id, s.name AS supplier_name, po.po_date, po.expected_delivery,
                   po.status, po.notes, po.created_at,
@@ -33,39 +34,29 @@ class PoFilters:
     to: date | None = None
     q: str | None = None
 
-    def where(self) -> Where:
-        w = Where()
-        if self.status is not None:
-            w.add("po.status = %(status)s", status=self.status)
-        if self.supplier_id is not None:
-            w.add("po.supplier_id = %(supplier_id)s", supplier_id=self.supplier_id)
-        if self.from_ is not None:
-            w.add("po.po_date >= %(from_)s", from_=self.from_)
-        if self.to is not None:
-            w.add("po.po_date <= %(to)s", to=self.to)
-        if self.q:
-            w.add(
-                "(po.po_number ILIKE %(q)s OR EXISTS (SELECT 1 FROM suppliers sq WHERE sq.id = po.supplier_id"
-                " AND sq.name ILIKE %(q)s))",
-                q=f"%{self.q}%",
-            )
-        return w
+    def filters(self) -> Filters:
+        filters = Filters()
+        filters.when(self.status, "po.status = %(status)s", "status")
+        filters.when(self.supplier_id, "po.supplier_id = %(supplier_id)s", "supplier_id")
+        filters.when(self.from_, "po.po_date >= %(from_)s", "from_")
+        filters.when(self.to, "po.po_date <= %(to)s", "to")
+        # the supplier's name through a sub-select: the count then needs no join
+        filters.search(self.q, "po.po_number", "(SELECT sq.name FROM suppliers sq WHERE sq.id = po.supplier_id)")
+        return filters
 
 
-def list_pos(conn: Connection, f: PoFilters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def list_pos(conn: Connection, po_filters: PoFilters, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     """Purchase orders, newest PO date first."""
-    w = f.where()
-    rows = conn.execute(
-        f"{_LIST} WHERE {w.sql()} ORDER BY po.po_date DESC, po.id DESC LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, f"SELECT count(*) AS n FROM purchase_orders po WHERE {w.sql()}", w.params)
+    return paged(
+        conn, _LIST, po_filters.filters(), "po.po_date DESC, po.id DESC", paging, count_from="purchase_orders po"
+    )
 
 
-def pos_for_export(conn: Connection, f: PoFilters, limit: int) -> list[dict[str, Any]]:
-    w = f.where()
+def pos_for_export(conn: Connection, po_filters: PoFilters, limit: int) -> list[dict[str, Any]]:
+    filters = po_filters.filters()
     return conn.execute(
-        f"{_LIST} WHERE {w.sql()} ORDER BY po.po_date DESC, po.id DESC LIMIT %(limit)s", {**w.params, "limit": limit}
+        f"{_LIST} {filters.where} ORDER BY po.po_date DESC, po.id DESC LIMIT %(limit)s",
+        {**filters.params, "limit": limit},
     ).fetchall()
 
 
@@ -80,7 +71,7 @@ def lines_for_export(conn: Connection, po_ids: list[int]) -> list[dict[str, Any]
 
 
 def count_lines(conn: Connection, po_ids: list[int]) -> int:
-    return count(conn, "SELECT count(*) AS n FROM po_lines WHERE po_id = ANY(%(ids)s)", {"ids": po_ids})
+    return count(conn, "SELECT count(*) FROM po_lines WHERE po_id = ANY(%(ids)s)", {"ids": po_ids})
 
 
 def get_header(conn: Connection, po_id: int, *, lock: bool = False) -> dict[str, Any] | None:
@@ -166,7 +157,7 @@ def insert_po(conn: Connection, values: dict[str, Any], user_id: int) -> int:
 
 
 def update_header(conn: Connection, po_id: int, changes: dict[str, Any]) -> None:
-    update_row(conn, "purchase_orders", po_id, changes, ("expected_delivery", "notes", "supplier_id", "po_date"))
+    update_columns(conn, "purchase_orders", po_id, changes, ("expected_delivery", "notes", "supplier_id", "po_date"))
 
 
 def set_status(conn: Connection, po_id: int, status: str) -> None:
@@ -187,7 +178,7 @@ def get_line(conn: Connection, po_id: int, line_id: int) -> dict[str, Any] | Non
 
 
 def update_line(conn: Connection, line_id: int, changes: dict[str, Any]) -> None:
-    update_row(conn, "po_lines", line_id, changes, ("item_id", "ordered_qty", "unit_cost"))
+    update_columns(conn, "po_lines", line_id, changes, ("item_id", "ordered_qty", "unit_cost"))
 
 
 def delete_line(conn: Connection, line_id: int) -> None:
@@ -195,7 +186,7 @@ def delete_line(conn: Connection, line_id: int) -> None:
 
 
 def line_count(conn: Connection, po_id: int) -> int:
-    return count(conn, "SELECT count(*) AS n FROM po_lines WHERE po_id = %(id)s", {"id": po_id})
+    return count(conn, "SELECT count(*) FROM po_lines WHERE po_id = %(id)s", {"id": po_id})
 
 
 def item_states(conn: Connection, item_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -225,15 +216,19 @@ def add_history(
     )
 
 
-def list_history(conn: Connection, po_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows = conn.execute(
+def list_history(conn: Connection, po_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    filters = Filters()
+    filters.add("h.po_id = %(id)s", id=po_id)
+    return paged(
+        conn,
         """SELECT h.id, h.po_id, h.action, h.from_status, h.to_status, h.details, h.user_id, u.email AS user_email,
                   h.created_at
-             FROM po_history h LEFT JOIN users u ON u.id = h.user_id
-            WHERE h.po_id = %(id)s ORDER BY h.created_at DESC, h.id DESC LIMIT %(limit)s OFFSET %(offset)s""",
-        {"id": po_id, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, "SELECT count(*) AS n FROM po_history WHERE po_id = %(id)s", {"id": po_id})
+             FROM po_history h LEFT JOIN users u ON u.id = h.user_id""",
+        filters,
+        "h.created_at DESC, h.id DESC",
+        paging,
+        count_from="po_history h",
+    )
 
 
 def insert_receipt(conn: Connection, po_id: int, receipt_date: date, notes: str | None, op: int, user_id: int) -> int:

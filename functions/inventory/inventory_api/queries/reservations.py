@@ -6,7 +6,8 @@ from typing import Any
 
 from farm_erp import clock
 from farm_erp.db import Connection
-from inventory_api.queries.common import Where, count
+from farm_erp.lists import PageParams
+from farm_erp.sql import Filters, paged
 
 _RESERVATION = """SELECT r.*, i.sku, i.name AS item_name,
                          (r.status = 'pending' AND r.reserved_until > %(now)s) AS is_live
@@ -18,18 +19,12 @@ def get_reservation(conn: Connection, reservation_id: int) -> dict[str, Any] | N
 
 
 def list_reservations(
-    conn: Connection, item_id: int | None, module_key: str | None, status: str | None, limit: int, offset: int
+    conn: Connection, item_id: int | None, module_key: str | None, status: str | None, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
     """Reservations, newest first."""
-    w = Where()
-    if item_id is not None:
-        w.add("r.item_id = %(item_id)s", item_id=item_id)
-    if module_key is not None:
-        w.add("r.module_key = %(module_key)s", module_key=module_key)
-    if status is not None:
-        w.add("r.status = %(status)s", status=status)
-    rows = conn.execute(
-        f"{_RESERVATION} WHERE {w.sql()} ORDER BY r.created_at DESC, r.id DESC LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "now": clock.now(), "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, f"SELECT count(*) AS n FROM reservations r WHERE {w.sql()}", w.params)
+    filters = Filters()
+    filters.when(item_id, "r.item_id = %(item_id)s", "item_id")
+    filters.when(module_key, "r.module_key = %(module_key)s", "module_key")
+    filters.when(status, "r.status = %(status)s", "status")
+    filters.params["now"] = clock.now()  # is_live in the select list
+    return paged(conn, _RESERVATION, filters, "r.created_at DESC, r.id DESC", paging, count_from="reservations r")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from farm_erp import figures
 from farm_erp.db import Connection
-from farm_erp.lists import DateRange
-from inventory_api.queries.common import Where, count
+from farm_erp.lists import DateRange, PageParams
+from farm_erp.sql import Filters, paged
 
 _LEDGER = """SELECT sl.id, sl.occurred_at, sl.item_id, i.sku, i.name AS item_name, sl.type, sl.lot_id,
                     l.lot_number, sl.qty_change, sl.unit_cost, sl.cost, sl.balance_after, sl.module_key,
@@ -28,40 +27,38 @@ class LedgerFilters:
     operation_id: int | None = None
     dates: DateRange = field(default_factory=DateRange)
 
-    def where(self) -> Where:
-        w = Where()
-        if self.item_id is not None:
-            w.add("sl.item_id = %(item_id)s", item_id=self.item_id)
-        if self.type is not None:
-            w.add("sl.type = %(type)s", type=self.type)
-        if self.module_key is not None:
-            w.add("sl.module_key = %(module_key)s", module_key=self.module_key)
-        if self.operation_id is not None:
-            w.add("sl.operation_id = %(operation_id)s", operation_id=self.operation_id)
-        if self.dates.since is not None:
-            w.add("sl.occurred_at >= %(since)s", since=self.dates.since)
-        if self.dates.until is not None:
-            w.add("sl.occurred_at < %(until)s", until=self.dates.until)
-        return w
+    def filters(self) -> Filters:
+        filters = Filters()
+        filters.when(self.item_id, "sl.item_id = %(item_id)s", "item_id")
+        filters.when(self.type, "sl.type = %(type)s", "type")
+        filters.when(self.module_key, "sl.module_key = %(module_key)s", "module_key")
+        filters.when(self.operation_id, "sl.operation_id = %(operation_id)s", "operation_id")
+        filters.when(self.dates.since, "sl.occurred_at >= %(since)s", "since")
+        filters.when(self.dates.until, "sl.occurred_at < %(until)s", "until")
+        return filters
 
 
-def list_ledger(conn: Connection, f: LedgerFilters, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    """Ledger rows, newest first."""
-    w = f.where()
-    rows = conn.execute(
-        f"{_LEDGER} WHERE {w.sql()} ORDER BY sl.occurred_at DESC, sl.id DESC LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "limit": limit, "offset": offset},
-    ).fetchall()
-    if not w.parts:  # the whole ledger: its maintained row count (a million rows cost ≈ 40 ms to count)
-        return rows, figures.row_count(conn, "stock_ledger")
-    return rows, count(conn, f"SELECT count(*) AS n FROM stock_ledger sl WHERE {w.sql()}", w.params)
+def list_ledger(
+    conn: Connection, ledger_filters: LedgerFilters, paging: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """Ledger rows, newest first; the whole ledger's total is its maintained row count (a million rows cost ≈ 40 ms
+    to count)."""
+    return paged(
+        conn,
+        _LEDGER,
+        ledger_filters.filters(),
+        "sl.occurred_at DESC, sl.id DESC",
+        paging,
+        count_from="stock_ledger sl",
+        counted="stock_ledger",
+    )
 
 
-def ledger_for_export(conn: Connection, f: LedgerFilters, limit: int) -> list[dict[str, Any]]:
-    w = f.where()
+def ledger_for_export(conn: Connection, ledger_filters: LedgerFilters, limit: int) -> list[dict[str, Any]]:
+    filters = ledger_filters.filters()
     return conn.execute(
-        f"{_LEDGER} WHERE {w.sql()} ORDER BY sl.occurred_at DESC, sl.id DESC LIMIT %(limit)s",
-        {**w.params, "limit": limit},
+        f"{_LEDGER} {filters.where} ORDER BY sl.occurred_at DESC, sl.id DESC LIMIT %(limit)s",
+        {**filters.params, "limit": limit},
     ).fetchall()
 
 
@@ -77,28 +74,15 @@ def get_adjustment(conn: Connection, adjustment_id: int) -> dict[str, Any] | Non
 
 
 def list_adjustments(
-    conn: Connection,
-    item_id: int | None,
-    type_: str | None,
-    dates: DateRange,
-    limit: int,
-    offset: int,
+    conn: Connection, item_id: int | None, adjustment_type: str | None, dates: DateRange, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
     """Adjustments, newest first."""
-    w = Where()
-    if item_id is not None:
-        w.add("a.item_id = %(item_id)s", item_id=item_id)
-    if type_ is not None:
-        w.add("a.type = %(type)s", type=type_)
-    if dates.since is not None:
-        w.add("a.created_at >= %(since)s", since=dates.since)
-    if dates.until is not None:
-        w.add("a.created_at < %(until)s", until=dates.until)
-    rows = conn.execute(
-        f"{_ADJUSTMENT} WHERE {w.sql()} ORDER BY a.created_at DESC, a.id DESC LIMIT %(limit)s OFFSET %(offset)s",
-        {**w.params, "limit": limit, "offset": offset},
-    ).fetchall()
-    return rows, count(conn, f"SELECT count(*) AS n FROM stock_adjustments a WHERE {w.sql()}", w.params)
+    filters = Filters()
+    filters.when(item_id, "a.item_id = %(item_id)s", "item_id")
+    filters.when(adjustment_type, "a.type = %(type)s", "type")
+    filters.when(dates.since, "a.created_at >= %(since)s", "since")
+    filters.when(dates.until, "a.created_at < %(until)s", "until")
+    return paged(conn, _ADJUSTMENT, filters, "a.created_at DESC, a.id DESC", paging, count_from="stock_adjustments a")
 
 
 def supplier_active(conn: Connection, supplier_id: int) -> bool | None:

@@ -67,7 +67,7 @@ async def delete_mapping(item_id: PathId, module_key: ModuleKey, conn: Conn, cal
 @router.get("/inventory/modules/{module_key}/items", response_model=Page[ModuleItemOut])
 async def module_items(module_key: ModuleKey, conn: Conn, caller: Inventory, paging: Paging) -> dict[str, Any]:
     """The active items mapped to a module, primary first, then by name."""
-    rows, total = item_queries.module_items(conn, module_key, paging.limit, paging.offset)
+    rows, total = item_queries.module_items(conn, module_key, paging)
     return page_of(rows, total, paging)
 
 

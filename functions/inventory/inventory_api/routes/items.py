@@ -30,7 +30,7 @@ async def list_items(
 ) -> dict[str, Any]:
     """The item master with stock figures (one query per page)."""
     filters = queries.ItemFilters(q, category_id, supplier_id, is_active, low_stock)
-    rows, total = queries.list_items(conn, filters, paging.limit, paging.offset)
+    rows, total = queries.list_items(conn, filters, paging)
     return page_of(rows, total, paging)
 
 
@@ -97,5 +97,5 @@ async def list_lots(
 ) -> Any:
     """An item's lots in FIFO order (received date, id)."""
     service.get_item(conn, item_id)
-    rows, total = queries.list_lots(conn, item_id, include_exhausted, paging.limit, paging.offset)
+    rows, total = queries.list_lots(conn, item_id, include_exhausted, paging)
     return page_of(rows, total, paging)

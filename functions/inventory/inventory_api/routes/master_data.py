@@ -32,7 +32,7 @@ Search = Annotated[str | None, Query(max_length=100)]
 @router.get("/inventory/categories", response_model=Page[CategoryOut], dependencies=REFERENCE_DATA)
 async def list_categories(conn: Conn, caller: Inventory, paging: Paging, q: Search = None) -> dict[str, Any]:
     """Categories with their item counts."""
-    rows, total = queries.list_categories(conn, q, paging.limit, paging.offset)
+    rows, total = queries.list_categories(conn, q, paging)
     return page_of(rows, total, paging)
 
 
@@ -67,7 +67,7 @@ async def list_suppliers(
     conn: Conn, caller: Inventory, paging: Paging, q: Search = None, is_active: bool | None = True
 ) -> dict[str, Any]:
     """Suppliers (active ones unless is_active says otherwise)."""
-    rows, total = queries.list_suppliers(conn, is_active, q, paging.limit, paging.offset)
+    rows, total = queries.list_suppliers(conn, is_active, q, paging)
     return page_of(rows, total, paging)
 
 
@@ -103,7 +103,7 @@ async def list_units(
     conn: Conn, caller: Inventory, paging: Paging, category: UnitCategory | None = None, is_active: bool | None = None
 ) -> dict[str, Any]:
     """Units of measure with their item counts."""
-    rows, total = queries.list_units(conn, category, is_active, paging.limit, paging.offset)
+    rows, total = queries.list_units(conn, category, is_active, paging)
     return page_of(rows, total, paging)
 
 

@@ -42,7 +42,7 @@ async def list_pos(
 ) -> dict[str, Any]:
     """Purchase orders with supplier name, line count and total, newest first."""
     filters = queries.PoFilters(status, supplier_id, dates.from_, dates.to, q)
-    rows, total = queries.list_pos(conn, filters, paging.limit, paging.offset)
+    rows, total = queries.list_pos(conn, filters, paging)
     return page_of(rows, total, paging)
 
 
@@ -135,5 +135,5 @@ async def duplicate(po_id: PathId, conn: Conn, caller: Inventory, body: Duplicat
 @router.get("/inventory/purchase-orders/{po_id}/history", response_model=Page[HistoryOut])
 async def po_history(po_id: PathId, conn: Conn, caller: Inventory, paging: Paging) -> dict[str, Any]:
     """The order's audit trail, newest first."""
-    rows, total = service.history(conn, po_id, paging.limit, paging.offset)
+    rows, total = service.history(conn, po_id, paging)
     return page_of(rows, total, paging)

@@ -37,7 +37,7 @@ async def list_reservations(
     status: ReservationStatus | None = "pending",
 ) -> dict[str, Any]:
     """Reservations (pending ones unless status says otherwise), newest first."""
-    rows, total = queries.list_reservations(conn, item_id, module_key, status, paging.limit, paging.offset)
+    rows, total = queries.list_reservations(conn, item_id, module_key, status, paging)
     return page_of(rows, total, paging)
 
 

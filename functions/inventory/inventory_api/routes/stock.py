@@ -75,7 +75,7 @@ async def list_adjustments(
     type: AdjustmentType | None = None,
 ) -> dict[str, Any]:
     """Adjustment history, newest first."""
-    rows, total = queries.list_adjustments(conn, item_id, type, dates, paging.limit, paging.offset)
+    rows, total = queries.list_adjustments(conn, item_id, type, dates, paging)
     return page_of(rows, total, paging)
 
 
@@ -92,5 +92,5 @@ async def list_ledger(
 ) -> dict[str, Any]:
     """The stock ledger, newest first."""
     filters = queries.LedgerFilters(item_id, type, module_key, operation_id, dates)
-    rows, total = queries.list_ledger(conn, filters, paging.limit, paging.offset)
+    rows, total = queries.list_ledger(conn, filters, paging)
     return page_of(rows, total, paging)

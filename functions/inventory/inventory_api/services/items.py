@@ -147,7 +147,7 @@ def bulk(conn: Connection, ids_raw: str | None, skus_raw: str | None, include_lo
 
 def list_mappings(conn: Connection, item_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     get_item(conn, item_id)
-    return db.list_mappings(conn, item_id, paging.limit, paging.offset)
+    return db.list_mappings(conn, item_id, paging)
 
 
 def set_mapping(

@@ -12,6 +12,7 @@ from farm_erp import clock, stock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid, reject_nulls
 from farm_erp.http import Caller
+from farm_erp.lists import PageParams
 from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as db
 from inventory_api.queries.stock import supplier_active
@@ -386,7 +387,7 @@ def duplicate(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]
     return {**out, "skipped_item_ids": skipped}
 
 
-def history(conn: Connection, po_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+def history(conn: Connection, po_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     if db.get_header(conn, po_id) is None:
         raise NotFound("Purchase order not found")
-    return db.list_history(conn, po_id, limit, offset)
+    return db.list_history(conn, po_id, paging)
