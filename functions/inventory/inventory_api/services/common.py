@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,9 +10,8 @@ import psycopg
 
 from farm_erp import audit
 from farm_erp.errors import Conflict, NotFound
-from farm_erp.http import Caller
 
-MODULE = "inventory"
+MODULE = "inventory"  # the module of every activity row and stock operation this function writes
 
 
 @contextmanager
@@ -30,29 +29,8 @@ def found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
     return row
 
 
-def log(
-    conn: psycopg.Connection[Any],
-    caller: Caller,
-    action: str,
-    entity_type: str,
-    entity_id: object,
-    metadata: dict[str, Any] | None = None,
-    description: str | None = None,
-) -> None:
-    """The request's activity row (`inventory.<entity>.<verb>`)."""
-    audit.record(
-        conn,
-        caller.actor,
-        f"{MODULE}.{action}",
-        module_key=MODULE,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        metadata=metadata,
-        description=description,
-    )
-
-
-def diff(before: dict[str, Any], after: dict[str, Any], fields: Any) -> dict[str, Any]:
-    """`{before, after}` audit metadata limited to the fields the request could change."""
+def changed_fields(before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """`{before, after}` audit metadata of the fields the request could change that did change: audit.changes on
+    the whole rows would also list the columns the database maintains (updated_at, counts)."""
     keys = [k for k in fields if k in before or k in after]
     return audit.changes({k: before.get(k) for k in keys}, {k: after.get(k) for k in keys})

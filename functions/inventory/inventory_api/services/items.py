@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp import stock
+from farm_erp import audit, stock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams
 from inventory_api.queries import items as db
-from inventory_api.services.common import diff, found, log, on_duplicate
+from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
 _DUP_SKU = ("An item with this SKU already exists", "duplicate_sku")
 _NOT_NULL = ("sku", "name", "unit_id", "default_price", "reorder_threshold", "min_stock_level", "is_active")
@@ -38,7 +38,9 @@ def create_item(conn: Connection, caller: Caller, values: dict[str, Any]) -> dic
     _check_references(conn, values)
     with on_duplicate(*_DUP_SKU):
         item_id = db.insert_item(conn, values, caller.user_id)
-    log(conn, caller, "item.create", "item", item_id, {"sku": values["sku"], "name": values["name"]})
+    audit.module_change(
+        conn, caller.actor, MODULE, "item.create", "item", item_id, {"sku": values["sku"], "name": values["name"]}
+    )
     return get_item(conn, item_id)
 
 
@@ -58,7 +60,9 @@ def update_item(conn: Connection, caller: Caller, item_id: int, changes: dict[st
     with on_duplicate(*_DUP_SKU):
         db.update_item(conn, item_id, changes)
     after = get_item(conn, item_id)
-    log(conn, caller, "item.update", "item", item_id, diff(_flat(before), _flat(after), changes))
+    audit.module_change(
+        conn, caller.actor, MODULE, "item.update", "item", item_id, changed_fields(_flat(before), _flat(after), changes)
+    )
     return after
 
 
@@ -90,7 +94,7 @@ def deactivate_item(conn: Connection, caller: Caller, item_id: int) -> None:
     if item["is_active"]:
         _check_deactivation(item, db.item_usage(conn, item_id))
         db.update_item(conn, item_id, {"is_active": False})
-    log(conn, caller, "item.deactivate", "item", item_id, {"sku": item["sku"]})
+    audit.module_change(conn, caller.actor, MODULE, "item.deactivate", "item", item_id, {"sku": item["sku"]})
 
 
 def delete_item(conn: Connection, caller: Caller, item_id: int) -> None:
@@ -103,7 +107,9 @@ def delete_item(conn: Connection, caller: Caller, item_id: int) -> None:
     if usage["has_lots"] or usage["has_ledger"] or usage["has_po_lines"]:
         raise Conflict("The item has lots, ledger rows or purchase-order lines", "item_has_history")
     db.delete_item(conn, item_id)
-    log(conn, caller, "item.delete", "item", item_id, {"sku": item["sku"], "name": item["name"]})
+    audit.module_change(
+        conn, caller.actor, MODULE, "item.delete", "item", item_id, {"sku": item["sku"], "name": item["name"]}
+    )
 
 
 def _split_keys(raw: str | None, field: str) -> list[str]:
@@ -158,8 +164,8 @@ def set_mapping(
     row = db.upsert_mapping(conn, item_id, module_key, is_primary, settings, caller.user_id)
     meta = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
     if before is not None:
-        meta = {"module_key": module_key, **diff(before, row, ("is_primary", "settings"))}
-    log(conn, caller, "mapping.set", "item", item_id, meta)
+        meta = {"module_key": module_key, **changed_fields(before, row, ("is_primary", "settings"))}
+    audit.module_change(conn, caller.actor, MODULE, "mapping.set", "item", item_id, meta)
     return row
 
 
@@ -167,4 +173,4 @@ def delete_mapping(conn: Connection, caller: Caller, item_id: int, module_key: s
     get_item(conn, item_id)
     if not db.delete_mapping(conn, item_id, module_key):
         raise NotFound("Mapping not found")
-    log(conn, caller, "mapping.delete", "item", item_id, {"module_key": module_key})
+    audit.module_change(conn, caller.actor, MODULE, "mapping.delete", "item", item_id, {"module_key": module_key})

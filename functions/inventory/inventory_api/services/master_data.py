@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from farm_erp import audit
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, reject_nulls
 from farm_erp.http import Caller
 from inventory_api.queries import master_data as db
-from inventory_api.services.common import diff, found, log, on_duplicate
+from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
 _DUP_CATEGORY = ("A category with this name already exists", "duplicate_name")
 _DUP_SUPPLIER = ("A supplier with this name already exists", "duplicate_name")
@@ -18,7 +19,9 @@ _DUP_UNIT = ("A unit with this name or abbreviation already exists", "duplicate_
 def create_category(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     with on_duplicate(*_DUP_CATEGORY):
         category_id = db.insert_category(conn, values, caller.user_id)
-    log(conn, caller, "category.create", "category", category_id, {"name": values["name"]})
+    audit.module_change(
+        conn, caller.actor, MODULE, "category.create", "category", category_id, {"name": values["name"]}
+    )
     return found(db.get_category(conn, category_id), "Category")
 
 
@@ -28,7 +31,9 @@ def update_category(conn: Connection, caller: Caller, category_id: int, changes:
     with on_duplicate(*_DUP_CATEGORY):
         db.update_category(conn, category_id, changes)
     after = found(db.get_category(conn, category_id), "Category")
-    log(conn, caller, "category.update", "category", category_id, diff(before, after, changes))
+    audit.module_change(
+        conn, caller.actor, MODULE, "category.update", "category", category_id, changed_fields(before, after, changes)
+    )
     return after
 
 
@@ -38,7 +43,7 @@ def delete_category(conn: Connection, caller: Caller, category_id: int) -> None:
     if row["item_count"]:
         raise Conflict("Items still use this category", "category_in_use")
     db.delete_category(conn, category_id)
-    log(conn, caller, "category.delete", "category", category_id, {"name": row["name"]})
+    audit.module_change(conn, caller.actor, MODULE, "category.delete", "category", category_id, {"name": row["name"]})
 
 
 def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any]:
@@ -48,7 +53,9 @@ def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any]:
 def create_supplier(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     with on_duplicate(*_DUP_SUPPLIER):
         supplier_id = db.insert_supplier(conn, values, caller.user_id)
-    log(conn, caller, "supplier.create", "supplier", supplier_id, {"name": values["name"]})
+    audit.module_change(
+        conn, caller.actor, MODULE, "supplier.create", "supplier", supplier_id, {"name": values["name"]}
+    )
     return get_supplier(conn, supplier_id)
 
 
@@ -58,20 +65,32 @@ def update_supplier(conn: Connection, caller: Caller, supplier_id: int, changes:
     with on_duplicate(*_DUP_SUPPLIER):
         db.update_supplier(conn, supplier_id, changes)
     after = get_supplier(conn, supplier_id)
-    log(conn, caller, "supplier.update", "supplier", supplier_id, diff(before, after, changes))
+    audit.module_change(
+        conn, caller.actor, MODULE, "supplier.update", "supplier", supplier_id, changed_fields(before, after, changes)
+    )
     return after
 
 
 def deactivate_supplier(conn: Connection, caller: Caller, supplier_id: int) -> None:
     before = found(db.lock_row(conn, "suppliers", supplier_id), "Supplier")
     db.update_supplier(conn, supplier_id, {"is_active": False})
-    log(conn, caller, "supplier.deactivate", "supplier", supplier_id, {"name": before["name"]})
+    audit.module_change(
+        conn, caller.actor, MODULE, "supplier.deactivate", "supplier", supplier_id, {"name": before["name"]}
+    )
 
 
 def create_unit(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
     with on_duplicate(*_DUP_UNIT):
         unit_id = db.insert_unit(conn, values, caller.user_id)
-    log(conn, caller, "unit.create", "unit", unit_id, {"name": values["name"], "abbreviation": values["abbreviation"]})
+    audit.module_change(
+        conn,
+        caller.actor,
+        MODULE,
+        "unit.create",
+        "unit",
+        unit_id,
+        {"name": values["name"], "abbreviation": values["abbreviation"]},
+    )
     return found(db.get_unit(conn, unit_id), "Unit")
 
 
@@ -85,7 +104,9 @@ def update_unit(conn: Connection, caller: Caller, unit_id: int, changes: dict[st
     with on_duplicate(*_DUP_UNIT):
         db.update_unit(conn, unit_id, changes)
     after = found(db.get_unit(conn, unit_id), "Unit")
-    log(conn, caller, "unit.update", "unit", unit_id, diff(before, after, changes))
+    audit.module_change(
+        conn, caller.actor, MODULE, "unit.update", "unit", unit_id, changed_fields(before, after, changes)
+    )
     return after
 
 
@@ -95,4 +116,4 @@ def delete_unit(conn: Connection, caller: Caller, unit_id: int) -> None:
     if row["item_count"]:
         raise Conflict("Items still use this unit", "unit_in_use")
     db.delete_unit(conn, unit_id)
-    log(conn, caller, "unit.delete", "unit", unit_id, {"name": row["name"]})
+    audit.module_change(conn, caller.actor, MODULE, "unit.delete", "unit", unit_id, {"name": row["name"]})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from farm_erp import clock, stock
+from farm_erp import audit, clock, stock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid, reject_nulls
 from farm_erp.http import Caller
@@ -16,9 +16,8 @@ from farm_erp.lists import PageParams
 from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as db
 from inventory_api.queries.stock import supplier_active
-from inventory_api.services.common import diff, found, log, on_duplicate
+from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
-MODULE = "inventory"
 TERMINAL = ("closed", "cancelled")
 # What POST …/status may set from each status; receipts move ordered/partially_received on their own.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -107,9 +106,10 @@ def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, 
         to_status="pending",
         details={"po_number": out["po_number"], "lines": len(item_ids)},
     )
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "purchase_order.create",
         "purchase_order",
         po_id,
@@ -133,9 +133,9 @@ def update(conn: Connection, caller: Caller, po_id: int, changes: dict[str, Any]
         )
     db.update_header(conn, po_id, changes)
     after = found(db.get_header(conn, po_id), "Purchase order")
-    changed = diff(before, after, changes)
+    changed = changed_fields(before, after, changes)
     db.add_history(conn, po_id, "updated", caller.user_id, details=changed)
-    log(conn, caller, "purchase_order.update", "purchase_order", po_id, changed)
+    audit.module_change(conn, caller.actor, MODULE, "purchase_order.update", "purchase_order", po_id, changed)
     return _detail(conn, after)
 
 
@@ -148,9 +148,16 @@ def change_status(conn: Connection, caller: Caller, po_id: int, status: str, not
 
 
 def _transition(
-    conn: Connection, caller: Caller, po_id: int, old: str, new: str, note: str | None = None, *, audit: bool = True
+    conn: Connection,
+    caller: Caller,
+    po_id: int,
+    old: str,
+    new: str,
+    note: str | None = None,
+    *,
+    record_activity: bool = True,
 ) -> None:
-    """Set the status with its history row; `audit=False` when the caller's own activity row covers it."""
+    """Set the status with its history row; `record_activity=False` when the caller's own activity row covers it."""
     db.set_status(conn, po_id, new)
     db.add_history(
         conn,
@@ -161,8 +168,16 @@ def _transition(
         to_status=new,
         details={"note": note} if note else {},
     )
-    if audit:
-        log(conn, caller, "purchase_order.status", "purchase_order", po_id, {"from": old, "to": new, "note": note})
+    if record_activity:
+        audit.module_change(
+            conn,
+            caller.actor,
+            MODULE,
+            "purchase_order.status",
+            "purchase_order",
+            po_id,
+            {"from": old, "to": new, "note": note},
+        )
 
 
 def _pending(conn: Connection, po_id: int) -> dict[str, Any]:
@@ -184,7 +199,7 @@ def add_line(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any])
         "unit_cost": str(body["unit_cost"]),
     }
     db.add_history(conn, po_id, "line_added", caller.user_id, details=details)
-    log(conn, caller, "purchase_order.line_add", "purchase_order", po_id, details)
+    audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_add", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
 
@@ -197,9 +212,9 @@ def update_line(conn: Connection, caller: Caller, po_id: int, line_id: int, chan
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
         db.update_line(conn, line_id, changes)
     after = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
-    changed = {"line_id": line_id, **diff(before, after, changes)}
+    changed = {"line_id": line_id, **changed_fields(before, after, changes)}
     db.add_history(conn, po_id, "line_updated", caller.user_id, details=changed)
-    log(conn, caller, "purchase_order.line_update", "purchase_order", po_id, changed)
+    audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_update", "purchase_order", po_id, changed)
     return detail(conn, po_id)
 
 
@@ -211,7 +226,7 @@ def remove_line(conn: Connection, caller: Caller, po_id: int, line_id: int) -> d
     db.delete_line(conn, line_id)
     details = {"line_id": line_id, "item_id": line["item_id"], "ordered_qty": qty_str(line["ordered_qty"])}
     db.add_history(conn, po_id, "line_removed", caller.user_id, details=details)
-    log(conn, caller, "purchase_order.line_remove", "purchase_order", po_id, details)
+    audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_remove", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
 
@@ -316,13 +331,14 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) 
     # One activity row for the receipt, status changes included (each still has its own PO history row).
     status = new_status
     if new_status != po["status"]:
-        _transition(conn, caller, po_id, po["status"], new_status, audit=False)
+        _transition(conn, caller, po_id, po["status"], new_status, record_activity=False)
     if body.get("close"):
-        _transition(conn, caller, po_id, new_status, "closed", body.get("notes"), audit=False)
+        _transition(conn, caller, po_id, new_status, "closed", body.get("notes"), record_activity=False)
         status = "closed"
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "purchase_order.receive",
         "purchase_order",
         po_id,
@@ -376,9 +392,10 @@ def duplicate(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]
         caller.user_id,
         details={"to_po_id": new_id, "to_po_number": out["po_number"], "skipped_item_ids": skipped},
     )
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "purchase_order.duplicate",
         "purchase_order",
         new_id,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from farm_erp import stock
+from farm_erp import audit, stock
 from farm_erp.db import Connection
 from farm_erp.http import Caller
 from inventory_api.queries import reservations as db
-from inventory_api.services.common import found, log
+from inventory_api.services.common import MODULE, found
 
 
 def get(conn: Connection, reservation_id: int) -> dict[str, Any]:
@@ -27,9 +27,10 @@ def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, 
         notes=body.get("notes"),
     )
     row = get(conn, reservation_id)
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "reservation.create",
         "reservation",
         reservation_id,
@@ -46,16 +47,19 @@ def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, 
 def cancel(conn: Connection, caller: Caller, reservation_id: int) -> dict[str, Any]:
     stock.cancel_reservation(conn, reservation_id)
     row = get(conn, reservation_id)
-    log(conn, caller, "reservation.cancel", "reservation", reservation_id, {"item_id": row["item_id"]})
+    audit.module_change(
+        conn, caller.actor, MODULE, "reservation.cancel", "reservation", reservation_id, {"item_id": row["item_id"]}
+    )
     return row
 
 
 def confirm(conn: Connection, caller: Caller, reservation_id: int) -> dict[str, Any]:
     _, used = stock.confirm_reservation(conn, reservation_id, user_id=caller.user_id)
     row = get(conn, reservation_id)
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "reservation.confirm",
         "reservation",
         reservation_id,

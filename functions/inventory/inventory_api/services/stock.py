@@ -5,15 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from farm_erp import clock, stock
+from farm_erp import audit, clock, stock
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, ValidationFailed, invalid
 from farm_erp.http import Caller
 from farm_erp.stock import ConsumeLine, Consumption
 from inventory_api.queries import stock as db
-from inventory_api.services.common import found, log
-
-MODULE = "inventory"
+from inventory_api.services.common import MODULE, found
 
 
 def _locked_item(conn: Connection, item_id: int, *, active: bool) -> dict[str, Any]:
@@ -69,9 +67,10 @@ def add(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any
         notes=body.get("notes"),
     )
     stock.set_operation_ref(conn, op, lot.lot_id)
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "stock.add",
         "item",
         item["id"],
@@ -97,9 +96,10 @@ def use(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any
     [used] = stock.consume(
         conn, [line], operation_id=op, module_key=body["module_key"], user_id=caller.user_id, loc_prefix=("body",)
     )
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "stock.use",
         "item",
         used.item_id,
@@ -126,9 +126,10 @@ def use_multi(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[st
     )
     results = stock.consume(conn, lines, operation_id=op, module_key=body["module_key"], user_id=caller.user_id)
     total = sum((r.total_cost for r in results), Decimal(0))
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "stock.use_multi",
         "stock_operation",
         op,
@@ -209,9 +210,10 @@ def adjust(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, 
         },
     )
     stock.set_operation_ref(conn, op, int(adjustment["id"]))
-    log(
+    audit.module_change(
         conn,
-        caller,
+        caller.actor,
+        MODULE,
         "adjustment.create",
         "stock_adjustment",
         adjustment["id"],
