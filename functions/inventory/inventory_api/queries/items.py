@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,7 +195,7 @@ def lots_of(conn: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
     return [_lot(r) for r in rows]
 
 
-def insert_item(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+def insert_item(conn: Connection, values: Mapping[str, Any], user_id: int) -> int:
     cols = [c for c in ITEM_COLUMNS if c in values]
     row = conn.execute(
         f"INSERT INTO items ({', '.join(cols)}, created_by) "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from farm_erp.db import Connection
@@ -30,10 +31,10 @@ def get_category(conn: Connection, category_id: int) -> dict[str, Any] | None:
     return conn.execute(f"{_CATEGORY} WHERE c.id = %s", (category_id,)).fetchone()
 
 
-def insert_category(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+def insert_category(conn: Connection, name: str, description: str | None, user_id: int) -> int:
     row = conn.execute(
         "INSERT INTO categories (name, description, created_by) VALUES (%s, %s, %s) RETURNING id",
-        (values["name"], values.get("description"), user_id),
+        (name, description, user_id),
     ).fetchone()
     assert row is not None
     return int(row["id"])
@@ -60,7 +61,7 @@ def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM suppliers WHERE id = %s", (supplier_id,)).fetchone()
 
 
-def insert_supplier(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+def insert_supplier(conn: Connection, values: Mapping[str, Any], user_id: int) -> int:
     cols = [c for c in SUPPLIER_COLUMNS if c in values]
     row = conn.execute(
         f"INSERT INTO suppliers ({', '.join(cols)}, created_by) "
@@ -88,7 +89,7 @@ def get_unit(conn: Connection, unit_id: int) -> dict[str, Any] | None:
     return conn.execute(f"{_UNIT} WHERE u.id = %s", (unit_id,)).fetchone()
 
 
-def insert_unit(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+def insert_unit(conn: Connection, values: Mapping[str, Any], user_id: int) -> int:
     row = conn.execute(
         """INSERT INTO units (name, abbreviation, category, base_factor, is_active, created_by)
            VALUES (%(name)s, %(abbreviation)s, %(category)s, %(base_factor)s, %(is_active)s, %(created_by)s)

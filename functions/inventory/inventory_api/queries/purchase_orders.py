@@ -135,18 +135,29 @@ def summary(conn: Connection, po_id: int) -> dict[str, Any]:
     return row
 
 
-def insert_po(conn: Connection, values: dict[str, Any], user_id: int) -> int:
+@dataclass(frozen=True)
+class PoHeader:
+    """The header of a new purchase order; po_number None lets the database number it."""
+
+    po_number: str | None
+    supplier_id: int
+    po_date: date
+    expected_delivery: date | None
+    notes: str | None
+
+
+def insert_po(conn: Connection, header: PoHeader, user_id: int) -> int:
     now = clock.now()
     row = conn.execute(
         """INSERT INTO purchase_orders (po_number, supplier_id, po_date, expected_delivery, notes, created_by,
                                         created_at, updated_at)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
         (
-            values.get("po_number"),
-            values["supplier_id"],
-            values["po_date"],
-            values.get("expected_delivery"),
-            values.get("notes"),
+            header.po_number,
+            header.supplier_id,
+            header.po_date,
+            header.expected_delivery,
+            header.notes,
             user_id,
             now,
             now,

@@ -50,7 +50,7 @@ async def bulk_items(
 @router.post("/inventory/items", response_model=ItemOut, status_code=201, responses=codes(409, "duplicate_sku"))
 async def create_item(body: ItemCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create an item (SKU trimmed and upper-cased, unique)."""
-    return service.create_item(conn, caller, body.model_dump())
+    return service.create_item(conn, caller, body)
 
 
 @router.get("/inventory/items/{item_id}", response_model=ItemOut)
@@ -64,7 +64,7 @@ async def get_item(item_id: PathId, conn: Conn, caller: Inventory) -> dict[str, 
 )
 async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit an item; its unit is fixed once it has lots."""
-    return service.update_item(conn, caller, item_id, body.changes())
+    return service.update_item(conn, caller, item_id, body)
 
 
 @router.delete(

@@ -41,13 +41,13 @@ async def list_categories(conn: Conn, caller: Inventory, paging: Paging, q: Sear
 )
 async def create_category(body: CategoryCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a category (names are unique, case-insensitively)."""
-    return service.create_category(conn, caller, body.model_dump())
+    return service.create_category(conn, caller, body)
 
 
 @router.patch("/inventory/categories/{category_id}", response_model=CategoryOut, responses=codes(409, "duplicate_name"))
 async def update_category(category_id: PathId, body: CategoryUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Rename or describe a category."""
-    return service.update_category(conn, caller, category_id, body.changes())
+    return service.update_category(conn, caller, category_id, body)
 
 
 @router.delete(
@@ -76,7 +76,7 @@ async def list_suppliers(
 )
 async def create_supplier(body: SupplierCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a supplier."""
-    return service.create_supplier(conn, caller, body.model_dump())
+    return service.create_supplier(conn, caller, body)
 
 
 @router.get("/inventory/suppliers/{supplier_id}", response_model=SupplierOut)
@@ -88,7 +88,7 @@ async def get_supplier(supplier_id: PathId, conn: Conn, caller: Inventory) -> di
 @router.patch("/inventory/suppliers/{supplier_id}", response_model=SupplierOut, responses=codes(409, "duplicate_name"))
 async def update_supplier(supplier_id: PathId, body: SupplierUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit a supplier."""
-    return service.update_supplier(conn, caller, supplier_id, body.changes())
+    return service.update_supplier(conn, caller, supplier_id, body)
 
 
 @router.delete("/inventory/suppliers/{supplier_id}", status_code=204, response_class=Response)
@@ -110,7 +110,7 @@ async def list_units(
 @router.post("/inventory/units", response_model=UnitOut, status_code=201, responses=codes(409, "duplicate_name"))
 async def create_unit(body: UnitCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a unit of measure."""
-    return service.create_unit(conn, caller, body.model_dump())
+    return service.create_unit(conn, caller, body)
 
 
 @router.patch(
@@ -118,7 +118,7 @@ async def create_unit(body: UnitCreate, conn: Conn, caller: Inventory) -> dict[s
 )
 async def update_unit(unit_id: PathId, body: UnitUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit a unit; its category and base factor are fixed once items use it."""
-    return service.update_unit(conn, caller, unit_id, body.changes())
+    return service.update_unit(conn, caller, unit_id, body)
 
 
 @router.delete(

@@ -51,7 +51,7 @@ async def list_pos(
 )
 async def create_po(body: PoCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a pending purchase order with 1-100 lines."""
-    return service.create(conn, caller, body.model_dump())
+    return service.create(conn, caller, body)
 
 
 @router.get("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
@@ -67,7 +67,7 @@ async def get_po(po_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]
 )
 async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit the header (supplier and PO date only while pending)."""
-    return service.update(conn, caller, po_id, body.changes())
+    return service.update(conn, caller, po_id, body)
 
 
 @router.post(
@@ -85,7 +85,7 @@ async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, caller: Inv
 )
 async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Add a line to a pending order."""
-    return service.add_line(conn, caller, po_id, body.model_dump())
+    return service.add_line(conn, caller, po_id, body)
 
 
 @router.patch(
@@ -97,7 +97,7 @@ async def update_line(
     po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, caller: Inventory
 ) -> dict[str, Any]:
     """Edit a line of a pending order."""
-    return service.update_line(conn, caller, po_id, line_id, body.changes())
+    return service.update_line(conn, caller, po_id, line_id, body)
 
 
 @router.delete(
@@ -118,7 +118,7 @@ async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, caller: Invent
 )
 async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive some or all of the ordered quantities into purchase lots."""
-    return service.receive(conn, caller, po_id, body.model_dump())
+    return service.receive(conn, caller, po_id, body)
 
 
 @router.post(
@@ -129,7 +129,7 @@ async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory)
 )
 async def duplicate(po_id: PathId, conn: Conn, caller: Inventory, body: DuplicateIn | None = None) -> dict[str, Any]:
     """Copy an order's active-item lines into a new pending order."""
-    return service.duplicate(conn, caller, po_id, body.model_dump() if body else {})
+    return service.duplicate(conn, caller, po_id, body or DuplicateIn())
 
 
 @router.get("/inventory/purchase-orders/{po_id}/history", response_model=Page[HistoryOut])

@@ -24,7 +24,7 @@ router = APIRouter(tags=["inventory: reservations"])
 )
 async def create_reservation(body: ReservationIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Reserve available stock for duration_hours (1-720, default 24)."""
-    return service.create(conn, caller, body.model_dump())
+    return service.create(conn, caller, body)
 
 
 @router.get("/inventory/reservations", response_model=Page[ReservationOut])

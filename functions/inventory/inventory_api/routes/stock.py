@@ -33,7 +33,7 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 @router.post("/inventory/stock/add", response_model=StockAddOut, status_code=201)
 async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive stock outside a purchase order: a manual lot and an `add` ledger row."""
-    return service.add(conn, caller, body.model_dump())
+    return service.add(conn, caller, body)
 
 
 @router.post(
@@ -41,7 +41,7 @@ async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
-    return service.use(conn, caller, body.model_dump())
+    return service.use(conn, caller, body)
 
 
 @router.post(
@@ -51,7 +51,7 @@ async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume several distinct items at once: all lines or none."""
-    return service.use_multi(conn, caller, body.model_dump())
+    return service.use_multi(conn, caller, body)
 
 
 @router.post(
@@ -62,7 +62,7 @@ async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def create_adjustment(body: AdjustmentIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Increase, decrease or recount an item's stock, with a reason."""
-    return service.adjust(conn, caller, body.model_dump())
+    return service.adjust(conn, caller, body)
 
 
 @router.get("/inventory/stock/adjustments", response_model=Page[AdjustmentOut])

@@ -10,52 +10,57 @@ from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams
 from inventory_api.queries import items as db
+from inventory_api.schemas.items import ItemCreate, ItemUpdate
 from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
 _DUP_SKU = ("An item with this SKU already exists", "duplicate_sku")
 _NOT_NULL = ("sku", "name", "unit_id", "default_price", "reorder_threshold", "min_stock_level", "is_active")
 MAX_BULK_KEYS = 100
+# The item's reference columns and the item view's field that nests each.
+_REFERENCES = {"category_id": "category", "unit_id": "unit", "default_supplier_id": "default_supplier"}
 
 
 def get_item(conn: Connection, item_id: int) -> dict[str, Any]:
     return found(db.get_item(conn, item_id), "Item")
 
 
-def _check_references(conn: Connection, values: dict[str, Any]) -> None:
-    """Referenced category, unit and supplier must exist, and the unit and supplier be active (422)."""
-    states = db.reference_states(
-        conn, values.get("category_id"), values.get("unit_id"), values.get("default_supplier_id")
-    )
-    if values.get("category_id") is not None and states["category"] is None:
+def _check_references(
+    conn: Connection, category_id: int | None, unit_id: int | None, default_supplier_id: int | None
+) -> None:
+    """The referenced category, unit and supplier must exist, and the unit and supplier be active (422); None is
+    a reference the request does not set."""
+    states = db.reference_states(conn, category_id, unit_id, default_supplier_id)
+    if category_id is not None and states["category"] is None:
         raise invalid("category_id", "Unknown category")
-    if "unit_id" in values and not states["unit"]:
+    if unit_id is not None and not states["unit"]:
         raise invalid("unit_id", "Unknown or inactive unit")
-    if values.get("default_supplier_id") is not None and not states["supplier"]:
+    if default_supplier_id is not None and not states["supplier"]:
         raise invalid("default_supplier_id", "Unknown or inactive supplier")
 
 
-def create_item(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
-    _check_references(conn, values)
+def create_item(conn: Connection, caller: Caller, body: ItemCreate) -> dict[str, Any]:
+    _check_references(conn, body.category_id, body.unit_id, body.default_supplier_id)
     with on_duplicate(*_DUP_SKU):
-        item_id = db.insert_item(conn, values, caller.user_id)
+        item_id = db.insert_item(conn, body.model_dump(), caller.user_id)
     audit.module_change(
-        conn, caller.actor, MODULE, "item.create", "item", item_id, {"sku": values["sku"], "name": values["name"]}
+        conn, caller.actor, MODULE, "item.create", "item", item_id, {"sku": body.sku, "name": body.name}
     )
     return get_item(conn, item_id)
 
 
-def update_item(conn: Connection, caller: Caller, item_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_item(conn: Connection, caller: Caller, item_id: int, body: ItemUpdate) -> dict[str, Any]:
     if not stock.lock_items(conn, [item_id]):
         raise NotFound("Item not found")
     before = get_item(conn, item_id)
+    changes = body.changes()
     reject_nulls(changes, _NOT_NULL)
-    refs = {k: v for k, v in changes.items() if k in ("category_id", "unit_id", "default_supplier_id")}
-    refs = {k: v for k, v in refs.items() if v != _ref_id(before, k)}
-    _check_references(conn, refs)
+    # only a reference the request changes is checked: an item keeps a supplier that was deactivated since
+    moved = {key: value for key, value in changes.items() if key in _REFERENCES and value != _ref_id(before, key)}
+    _check_references(conn, moved.get("category_id"), moved.get("unit_id"), moved.get("default_supplier_id"))
     usage = db.item_usage(conn, item_id)
-    if "unit_id" in refs and usage["has_lots"]:
+    if "unit_id" in moved and usage["has_lots"]:
         raise Conflict("The item has lots: its unit cannot change", "item_has_lots")
-    if changes.get("is_active") is False and before["is_active"]:
+    if body.is_active is False and before["is_active"]:
         _check_deactivation(before, usage)
     with on_duplicate(*_DUP_SKU):
         db.update_item(conn, item_id, changes)
@@ -67,15 +72,16 @@ def update_item(conn: Connection, caller: Caller, item_id: int, changes: dict[st
 
 
 def _ref_id(view: dict[str, Any], key: str) -> Any:
-    nested = {"category_id": "category", "unit_id": "unit", "default_supplier_id": "default_supplier"}[key]
-    return (view[nested] or {}).get("id")
+    """The id behind a reference column of the item view (which nests it as `{id, name}`)."""
+    return (view[_REFERENCES[key]] or {}).get("id")
 
 
 def _flat(view: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in view.items() if not isinstance(v, dict)}
-    for key in ("category_id", "unit_id", "default_supplier_id"):
-        out[key] = _ref_id(view, key)
-    return out
+    """The item view with its references as the columns a PATCH names (for the audit metadata)."""
+    flat = {key: value for key, value in view.items() if not isinstance(value, dict)}
+    for key in _REFERENCES:
+        flat[key] = _ref_id(view, key)
+    return flat
 
 
 def _check_deactivation(item: dict[str, Any], usage: dict[str, Any]) -> None:

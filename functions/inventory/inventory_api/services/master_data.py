@@ -9,6 +9,14 @@ from farm_erp.db import Connection
 from farm_erp.errors import Conflict, reject_nulls
 from farm_erp.http import Caller
 from inventory_api.queries import master_data as db
+from inventory_api.schemas.master_data import (
+    CategoryCreate,
+    CategoryUpdate,
+    SupplierCreate,
+    SupplierUpdate,
+    UnitCreate,
+    UnitUpdate,
+)
 from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
 _DUP_CATEGORY = ("A category with this name already exists", "duplicate_name")
@@ -16,17 +24,16 @@ _DUP_SUPPLIER = ("A supplier with this name already exists", "duplicate_name")
 _DUP_UNIT = ("A unit with this name or abbreviation already exists", "duplicate_name")
 
 
-def create_category(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+def create_category(conn: Connection, caller: Caller, body: CategoryCreate) -> dict[str, Any]:
     with on_duplicate(*_DUP_CATEGORY):
-        category_id = db.insert_category(conn, values, caller.user_id)
-    audit.module_change(
-        conn, caller.actor, MODULE, "category.create", "category", category_id, {"name": values["name"]}
-    )
+        category_id = db.insert_category(conn, body.name, body.description, caller.user_id)
+    audit.module_change(conn, caller.actor, MODULE, "category.create", "category", category_id, {"name": body.name})
     return found(db.get_category(conn, category_id), "Category")
 
 
-def update_category(conn: Connection, caller: Caller, category_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_category(conn: Connection, caller: Caller, category_id: int, body: CategoryUpdate) -> dict[str, Any]:
     before = found(db.lock_row(conn, "categories", category_id), "Category")
+    changes = body.changes()
     reject_nulls(changes, ("name",))
     with on_duplicate(*_DUP_CATEGORY):
         db.update_category(conn, category_id, changes)
@@ -50,17 +57,16 @@ def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any]:
     return found(db.get_supplier(conn, supplier_id), "Supplier")
 
 
-def create_supplier(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+def create_supplier(conn: Connection, caller: Caller, body: SupplierCreate) -> dict[str, Any]:
     with on_duplicate(*_DUP_SUPPLIER):
-        supplier_id = db.insert_supplier(conn, values, caller.user_id)
-    audit.module_change(
-        conn, caller.actor, MODULE, "supplier.create", "supplier", supplier_id, {"name": values["name"]}
-    )
+        supplier_id = db.insert_supplier(conn, body.model_dump(), caller.user_id)
+    audit.module_change(conn, caller.actor, MODULE, "supplier.create", "supplier", supplier_id, {"name": body.name})
     return get_supplier(conn, supplier_id)
 
 
-def update_supplier(conn: Connection, caller: Caller, supplier_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_supplier(conn: Connection, caller: Caller, supplier_id: int, body: SupplierUpdate) -> dict[str, Any]:
     before = found(db.lock_row(conn, "suppliers", supplier_id), "Supplier")
+    changes = body.changes()
     reject_nulls(changes, ("name", "is_active"))
     with on_duplicate(*_DUP_SUPPLIER):
         db.update_supplier(conn, supplier_id, changes)
@@ -79,9 +85,9 @@ def deactivate_supplier(conn: Connection, caller: Caller, supplier_id: int) -> N
     )
 
 
-def create_unit(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+def create_unit(conn: Connection, caller: Caller, body: UnitCreate) -> dict[str, Any]:
     with on_duplicate(*_DUP_UNIT):
-        unit_id = db.insert_unit(conn, values, caller.user_id)
+        unit_id = db.insert_unit(conn, body.model_dump(), caller.user_id)
     audit.module_change(
         conn,
         caller.actor,
@@ -89,14 +95,15 @@ def create_unit(conn: Connection, caller: Caller, values: dict[str, Any]) -> dic
         "unit.create",
         "unit",
         unit_id,
-        {"name": values["name"], "abbreviation": values["abbreviation"]},
+        {"name": body.name, "abbreviation": body.abbreviation},
     )
     return found(db.get_unit(conn, unit_id), "Unit")
 
 
-def update_unit(conn: Connection, caller: Caller, unit_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_unit(conn: Connection, caller: Caller, unit_id: int, body: UnitUpdate) -> dict[str, Any]:
     found(db.lock_row(conn, "units", unit_id), "Unit")
     before = found(db.get_unit(conn, unit_id), "Unit")
+    changes = body.changes()
     reject_nulls(changes, ("name", "abbreviation", "category", "is_active"))
     converts = any(k in changes and changes[k] != before[k] for k in ("category", "base_factor"))
     if converts and before["item_count"]:

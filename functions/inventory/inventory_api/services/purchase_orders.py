@@ -15,7 +15,9 @@ from farm_erp.http import Caller
 from farm_erp.lists import PageParams
 from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as db
+from inventory_api.queries.purchase_orders import PoHeader
 from inventory_api.queries.stock import supplier_active
+from inventory_api.schemas.purchase_orders import DuplicateIn, PoCreate, PoLineIn, PoLineUpdate, PoUpdate, ReceiveIn
 from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
 TERMINAL = ("closed", "cancelled")
@@ -68,13 +70,17 @@ def _check_dates(po_date: date, expected: date | None) -> None:
         raise invalid("expected_delivery", "expected_delivery may not be before po_date")
 
 
+def _orderable(state: dict[str, Any] | None) -> bool:
+    """An item may be ordered when it exists and both it and its unit are active."""
+    return state is not None and bool(state["is_active"]) and bool(state["unit_active"])
+
+
 def _check_items(conn: Connection, item_ids: list[int], loc: list[list[str | int]]) -> None:
     """Items on a PO must exist and be active, with an active unit (422 at each line's location)."""
     states = db.item_states(conn, item_ids)
     errors: list[dict[str, Any]] = []
     for item_id, where in zip(item_ids, loc, strict=True):
-        state = states.get(item_id)
-        if state is None or not state["is_active"] or not state["unit_active"]:
+        if not _orderable(states.get(item_id)):
             errors.append({"loc": where, "msg": "Unknown or inactive item", "type": "value_error"})
     if errors:
         exc = ValidationFailed(errors[0]["loc"], errors[0]["msg"])
@@ -82,11 +88,11 @@ def _check_items(conn: Connection, item_ids: list[int], loc: list[list[str | int
         raise exc
 
 
-def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    _check_supplier(conn, body["supplier_id"])
-    po_date = body.get("po_date") or clock.today()
-    _check_dates(po_date, body.get("expected_delivery"))
-    item_ids = [ln["item_id"] for ln in body["lines"]]
+def create(conn: Connection, caller: Caller, body: PoCreate) -> dict[str, Any]:
+    _check_supplier(conn, body.supplier_id)
+    po_date = body.po_date or clock.today()
+    _check_dates(po_date, body.expected_delivery)
+    item_ids = [line.item_id for line in body.lines]
     seen: set[int] = set()
     for index, item_id in enumerate(item_ids):
         if item_id in seen:
@@ -94,9 +100,13 @@ def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, 
         seen.add(item_id)
     _check_items(conn, item_ids, [["body", "lines", i, "item_id"] for i in range(len(item_ids))])
     with on_duplicate(*_DUP_NUMBER):
-        po_id = db.insert_po(conn, {**body, "po_date": po_date}, caller.user_id)
-    for ln in body["lines"]:
-        db.insert_line(conn, po_id, ln["item_id"], ln["ordered_qty"], ln["unit_cost"])
+        po_id = db.insert_po(
+            conn,
+            PoHeader(body.po_number, body.supplier_id, po_date, body.expected_delivery, body.notes),
+            caller.user_id,
+        )
+    for line in body.lines:
+        db.insert_line(conn, po_id, line.item_id, line.ordered_qty, line.unit_cost)
     out = detail(conn, po_id)
     db.add_history(
         conn,
@@ -118,8 +128,9 @@ def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, 
     return out
 
 
-def update(conn: Connection, caller: Caller, po_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update(conn: Connection, caller: Caller, po_id: int, body: PoUpdate) -> dict[str, Any]:
     before = _locked(conn, po_id)
+    changes = body.changes()
     if before["status"] in TERMINAL:
         raise Conflict(f"The purchase order is {before['status']}", "invalid_state")
     if ("supplier_id" in changes or "po_date" in changes) and before["status"] != "pending":
@@ -187,25 +198,26 @@ def _pending(conn: Connection, po_id: int) -> dict[str, Any]:
     return po
 
 
-def add_line(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def add_line(conn: Connection, caller: Caller, po_id: int, body: PoLineIn) -> dict[str, Any]:
     _pending(conn, po_id)
-    _check_items(conn, [body["item_id"]], [["body", "item_id"]])
+    _check_items(conn, [body.item_id], [["body", "item_id"]])
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
-        line_id = db.insert_line(conn, po_id, body["item_id"], body["ordered_qty"], body["unit_cost"])
+        line_id = db.insert_line(conn, po_id, body.item_id, body.ordered_qty, body.unit_cost)
     details = {
         "line_id": line_id,
-        "item_id": body["item_id"],
-        "ordered_qty": qty_str(body["ordered_qty"]),
-        "unit_cost": str(body["unit_cost"]),
+        "item_id": body.item_id,
+        "ordered_qty": qty_str(body.ordered_qty),
+        "unit_cost": str(body.unit_cost),
     }
     db.add_history(conn, po_id, "line_added", caller.user_id, details=details)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_add", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
 
-def update_line(conn: Connection, caller: Caller, po_id: int, line_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_line(conn: Connection, caller: Caller, po_id: int, line_id: int, body: PoLineUpdate) -> dict[str, Any]:
     _pending(conn, po_id)
     before = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
+    changes = body.changes()
     reject_nulls(changes, ("item_id", "ordered_qty", "unit_cost"))
     if "item_id" in changes and changes["item_id"] != before["item_id"]:
         _check_items(conn, [changes["item_id"]], [["body", "item_id"]])
@@ -230,71 +242,71 @@ def remove_line(conn: Connection, caller: Caller, po_id: int, line_id: int) -> d
     return detail(conn, po_id)
 
 
-def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def receive(conn: Connection, caller: Caller, po_id: int, body: ReceiveIn) -> dict[str, Any]:
     """A (partial) receipt: a purchase lot and ledger row per line; all lines or none."""
     po = _locked(conn, po_id)
     if po["status"] not in RECEIVABLE:
         raise Conflict(f"A {po['status']} purchase order cannot be received", "invalid_state")
-    lines = {int(ln["id"]): ln for ln in db.get_lines(conn, po_id)}
+    lines = {int(line["id"]): line for line in db.get_lines(conn, po_id)}
     seen: set[int] = set()
-    for index, ln in enumerate(body["lines"]):
-        if ln["po_line_id"] not in lines:
+    for index, requested in enumerate(body.lines):
+        if requested.po_line_id not in lines:
             raise ValidationFailed(["body", "lines", index, "po_line_id"], "The line is not on this purchase order")
-        if ln["po_line_id"] in seen:
+        if requested.po_line_id in seen:
             raise ValidationFailed(["body", "lines", index, "po_line_id"], "Each line may appear only once")
-        seen.add(ln["po_line_id"])
-    receipt_date = body.get("receipt_date") or clock.today()
+        seen.add(requested.po_line_id)
+    receipt_date = body.receipt_date or clock.today()
     if receipt_date < po["po_date"] or receipt_date > clock.today():
         raise invalid("receipt_date", "receipt_date must be between the PO date and today")
-    for index, ln in enumerate(body["lines"]):
-        if ln.get("expiry_date") is not None and ln["expiry_date"] < receipt_date:
+    for index, requested in enumerate(body.lines):
+        if requested.expiry_date is not None and requested.expiry_date < receipt_date:
             raise ValidationFailed(["body", "lines", index, "expiry_date"], "expiry_date is before the receipt date")
     over = []
-    for index, ln in enumerate(body["lines"]):
-        line = lines[ln["po_line_id"]]
-        if line["received_qty"] + ln["received_qty"] > line["ordered_qty"]:
+    for index, requested in enumerate(body.lines):
+        line = lines[requested.po_line_id]
+        if line["received_qty"] + requested.received_qty > line["ordered_qty"]:
             over.append(
                 {
                     "index": index,
-                    "po_line_id": ln["po_line_id"],
+                    "po_line_id": requested.po_line_id,
                     "ordered": qty_str(line["ordered_qty"]),
                     "received": qty_str(line["received_qty"]),
-                    "requested": qty_str(ln["received_qty"]),
+                    "requested": qty_str(requested.received_qty),
                     "remaining": qty_str(line["remaining_qty"]),
                 }
             )
     if over:
         raise Conflict("More than ordered would be received", "over_receipt", errors=over)
-    item_ids = [int(lines[ln["po_line_id"]]["item_id"]) for ln in body["lines"]]
+    item_ids = [int(lines[requested.po_line_id]["item_id"]) for requested in body.lines]
     locked = stock.lock_items(conn, item_ids)
     for index, item_id in enumerate(item_ids):
         if not locked[item_id]["is_active"]:
             raise ValidationFailed(["body", "lines", index, "po_line_id"], "The line's item is inactive")
 
-    op = stock.new_operation(
-        conn, "po_receipt", MODULE, user_id=caller.user_id, purpose=f"PO {po['po_number']}", notes=body.get("notes")
+    operation_id = stock.new_operation(
+        conn, "po_receipt", MODULE, user_id=caller.user_id, purpose=f"PO {po['po_number']}", notes=body.notes
     )
-    receipt_id = db.insert_receipt(conn, po_id, receipt_date, body.get("notes"), op, caller.user_id)
-    stock.set_operation_ref(conn, op, receipt_id)
+    receipt_id = db.insert_receipt(conn, po_id, receipt_date, body.notes, operation_id, caller.user_id)
+    stock.set_operation_ref(conn, operation_id, receipt_id)
     out_lines = []
-    for ln, item_id in zip(body["lines"], item_ids, strict=True):
-        line = lines[ln["po_line_id"]]
-        unit_cost = ln["unit_cost"] if ln.get("unit_cost") is not None else line["unit_cost"]
+    for requested, item_id in zip(body.lines, item_ids, strict=True):
+        line = lines[requested.po_line_id]
+        unit_cost = requested.unit_cost if requested.unit_cost is not None else line["unit_cost"]
         lot = stock.add_lot(
             conn,
             item_id=item_id,
-            quantity=ln["received_qty"],
+            quantity=requested.received_qty,
             unit_cost=unit_cost,
             source="purchase",
-            operation_id=op,
+            operation_id=operation_id,
             module_key=MODULE,
             user_id=caller.user_id,
             received_date=receipt_date,
-            expiry_date=ln.get("expiry_date"),
+            expiry_date=requested.expiry_date,
             supplier_id=po["supplier_id"],
             po_id=po_id,
             po_line_id=line["id"],
-            lot_number=ln.get("lot_number"),
+            lot_number=requested.lot_number,
             ref_line_id=line["id"],
         )
         db.insert_receipt_line(
@@ -302,7 +314,7 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) 
             {
                 "receipt_id": receipt_id,
                 "po_line_id": line["id"],
-                "received_qty": ln["received_qty"],
+                "received_qty": requested.received_qty,
                 "po_unit_cost": line["unit_cost"],
                 "unit_cost": unit_cost,
                 "lot_id": lot.lot_id,
@@ -311,7 +323,7 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) 
         out_lines.append(
             {
                 "po_line_id": line["id"],
-                "received_qty": ln["received_qty"],
+                "received_qty": requested.received_qty,
                 "lot_id": lot.lot_id,
                 "ledger_id": lot.ledger_id,
             }
@@ -325,15 +337,17 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) 
         caller.user_id,
         details={
             "receipt_id": receipt_id,
-            "lines": [{"po_line_id": x["po_line_id"], "received_qty": qty_str(x["received_qty"])} for x in out_lines],
+            "lines": [
+                {"po_line_id": out["po_line_id"], "received_qty": qty_str(out["received_qty"])} for out in out_lines
+            ],
         },
     )
     # One activity row for the receipt, status changes included (each still has its own PO history row).
     status = new_status
     if new_status != po["status"]:
         _transition(conn, caller, po_id, po["status"], new_status, record_activity=False)
-    if body.get("close"):
-        _transition(conn, caller, po_id, new_status, "closed", body.get("notes"), record_activity=False)
+    if body.close:
+        _transition(conn, caller, po_id, new_status, "closed", body.notes, record_activity=False)
         status = "closed"
     audit.module_change(
         conn,
@@ -344,7 +358,7 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) 
         po_id,
         {
             "receipt_id": receipt_id,
-            "operation_id": op,
+            "operation_id": operation_id,
             "lines": len(out_lines),
             "status": {"from": po["status"], "to": status},
         },
@@ -352,30 +366,25 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) 
     return {"receipt_id": receipt_id, "status": status, "lines": out_lines, "summary": summary}
 
 
-def duplicate(conn: Connection, caller: Caller, po_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def duplicate(conn: Connection, caller: Caller, po_id: int, body: DuplicateIn) -> dict[str, Any]:
     """A new pending PO with the lines of the active items; the others are listed as skipped."""
     source = found(db.get_header(conn, po_id), "Purchase order")
-    supplier_id = body.get("supplier_id") or source["supplier_id"]
+    supplier_id = body.supplier_id or source["supplier_id"]
     _check_supplier(conn, supplier_id)
-    po_date = body.get("po_date") or clock.today()
-    _check_dates(po_date, body.get("expected_delivery"))
+    po_date = body.po_date or clock.today()
+    _check_dates(po_date, body.expected_delivery)
     lines = db.get_lines(conn, po_id)
-    states = db.item_states(conn, [int(ln["item_id"]) for ln in lines])
-    keep = [ln for ln in lines if states[int(ln["item_id"])]["is_active"] and states[int(ln["item_id"])]["unit_active"]]
-    skipped = [int(ln["item_id"]) for ln in lines if ln not in keep]
+    states = db.item_states(conn, [int(line["item_id"]) for line in lines])
+    keep = [line for line in lines if _orderable(states[int(line["item_id"])])]
+    skipped = [int(line["item_id"]) for line in lines if line not in keep]
     if not keep:
         raise Conflict("None of the order's items is active", "no_active_items")
-    values = {
-        "po_number": body.get("po_number"),
-        "supplier_id": supplier_id,
-        "po_date": po_date,
-        "expected_delivery": body.get("expected_delivery"),
-        "notes": body.get("notes") if body.get("notes") is not None else source["notes"],
-    }
+    notes = body.notes if body.notes is not None else source["notes"]
+    header = PoHeader(body.po_number, supplier_id, po_date, body.expected_delivery, notes)
     with on_duplicate(*_DUP_NUMBER):
-        new_id = db.insert_po(conn, values, caller.user_id)
-    for ln in keep:
-        db.insert_line(conn, new_id, ln["item_id"], ln["ordered_qty"], ln["unit_cost"])
+        new_id = db.insert_po(conn, header, caller.user_id)
+    for line in keep:
+        db.insert_line(conn, new_id, line["item_id"], line["ordered_qty"], line["unit_cost"])
     out = detail(conn, new_id)
     db.add_history(
         conn,

@@ -8,6 +8,7 @@ from farm_erp import audit, stock
 from farm_erp.db import Connection
 from farm_erp.http import Caller
 from inventory_api.queries import reservations as db
+from inventory_api.schemas.reservations import ReservationIn
 from inventory_api.services.common import MODULE, found
 
 
@@ -15,16 +16,16 @@ def get(conn: Connection, reservation_id: int) -> dict[str, Any]:
     return found(db.get_reservation(conn, reservation_id), "Reservation")
 
 
-def create(conn: Connection, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def create(conn: Connection, caller: Caller, body: ReservationIn) -> dict[str, Any]:
     reservation_id = stock.reserve(
         conn,
-        item_id=body["item_id"],
-        quantity=body["quantity"],
-        module_key=body["module_key"],
-        hours=body["duration_hours"],
+        item_id=body.item_id,
+        quantity=body.quantity,
+        module_key=body.module_key,
+        hours=body.duration_hours,
         user_id=caller.user_id,
-        external_ref=body.get("external_ref"),
-        notes=body.get("notes"),
+        external_ref=body.external_ref,
+        notes=body.notes,
     )
     row = get(conn, reservation_id)
     audit.module_change(
@@ -68,7 +69,7 @@ def confirm(conn: Connection, caller: Caller, reservation_id: int) -> dict[str, 
     return {
         "reservation": row,
         "operation_id": row["operation_id"],
-        "lines": [t.__dict__ for t in used.lines],
+        "lines": [take.__dict__ for take in used.lines],
         "total_cost": used.total_cost,
         "on_hand_qty": used.on_hand_qty,
         "available_qty": used.available_qty,
