@@ -196,11 +196,11 @@ def lots_of(conn: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
 
 
 def insert_item(conn: Connection, values: Mapping[str, Any], user_id: int) -> int:
-    cols = [c for c in ITEM_COLUMNS if c in values]
+    columns = [column for column in ITEM_COLUMNS if column in values]
     row = conn.execute(
-        f"INSERT INTO items ({', '.join(cols)}, created_by) "
-        f"VALUES ({', '.join('%(' + c + ')s' for c in cols)}, %(created_by)s) RETURNING id",
-        {**{c: values[c] for c in cols}, "created_by": user_id},
+        f"INSERT INTO items ({', '.join(columns)}, created_by) "
+        f"VALUES ({', '.join('%(' + column + ')s' for column in columns)}, %(created_by)s) RETURNING id",
+        {**{column: values[column] for column in columns}, "created_by": user_id},
     ).fetchone()
     assert row is not None
     return int(row["id"])
@@ -280,8 +280,10 @@ def upsert_mapping(
 
 
 def delete_mapping(conn: Connection, item_id: int, module_key: str) -> bool:
-    cur = conn.execute("DELETE FROM item_module_mappings WHERE item_id = %s AND module_key = %s", (item_id, module_key))
-    return cur.rowcount > 0
+    deleted = conn.execute(
+        "DELETE FROM item_module_mappings WHERE item_id = %s AND module_key = %s", (item_id, module_key)
+    )
+    return deleted.rowcount > 0
 
 
 def module_items(conn: Connection, module_key: str, paging: PageParams) -> tuple[list[dict[str, Any]], int]:

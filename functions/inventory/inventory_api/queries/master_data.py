@@ -62,11 +62,11 @@ def get_supplier(conn: Connection, supplier_id: int) -> dict[str, Any] | None:
 
 
 def insert_supplier(conn: Connection, values: Mapping[str, Any], user_id: int) -> int:
-    cols = [c for c in SUPPLIER_COLUMNS if c in values]
+    columns = [column for column in SUPPLIER_COLUMNS if column in values]
     row = conn.execute(
-        f"INSERT INTO suppliers ({', '.join(cols)}, created_by) "
-        f"VALUES ({', '.join('%(' + c + ')s' for c in cols)}, %(created_by)s) RETURNING id",
-        {**{c: values[c] for c in cols}, "created_by": user_id},
+        f"INSERT INTO suppliers ({', '.join(columns)}, created_by) "
+        f"VALUES ({', '.join('%(' + column + ')s' for column in columns)}, %(created_by)s) RETURNING id",
+        {**{column: values[column] for column in columns}, "created_by": user_id},
     ).fetchone()
     assert row is not None
     return int(row["id"])

@@ -8,7 +8,7 @@ from farm_erp import clock, inventory_figures
 from farm_erp.http import Conn
 from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 from farm_erp.lists import Dates, Page, Paging, page_of
-from inventory_api.queries import alerts as queries
+from inventory_api.queries import alerts as alert_queries
 from inventory_api.queries import items as item_queries
 from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.alerts import ConsumptionPage, DashboardOut
@@ -78,7 +78,7 @@ async def module_consumption(
     """Per-item use by a module in [from, to] (default: the last 30 days), highest cost first."""
     span = dates.filled(CONSUMPTION_DAYS)
     assert span.from_ is not None and span.to is not None
-    rows, total, cost = queries.consumption(conn, module_key, span, paging.limit, paging.offset)
+    rows, total, cost = alert_queries.consumption(conn, module_key, span, paging.limit, paging.offset)
     return {
         **page_of(rows, total, paging),
         "module_key": module_key,

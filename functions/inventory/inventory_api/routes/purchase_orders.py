@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
-from inventory_api.queries import purchase_orders as queries
+from inventory_api.queries import purchase_orders as po_queries
 from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, PathId
 from inventory_api.schemas.purchase_orders import (
@@ -25,7 +25,7 @@ from inventory_api.schemas.purchase_orders import (
     ReceiveIn,
     ReceiveOut,
 )
-from inventory_api.services import purchase_orders as service
+from inventory_api.services import purchase_orders as po_service
 
 router = APIRouter(tags=["inventory: purchase orders"])
 
@@ -41,8 +41,8 @@ async def list_pos(
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
     """Purchase orders with supplier name, line count and total, newest first."""
-    filters = queries.PoFilters(status, supplier_id, dates.from_, dates.to, q)
-    rows, total = queries.list_pos(conn, filters, paging)
+    filters = po_queries.PoFilters(status, supplier_id, dates.from_, dates.to, q)
+    rows, total = po_queries.list_pos(conn, filters, paging)
     return page_of(rows, total, paging)
 
 
@@ -51,13 +51,13 @@ async def list_pos(
 )
 async def create_po(body: PoCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a pending purchase order with 1-100 lines."""
-    return service.create(conn, caller, body)
+    return po_service.create(conn, caller, body)
 
 
 @router.get("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
 async def get_po(po_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Header, lines (ordered, received, remaining), receipts and summary."""
-    return service.detail(conn, po_id)
+    return po_service.detail(conn, po_id)
 
 
 @router.patch(
@@ -67,7 +67,7 @@ async def get_po(po_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]
 )
 async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit the header (supplier and PO date only while pending)."""
-    return service.update(conn, caller, po_id, body)
+    return po_service.update(conn, caller, po_id, body)
 
 
 @router.post(
@@ -75,7 +75,7 @@ async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, caller: Inventory
 )
 async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Move the order along its state machine (approve, order, cancel, close)."""
-    return service.change_status(conn, caller, po_id, body.status, body.note)
+    return po_service.change_status(conn, caller, po_id, body.status, body.note)
 
 
 @router.post(
@@ -85,7 +85,7 @@ async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, caller: Inv
 )
 async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Add a line to a pending order."""
-    return service.add_line(conn, caller, po_id, body)
+    return po_service.add_line(conn, caller, po_id, body)
 
 
 @router.patch(
@@ -97,7 +97,7 @@ async def update_line(
     po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, caller: Inventory
 ) -> dict[str, Any]:
     """Edit a line of a pending order."""
-    return service.update_line(conn, caller, po_id, line_id, body)
+    return po_service.update_line(conn, caller, po_id, line_id, body)
 
 
 @router.delete(
@@ -107,7 +107,7 @@ async def update_line(
 )
 async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Remove a line of a pending order (not its last one)."""
-    return service.remove_line(conn, caller, po_id, line_id)
+    return po_service.remove_line(conn, caller, po_id, line_id)
 
 
 @router.post(
@@ -118,7 +118,7 @@ async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, caller: Invent
 )
 async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive some or all of the ordered quantities into purchase lots."""
-    return service.receive(conn, caller, po_id, body)
+    return po_service.receive(conn, caller, po_id, body)
 
 
 @router.post(
@@ -129,11 +129,11 @@ async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory)
 )
 async def duplicate(po_id: PathId, conn: Conn, caller: Inventory, body: DuplicateIn | None = None) -> dict[str, Any]:
     """Copy an order's active-item lines into a new pending order."""
-    return service.duplicate(conn, caller, po_id, body or DuplicateIn())
+    return po_service.duplicate(conn, caller, po_id, body or DuplicateIn())
 
 
 @router.get("/inventory/purchase-orders/{po_id}/history", response_model=Page[HistoryOut])
 async def po_history(po_id: PathId, conn: Conn, caller: Inventory, paging: Paging) -> dict[str, Any]:
     """The order's audit trail, newest first."""
-    rows, total = service.history(conn, po_id, paging)
+    rows, total = po_service.history(conn, po_id, paging)
     return page_of(rows, total, paging)

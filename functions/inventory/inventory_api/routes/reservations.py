@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query
 from farm_erp.http import Conn
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
-from inventory_api.queries import reservations as queries
+from inventory_api.queries import reservations as reservation_queries
 from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, ModuleKey, PathId
 from inventory_api.schemas.reservations import ConfirmOut, ReservationIn, ReservationOut, ReservationStatus
-from inventory_api.services import reservations as service
+from inventory_api.services import reservations as reservation_service
 
 router = APIRouter(tags=["inventory: reservations"])
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["inventory: reservations"])
 )
 async def create_reservation(body: ReservationIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Reserve available stock for duration_hours (1-720, default 24)."""
-    return service.create(conn, caller, body)
+    return reservation_service.create(conn, caller, body)
 
 
 @router.get("/inventory/reservations", response_model=Page[ReservationOut])
@@ -37,14 +37,14 @@ async def list_reservations(
     status: ReservationStatus | None = "pending",
 ) -> dict[str, Any]:
     """Reservations (pending ones unless status says otherwise), newest first."""
-    rows, total = queries.list_reservations(conn, item_id, module_key, status, paging)
+    rows, total = reservation_queries.list_reservations(conn, item_id, module_key, status, paging)
     return page_of(rows, total, paging)
 
 
 @router.get("/inventory/reservations/{reservation_id}", response_model=ReservationOut)
 async def get_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """One reservation."""
-    return service.get(conn, reservation_id)
+    return reservation_service.get(conn, reservation_id)
 
 
 @router.post(
@@ -54,7 +54,7 @@ async def get_reservation(reservation_id: PathId, conn: Conn, caller: Inventory)
 )
 async def cancel_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Release a pending reservation."""
-    return service.cancel(conn, caller, reservation_id)
+    return reservation_service.cancel(conn, caller, reservation_id)
 
 
 @router.post(
@@ -64,4 +64,4 @@ async def cancel_reservation(reservation_id: PathId, conn: Conn, caller: Invento
 )
 async def confirm_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume a live reservation's quantity FIFO."""
-    return service.confirm(conn, caller, reservation_id)
+    return reservation_service.confirm(conn, caller, reservation_id)

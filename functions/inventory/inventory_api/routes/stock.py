@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from farm_erp.http import Conn
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
-from inventory_api.queries import stock as queries
+from inventory_api.queries import stock as stock_queries
 from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, ModuleKey
 from inventory_api.schemas.stock import (
@@ -24,7 +24,7 @@ from inventory_api.schemas.stock import (
     UseMultiIn,
     UseMultiOut,
 )
-from inventory_api.services import stock as service
+from inventory_api.services import stock as stock_service
 
 router = APIRouter(tags=["inventory: stock"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -33,7 +33,7 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 @router.post("/inventory/stock/add", response_model=StockAddOut, status_code=201)
 async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive stock outside a purchase order: a manual lot and an `add` ledger row."""
-    return service.add(conn, caller, body)
+    return stock_service.add(conn, caller, body)
 
 
 @router.post(
@@ -41,7 +41,7 @@ async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
-    return service.use(conn, caller, body)
+    return stock_service.use(conn, caller, body)
 
 
 @router.post(
@@ -51,7 +51,7 @@ async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume several distinct items at once: all lines or none."""
-    return service.use_multi(conn, caller, body)
+    return stock_service.use_multi(conn, caller, body)
 
 
 @router.post(
@@ -62,7 +62,7 @@ async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def create_adjustment(body: AdjustmentIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Increase, decrease or recount an item's stock, with a reason."""
-    return service.adjust(conn, caller, body)
+    return stock_service.adjust(conn, caller, body)
 
 
 @router.get("/inventory/stock/adjustments", response_model=Page[AdjustmentOut])
@@ -75,7 +75,7 @@ async def list_adjustments(
     type: AdjustmentType | None = None,
 ) -> dict[str, Any]:
     """Adjustment history, newest first."""
-    rows, total = queries.list_adjustments(conn, item_id, type, dates, paging)
+    rows, total = stock_queries.list_adjustments(conn, item_id, type, dates, paging)
     return page_of(rows, total, paging)
 
 
@@ -91,6 +91,6 @@ async def list_ledger(
     operation_id: QueryId = None,
 ) -> dict[str, Any]:
     """The stock ledger, newest first."""
-    filters = queries.LedgerFilters(item_id, type, module_key, operation_id, dates)
-    rows, total = queries.list_ledger(conn, filters, paging)
+    filters = stock_queries.LedgerFilters(item_id, type, module_key, operation_id, dates)
+    rows, total = stock_queries.list_ledger(conn, filters, paging)
     return page_of(rows, total, paging)

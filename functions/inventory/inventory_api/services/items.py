@@ -9,7 +9,7 @@ from farm_erp.db import Connection
 from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams
-from inventory_api.queries import items as db
+from inventory_api.queries import items as item_queries
 from inventory_api.schemas.items import ItemCreate, ItemUpdate
 from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
@@ -21,7 +21,7 @@ _REFERENCES = {"category_id": "category", "unit_id": "unit", "default_supplier_i
 
 
 def get_item(conn: Connection, item_id: int) -> dict[str, Any]:
-    return found(db.get_item(conn, item_id), "Item")
+    return found(item_queries.get_item(conn, item_id), "Item")
 
 
 def _check_references(
@@ -29,7 +29,7 @@ def _check_references(
 ) -> None:
     """The referenced category, unit and supplier must exist, and the unit and supplier be active (422); None is
     a reference the request does not set."""
-    states = db.reference_states(conn, category_id, unit_id, default_supplier_id)
+    states = item_queries.reference_states(conn, category_id, unit_id, default_supplier_id)
     if category_id is not None and states["category"] is None:
         raise invalid("category_id", "Unknown category")
     if unit_id is not None and not states["unit"]:
@@ -41,7 +41,7 @@ def _check_references(
 def create_item(conn: Connection, caller: Caller, body: ItemCreate) -> dict[str, Any]:
     _check_references(conn, body.category_id, body.unit_id, body.default_supplier_id)
     with on_duplicate(*_DUP_SKU):
-        item_id = db.insert_item(conn, body.model_dump(), caller.user_id)
+        item_id = item_queries.insert_item(conn, body.model_dump(), caller.user_id)
     audit.module_change(
         conn, caller.actor, MODULE, "item.create", "item", item_id, {"sku": body.sku, "name": body.name}
     )
@@ -57,13 +57,13 @@ def update_item(conn: Connection, caller: Caller, item_id: int, body: ItemUpdate
     # only a reference the request changes is checked: an item keeps a supplier that was deactivated since
     moved = {key: value for key, value in changes.items() if key in _REFERENCES and value != _ref_id(before, key)}
     _check_references(conn, moved.get("category_id"), moved.get("unit_id"), moved.get("default_supplier_id"))
-    usage = db.item_usage(conn, item_id)
+    usage = item_queries.item_usage(conn, item_id)
     if "unit_id" in moved and usage["has_lots"]:
         raise Conflict("The item has lots: its unit cannot change", "item_has_lots")
     if body.is_active is False and before["is_active"]:
         _check_deactivation(before, usage)
     with on_duplicate(*_DUP_SKU):
-        db.update_item(conn, item_id, changes)
+        item_queries.update_item(conn, item_id, changes)
     after = get_item(conn, item_id)
     audit.module_change(
         conn, caller.actor, MODULE, "item.update", "item", item_id, changed_fields(_flat(before), _flat(after), changes)
@@ -98,8 +98,8 @@ def deactivate_item(conn: Connection, caller: Caller, item_id: int) -> None:
         raise NotFound("Item not found")
     item = get_item(conn, item_id)
     if item["is_active"]:
-        _check_deactivation(item, db.item_usage(conn, item_id))
-        db.update_item(conn, item_id, {"is_active": False})
+        _check_deactivation(item, item_queries.item_usage(conn, item_id))
+        item_queries.update_item(conn, item_id, {"is_active": False})
     audit.module_change(conn, caller.actor, MODULE, "item.deactivate", "item", item_id, {"sku": item["sku"]})
 
 
@@ -109,10 +109,10 @@ def delete_item(conn: Connection, caller: Caller, item_id: int) -> None:
     item = get_item(conn, item_id)
     if item["is_active"]:
         raise Conflict("Deactivate the item before deleting it", "item_active")
-    usage = db.item_usage(conn, item_id)
+    usage = item_queries.item_usage(conn, item_id)
     if usage["has_lots"] or usage["has_ledger"] or usage["has_po_lines"]:
         raise Conflict("The item has lots, ledger rows or purchase-order lines", "item_has_history")
-    db.delete_item(conn, item_id)
+    item_queries.delete_item(conn, item_id)
     audit.module_change(
         conn, caller.actor, MODULE, "item.delete", "item", item_id, {"sku": item["sku"], "name": item["name"]}
     )
@@ -130,53 +130,56 @@ def _split_keys(raw: str | None, field: str) -> list[str]:
 def bulk(conn: Connection, ids_raw: str | None, skus_raw: str | None, include_lots: bool) -> dict[str, Any]:
     """Active items by ids and/or SKUs, with what was not found (unknown or inactive)."""
     id_keys = _split_keys(ids_raw, "ids")
-    skus = list(dict.fromkeys(stock.normalise_sku(s) for s in _split_keys(skus_raw, "skus")))
+    skus = list(dict.fromkeys(stock.normalise_sku(sku) for sku in _split_keys(skus_raw, "skus")))
     if not id_keys and not skus:
         raise invalid("ids", "Give ids or skus", where="query")
     try:
         ids = list(dict.fromkeys(int(k) for k in id_keys))
     except ValueError:
         raise invalid("ids", "ids must be integers", where="query") from None
-    if any(not 1 <= i < 2**63 for i in ids):
+    if any(not 1 <= item_id < 2**63 for item_id in ids):
         raise invalid("ids", "ids must be positive 64-bit integers", where="query")
-    items = db.bulk_items(conn, ids, skus)
+    items = item_queries.bulk_items(conn, ids, skus)
     if include_lots and items:
-        lots: dict[int, list[dict[str, Any]]] = {int(i["id"]): [] for i in items}
-        for lot in db.lots_of(conn, list(lots)):
+        lots: dict[int, list[dict[str, Any]]] = {int(item["id"]): [] for item in items}
+        for lot in item_queries.lots_of(conn, list(lots)):
             lots[int(lot["item_id"])].append(lot)
         for item in items:
             item["lots"] = lots[int(item["id"])]
-    found_ids = {int(i["id"]) for i in items}
-    found_skus = {str(i["sku"]) for i in items}
+    found_ids = {int(item["id"]) for item in items}
+    found_skus = {str(item["sku"]) for item in items}
     return {
         "items": items,
         "total": len(items),
         "page": 1,
         "limit": 2 * MAX_BULK_KEYS,
-        "not_found": {"ids": [i for i in ids if i not in found_ids], "skus": [s for s in skus if s not in found_skus]},
+        "not_found": {
+            "ids": [item_id for item_id in ids if item_id not in found_ids],
+            "skus": [sku for sku in skus if sku not in found_skus],
+        },
     }
 
 
 def list_mappings(conn: Connection, item_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     get_item(conn, item_id)
-    return db.list_mappings(conn, item_id, paging)
+    return item_queries.list_mappings(conn, item_id, paging)
 
 
 def set_mapping(
     conn: Connection, caller: Caller, item_id: int, module_key: str, is_primary: bool, settings: dict[str, Any]
 ) -> dict[str, Any]:
     get_item(conn, item_id)
-    before = db.get_mapping(conn, item_id, module_key)
-    row = db.upsert_mapping(conn, item_id, module_key, is_primary, settings, caller.user_id)
-    meta = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
+    before = item_queries.get_mapping(conn, item_id, module_key)
+    row = item_queries.upsert_mapping(conn, item_id, module_key, is_primary, settings, caller.user_id)
+    metadata = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
     if before is not None:
-        meta = {"module_key": module_key, **changed_fields(before, row, ("is_primary", "settings"))}
-    audit.module_change(conn, caller.actor, MODULE, "mapping.set", "item", item_id, meta)
+        metadata = {"module_key": module_key, **changed_fields(before, row, ("is_primary", "settings"))}
+    audit.module_change(conn, caller.actor, MODULE, "mapping.set", "item", item_id, metadata)
     return row
 
 
 def delete_mapping(conn: Connection, caller: Caller, item_id: int, module_key: str) -> None:
     get_item(conn, item_id)
-    if not db.delete_mapping(conn, item_id, module_key):
+    if not item_queries.delete_mapping(conn, item_id, module_key):
         raise NotFound("Mapping not found")
     audit.module_change(conn, caller.actor, MODULE, "mapping.delete", "item", item_id, {"module_key": module_key})

@@ -14,9 +14,8 @@ from farm_erp.errors import Conflict, NotFound, ValidationFailed, invalid, rejec
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams
 from farm_erp.stock import qty_str
-from inventory_api.queries import purchase_orders as db
-from inventory_api.queries.purchase_orders import PoHeader
-from inventory_api.queries.stock import supplier_active
+from inventory_api.queries import purchase_orders as po_queries
+from inventory_api.queries import stock as stock_queries
 from inventory_api.schemas.purchase_orders import DuplicateIn, PoCreate, PoLineIn, PoLineUpdate, PoUpdate, ReceiveIn
 from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
 
@@ -36,30 +35,30 @@ _DUP_NUMBER = ("A purchase order with this number already exists", "duplicate_po
 
 
 def detail(conn: Connection, po_id: int) -> dict[str, Any]:
-    header = found(db.get_header(conn, po_id), "Purchase order")
+    header = found(po_queries.get_header(conn, po_id), "Purchase order")
     return _detail(conn, header)
 
 
 def _detail(conn: Connection, header: dict[str, Any]) -> dict[str, Any]:
     po_id = int(header["id"])
-    lines = db.get_lines(conn, po_id)
-    summary = db.summary(conn, po_id)
+    lines = po_queries.get_lines(conn, po_id)
+    summary = po_queries.summary(conn, po_id)
     return {
         **header,
         "supplier": {"id": header["supplier_id"], "name": header["supplier_name"]},
         "total_amount": summary["ordered_value"],
         "lines": lines,
-        "receipts": db.get_receipts(conn, po_id),
+        "receipts": po_queries.get_receipts(conn, po_id),
         "summary": summary,
     }
 
 
 def _locked(conn: Connection, po_id: int) -> dict[str, Any]:
-    return found(db.get_header(conn, po_id, lock=True), "Purchase order")
+    return found(po_queries.get_header(conn, po_id, lock=True), "Purchase order")
 
 
 def _check_supplier(conn: Connection, supplier_id: int) -> None:
-    if not supplier_active(conn, supplier_id):
+    if not stock_queries.supplier_active(conn, supplier_id):
         raise invalid("supplier_id", "Unknown or inactive supplier")
 
 
@@ -77,7 +76,7 @@ def _orderable(state: dict[str, Any] | None) -> bool:
 
 def _check_items(conn: Connection, item_ids: list[int], loc: list[list[str | int]]) -> None:
     """Items on a PO must exist and be active, with an active unit (422 at each line's location)."""
-    states = db.item_states(conn, item_ids)
+    states = po_queries.item_states(conn, item_ids)
     errors: list[dict[str, Any]] = []
     for item_id, where in zip(item_ids, loc, strict=True):
         if not _orderable(states.get(item_id)):
@@ -100,15 +99,15 @@ def create(conn: Connection, caller: Caller, body: PoCreate) -> dict[str, Any]:
         seen.add(item_id)
     _check_items(conn, item_ids, [["body", "lines", i, "item_id"] for i in range(len(item_ids))])
     with on_duplicate(*_DUP_NUMBER):
-        po_id = db.insert_po(
+        po_id = po_queries.insert_po(
             conn,
-            PoHeader(body.po_number, body.supplier_id, po_date, body.expected_delivery, body.notes),
+            po_queries.PoHeader(body.po_number, body.supplier_id, po_date, body.expected_delivery, body.notes),
             caller.user_id,
         )
     for line in body.lines:
-        db.insert_line(conn, po_id, line.item_id, line.ordered_qty, line.unit_cost)
+        po_queries.insert_line(conn, po_id, line.item_id, line.ordered_qty, line.unit_cost)
     out = detail(conn, po_id)
-    db.add_history(
+    po_queries.add_history(
         conn,
         po_id,
         "created",
@@ -142,10 +141,10 @@ def update(conn: Connection, caller: Caller, po_id: int, body: PoUpdate) -> dict
         _check_dates(
             changes.get("po_date", before["po_date"]), changes.get("expected_delivery", before["expected_delivery"])
         )
-    db.update_header(conn, po_id, changes)
-    after = found(db.get_header(conn, po_id), "Purchase order")
+    po_queries.update_header(conn, po_id, changes)
+    after = found(po_queries.get_header(conn, po_id), "Purchase order")
     changed = changed_fields(before, after, changes)
-    db.add_history(conn, po_id, "updated", caller.user_id, details=changed)
+    po_queries.add_history(conn, po_id, "updated", caller.user_id, details=changed)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.update", "purchase_order", po_id, changed)
     return _detail(conn, after)
 
@@ -169,8 +168,8 @@ def _transition(
     record_activity: bool = True,
 ) -> None:
     """Set the status with its history row; `record_activity=False` when the caller's own activity row covers it."""
-    db.set_status(conn, po_id, new)
-    db.add_history(
+    po_queries.set_status(conn, po_id, new)
+    po_queries.add_history(
         conn,
         po_id,
         "status_changed",
@@ -202,42 +201,42 @@ def add_line(conn: Connection, caller: Caller, po_id: int, body: PoLineIn) -> di
     _pending(conn, po_id)
     _check_items(conn, [body.item_id], [["body", "item_id"]])
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
-        line_id = db.insert_line(conn, po_id, body.item_id, body.ordered_qty, body.unit_cost)
+        line_id = po_queries.insert_line(conn, po_id, body.item_id, body.ordered_qty, body.unit_cost)
     details = {
         "line_id": line_id,
         "item_id": body.item_id,
         "ordered_qty": qty_str(body.ordered_qty),
         "unit_cost": str(body.unit_cost),
     }
-    db.add_history(conn, po_id, "line_added", caller.user_id, details=details)
+    po_queries.add_history(conn, po_id, "line_added", caller.user_id, details=details)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_add", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
 
 def update_line(conn: Connection, caller: Caller, po_id: int, line_id: int, body: PoLineUpdate) -> dict[str, Any]:
     _pending(conn, po_id)
-    before = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
+    before = found(po_queries.get_line(conn, po_id, line_id), "Purchase-order line")
     changes = body.changes()
     reject_nulls(changes, ("item_id", "ordered_qty", "unit_cost"))
     if "item_id" in changes and changes["item_id"] != before["item_id"]:
         _check_items(conn, [changes["item_id"]], [["body", "item_id"]])
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
-        db.update_line(conn, line_id, changes)
-    after = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
+        po_queries.update_line(conn, line_id, changes)
+    after = found(po_queries.get_line(conn, po_id, line_id), "Purchase-order line")
     changed = {"line_id": line_id, **changed_fields(before, after, changes)}
-    db.add_history(conn, po_id, "line_updated", caller.user_id, details=changed)
+    po_queries.add_history(conn, po_id, "line_updated", caller.user_id, details=changed)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_update", "purchase_order", po_id, changed)
     return detail(conn, po_id)
 
 
 def remove_line(conn: Connection, caller: Caller, po_id: int, line_id: int) -> dict[str, Any]:
     _pending(conn, po_id)
-    line = found(db.get_line(conn, po_id, line_id), "Purchase-order line")
-    if db.line_count(conn, po_id) <= 1:
+    line = found(po_queries.get_line(conn, po_id, line_id), "Purchase-order line")
+    if po_queries.line_count(conn, po_id) <= 1:
         raise Conflict("A purchase order keeps at least one line", "last_line")
-    db.delete_line(conn, line_id)
+    po_queries.delete_line(conn, line_id)
     details = {"line_id": line_id, "item_id": line["item_id"], "ordered_qty": qty_str(line["ordered_qty"])}
-    db.add_history(conn, po_id, "line_removed", caller.user_id, details=details)
+    po_queries.add_history(conn, po_id, "line_removed", caller.user_id, details=details)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_remove", "purchase_order", po_id, details)
     return detail(conn, po_id)
 
@@ -247,7 +246,7 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: ReceiveIn) -> di
     po = _locked(conn, po_id)
     if po["status"] not in RECEIVABLE:
         raise Conflict(f"A {po['status']} purchase order cannot be received", "invalid_state")
-    lines = {int(line["id"]): line for line in db.get_lines(conn, po_id)}
+    lines = {int(line["id"]): line for line in po_queries.get_lines(conn, po_id)}
     seen: set[int] = set()
     for index, requested in enumerate(body.lines):
         if requested.po_line_id not in lines:
@@ -286,7 +285,7 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: ReceiveIn) -> di
     operation_id = stock.new_operation(
         conn, "po_receipt", MODULE, user_id=caller.user_id, purpose=f"PO {po['po_number']}", notes=body.notes
     )
-    receipt_id = db.insert_receipt(conn, po_id, receipt_date, body.notes, operation_id, caller.user_id)
+    receipt_id = po_queries.insert_receipt(conn, po_id, receipt_date, body.notes, operation_id, caller.user_id)
     stock.set_operation_ref(conn, operation_id, receipt_id)
     out_lines = []
     for requested, item_id in zip(body.lines, item_ids, strict=True):
@@ -309,7 +308,7 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: ReceiveIn) -> di
             lot_number=requested.lot_number,
             ref_line_id=line["id"],
         )
-        db.insert_receipt_line(
+        po_queries.insert_receipt_line(
             conn,
             {
                 "receipt_id": receipt_id,
@@ -328,9 +327,9 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: ReceiveIn) -> di
                 "ledger_id": lot.ledger_id,
             }
         )
-    summary = db.summary(conn, po_id)
+    summary = po_queries.summary(conn, po_id)
     new_status = "received" if summary["lines_complete"] == len(lines) else "partially_received"
-    db.add_history(
+    po_queries.add_history(
         conn,
         po_id,
         "received",
@@ -368,25 +367,25 @@ def receive(conn: Connection, caller: Caller, po_id: int, body: ReceiveIn) -> di
 
 def duplicate(conn: Connection, caller: Caller, po_id: int, body: DuplicateIn) -> dict[str, Any]:
     """A new pending PO with the lines of the active items; the others are listed as skipped."""
-    source = found(db.get_header(conn, po_id), "Purchase order")
+    source = found(po_queries.get_header(conn, po_id), "Purchase order")
     supplier_id = body.supplier_id or source["supplier_id"]
     _check_supplier(conn, supplier_id)
     po_date = body.po_date or clock.today()
     _check_dates(po_date, body.expected_delivery)
-    lines = db.get_lines(conn, po_id)
-    states = db.item_states(conn, [int(line["item_id"]) for line in lines])
+    lines = po_queries.get_lines(conn, po_id)
+    states = po_queries.item_states(conn, [int(line["item_id"]) for line in lines])
     keep = [line for line in lines if _orderable(states[int(line["item_id"])])]
     skipped = [int(line["item_id"]) for line in lines if line not in keep]
     if not keep:
         raise Conflict("None of the order's items is active", "no_active_items")
     notes = body.notes if body.notes is not None else source["notes"]
-    header = PoHeader(body.po_number, supplier_id, po_date, body.expected_delivery, notes)
+    header = po_queries.PoHeader(body.po_number, supplier_id, po_date, body.expected_delivery, notes)
     with on_duplicate(*_DUP_NUMBER):
-        new_id = db.insert_po(conn, header, caller.user_id)
+        new_id = po_queries.insert_po(conn, header, caller.user_id)
     for line in keep:
-        db.insert_line(conn, new_id, line["item_id"], line["ordered_qty"], line["unit_cost"])
+        po_queries.insert_line(conn, new_id, line["item_id"], line["ordered_qty"], line["unit_cost"])
     out = detail(conn, new_id)
-    db.add_history(
+    po_queries.add_history(
         conn,
         new_id,
         "duplicated",
@@ -394,7 +393,7 @@ def duplicate(conn: Connection, caller: Caller, po_id: int, body: DuplicateIn) -
         to_status="pending",
         details={"from_po_id": po_id, "from_po_number": source["po_number"], "skipped_item_ids": skipped},
     )
-    db.add_history(
+    po_queries.add_history(
         conn,
         po_id,
         "duplicated",
@@ -414,6 +413,6 @@ def duplicate(conn: Connection, caller: Caller, po_id: int, body: DuplicateIn) -
 
 
 def history(conn: Connection, po_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    if db.get_header(conn, po_id) is None:
+    if po_queries.get_header(conn, po_id) is None:
         raise NotFound("Purchase order not found")
-    return db.list_history(conn, po_id, paging)
+    return po_queries.list_history(conn, po_id, paging)

@@ -7,13 +7,13 @@ from typing import Any
 from farm_erp import audit, stock
 from farm_erp.db import Connection
 from farm_erp.http import Caller
-from inventory_api.queries import reservations as db
+from inventory_api.queries import reservations as reservation_queries
 from inventory_api.schemas.reservations import ReservationIn
 from inventory_api.services.common import MODULE, found
 
 
 def get(conn: Connection, reservation_id: int) -> dict[str, Any]:
-    return found(db.get_reservation(conn, reservation_id), "Reservation")
+    return found(reservation_queries.get_reservation(conn, reservation_id), "Reservation")
 
 
 def create(conn: Connection, caller: Caller, body: ReservationIn) -> dict[str, Any]:

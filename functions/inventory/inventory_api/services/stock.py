@@ -10,7 +10,7 @@ from farm_erp.db import Connection
 from farm_erp.errors import Conflict, ValidationFailed, invalid
 from farm_erp.http import Caller
 from farm_erp.stock import ConsumeLine, Consumption
-from inventory_api.queries import stock as db
+from inventory_api.queries import stock as stock_queries
 from inventory_api.schemas.stock import AdjustmentIn, StockAddIn, StockUseIn, UseMultiIn
 from inventory_api.services.common import MODULE, found
 
@@ -48,7 +48,7 @@ def add(conn: Connection, caller: Caller, body: StockAddIn) -> dict[str, Any]:
         raise invalid("received_date", "received_date may not be in the future")
     if body.expiry_date is not None and body.expiry_date < received:
         raise invalid("expiry_date", "expiry_date may not be before received_date")
-    if body.supplier_id is not None and not db.supplier_active(conn, body.supplier_id):
+    if body.supplier_id is not None and not stock_queries.supplier_active(conn, body.supplier_id):
         raise invalid("supplier_id", "Unknown or inactive supplier")
     unit_cost = body.unit_cost if body.unit_cost is not None else item["default_price"]
     operation_id = stock.new_operation(conn, "add", MODULE, user_id=caller.user_id, notes=body.notes)
@@ -231,5 +231,5 @@ def adjust(conn: Connection, caller: Caller, body: AdjustmentIn) -> dict[str, An
         adjustment["id"],
         {"item_id": item["id"], "type": kind, "quantity": stock.qty_str(qty), "qty_change": stock.qty_str(change)},
     )
-    out = found(db.get_adjustment(conn, int(adjustment["id"])), "Adjustment")
-    return {**out, "ledger": db.ledger_of_operation(conn, operation_id)}
+    out = found(stock_queries.get_adjustment(conn, int(adjustment["id"])), "Adjustment")
+    return {**out, "ledger": stock_queries.ledger_of_operation(conn, operation_id)}
