@@ -15,26 +15,44 @@ from tests.support.factories import as_caller
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 
 
-def test_categories_crud_and_guards(inv: Inv, sql: Any) -> None:
-    cat = inv.ok("POST", "/inventory/categories", 201, json={"name": "Feed", "description": "Pellets"})
-    assert cat["item_count"] == 0
+def test_category_names_are_unique_ignoring_case_and_spaces(inv: Inv) -> None:
+    inv.ok("POST", "/inventory/categories", 201, json={"name": "Feed", "description": "Pellets"})
     dup = inv.post("/inventory/categories", json={"name": " FEED "})
     assert dup.status_code == 409 and dup.json()["code"] == "duplicate_name"
+
+
+def test_categories_are_searched_and_count_their_items(inv: Inv) -> None:
+    cat = inv.ok("POST", "/inventory/categories", 201, json={"name": "Feed", "description": "Pellets"})
+    assert cat["item_count"] == 0
+    inv.ok("POST", "/inventory/categories", 201, json={"name": "Tools"})
     inv.item("F-1", category_id=cat["id"])
     listed = inv.ok("GET", "/inventory/categories", params={"q": "fe"})
     assert listed["total"] == 1 and listed["items"][0]["item_count"] == 1
+
+
+def test_a_category_rename_is_audited_with_before_and_after(inv: Inv, sql: Any) -> None:
+    cat = inv.ok("POST", "/inventory/categories", 201, json={"name": "Feed", "description": "Pellets"})
     assert inv.ok("PATCH", f"/inventory/categories/{cat['id']}", json={"name": "Feeds"})["name"] == "Feeds"
+    update = sql.execute("SELECT metadata FROM activity_logs WHERE action = 'inventory.category.update'").fetchone()[
+        "metadata"
+    ]
+    assert update == {"before": {"name": "Feed"}, "after": {"name": "Feeds"}}
+
+
+def test_a_category_in_use_cannot_be_deleted(inv: Inv) -> None:
+    cat = inv.ok("POST", "/inventory/categories", 201, json={"name": "Feed"})
+    inv.item("F-1", category_id=cat["id"])
     r = inv.call("DELETE", f"/inventory/categories/{cat['id']}")
     assert r.status_code == 409 and r.json()["code"] == "category_in_use"
+
+
+def test_an_unused_category_is_deleted_and_audited(inv: Inv, sql: Any) -> None:
+    inv.ok("POST", "/inventory/categories", 201, json={"name": "Feed"})
     other = inv.ok("POST", "/inventory/categories", 201, json={"name": "Spare"})
     assert inv.call("DELETE", f"/inventory/categories/{other['id']}").status_code == 204
     assert inv.call("DELETE", f"/inventory/categories/{other['id']}").status_code == 404
     actions = [r["action"] for r in sql.execute("SELECT action FROM activity_logs ORDER BY id").fetchall()]
     assert actions.count("inventory.category.create") == 2 and "inventory.category.delete" in actions
-    update = sql.execute("SELECT metadata FROM activity_logs WHERE action = 'inventory.category.update'").fetchone()[
-        "metadata"
-    ]
-    assert update == {"before": {"name": "Feed"}, "after": {"name": "Feeds"}}
 
 
 def test_units_seeded_and_guarded(inv: Inv) -> None:
@@ -58,15 +76,23 @@ def test_units_seeded_and_guarded(inv: Inv) -> None:
     assert inv.call("DELETE", f"/inventory/units/{new['id']}").status_code == 204
 
 
-def test_suppliers(inv: Inv) -> None:
+def test_supplier_names_are_unique_ignoring_case(inv: Inv) -> None:
     sid = inv.supplier("Aqua Feeds")
     assert inv.post("/inventory/suppliers", json={"name": "aqua feeds"}).status_code == 409
     assert inv.ok("PATCH", f"/inventory/suppliers/{sid}", json={"phone": "555"})["phone"] == "555"
+
+
+def test_a_deactivated_supplier_is_listed_only_when_asked_for(inv: Inv) -> None:
+    sid = inv.supplier("Aqua Feeds")
     assert inv.call("DELETE", f"/inventory/suppliers/{sid}").status_code == 204
     assert inv.ok("GET", "/inventory/suppliers")["total"] == 0
     assert inv.ok("GET", "/inventory/suppliers", params={"is_active": "false"})["items"][0]["id"] == sid
     assert inv.ok("GET", f"/inventory/suppliers/{sid}")["is_active"] is False
-    # An inactive supplier cannot be used on a new item, a stock add or a PO (422).
+
+
+def test_an_inactive_supplier_cannot_be_named_on_an_item_a_stock_add_or_a_po(inv: Inv) -> None:
+    sid = inv.supplier("Aqua Feeds")
+    inv.call("DELETE", f"/inventory/suppliers/{sid}")
     r = inv.post(
         "/inventory/items", json={"sku": "S-1", "name": "x", "unit_id": inv.unit("kg"), "default_supplier_id": sid}
     )
@@ -128,19 +154,24 @@ def test_item_edit_rules(inv: Inv, feed32: dict[str, Any]) -> None:
     assert r.status_code == 422
 
 
-def test_deactivate_and_delete_rules(inv: Inv, feed32: dict[str, Any]) -> None:
-    item = inv.item("DEL-1")
+def test_reserved_stock_cannot_be_used(inv: Inv, feed32: dict[str, Any]) -> None:
     res = inv.ok("POST", "/inventory/reservations", 201, json={"item_id": feed32["id"], "quantity": "1"})
     assert inv.use("300", sku="FEED-32").status_code == 409  # one unit is reserved
     assert inv.use("299", sku="FEED-32").status_code == 200
     inv.ok("POST", f"/inventory/reservations/{res['id']}/confirm")
-    # feed32 now has no stock but history: deactivate ok, permanent delete refused.
+
+
+def test_an_item_with_history_is_deactivated_but_never_deleted(inv: Inv, feed32: dict[str, Any]) -> None:
+    assert inv.use("300", sku="FEED-32").status_code == 200
     r = inv.call("DELETE", f"/inventory/items/{feed32['id']}/permanent")
     assert r.status_code == 409 and r.json()["code"] == "item_active"
     assert inv.call("DELETE", f"/inventory/items/{feed32['id']}").status_code == 204
     r = inv.call("DELETE", f"/inventory/items/{feed32['id']}/permanent")
     assert r.status_code == 409 and r.json()["code"] == "item_has_history"
-    # Live reservation blocks deactivation; an open PO line too.
+
+
+def test_a_reserved_item_takes_an_increase_adjustment(inv: Inv) -> None:
+    item = inv.item("DEL-1")
     inv.add(item["id"], "1", "1")
     inv.ok("POST", "/inventory/reservations", 201, json={"item_id": item["id"], "quantity": "1"})
     inv.ok(
@@ -149,22 +180,31 @@ def test_deactivate_and_delete_rules(inv: Inv, feed32: dict[str, Any]) -> None:
         201,
         json={"item_id": item["id"], "type": "increase", "quantity": "1", "reason": "found"},
     )
+
+
+def test_an_item_on_an_open_po_cannot_be_deactivated(inv: Inv) -> None:
     spare = inv.item("DEL-2")
-    sup = inv.supplier()
     inv.ok(
         "POST",
         "/inventory/purchase-orders",
         201,
-        json={"supplier_id": sup, "lines": [{"item_id": spare["id"], "ordered_qty": "1", "unit_cost": "1"}]},
+        json={"supplier_id": inv.supplier(), "lines": [{"item_id": spare["id"], "ordered_qty": "1", "unit_cost": "1"}]},
     )
     r = inv.call("DELETE", f"/inventory/items/{spare['id']}")
     assert r.status_code == 409 and r.json()["code"] == "item_on_open_po"
+
+
+def test_an_item_without_history_is_deleted_for_good(inv: Inv) -> None:
     clean = inv.item("DEL-3")
     inv.ok("PUT", f"/inventory/items/{clean['id']}/modules/biofloc", json={"is_primary": True})
     assert inv.call("DELETE", f"/inventory/items/{clean['id']}").status_code == 204
     assert inv.call("DELETE", f"/inventory/items/{clean['id']}/permanent").status_code == 204
     assert inv.get(f"/inventory/items/{clean['id']}").status_code == 404
-    # Inactive items cannot be used, reserved or added to.
+
+
+def test_an_inactive_item_cannot_be_used_reserved_or_added_to(inv: Inv, feed32: dict[str, Any]) -> None:
+    assert inv.use("300", sku="FEED-32").status_code == 200
+    assert inv.call("DELETE", f"/inventory/items/{feed32['id']}").status_code == 204
     r = inv.use("1", item_id=feed32["id"])
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "item_id"]
     assert inv.post("/inventory/reservations", json={"item_id": feed32["id"], "quantity": "1"}).status_code == 422

@@ -85,68 +85,73 @@ def test_use_multi_is_atomic_and_lists_every_shortage(inv: Inv, feed32: dict[str
     assert name.status_code == 422
 
 
-def test_adjustments(inv: Inv, feed32: dict[str, Any], sql: Any) -> None:
-    up = inv.ok(
-        "POST",
-        "/inventory/stock/adjustments",
-        201,
-        json={"item_id": feed32["id"], "type": "increase", "quantity": "10", "reason": "found a bag"},
-    )
+ADJUSTMENTS = "/inventory/stock/adjustments"
+
+
+def _adjust(inv: Inv, item_id: int, kind: str, quantity: str, **kw: Any) -> Any:
+    body = {"item_id": item_id, "type": kind, "quantity": quantity, "reason": kw.pop("reason", "x"), **kw}
+    return inv.ok("POST", ADJUSTMENTS, 201, json=body)
+
+
+def test_an_increase_is_a_new_adjustment_lot_at_the_latest_cost(inv: Inv, feed32: dict[str, Any], sql: Any) -> None:
+    up = _adjust(inv, feed32["id"], "increase", "10", reason="found a bag")
     assert (up["unit_cost"], up["previous_qty"], up["new_qty"]) == ("42.5000", "300.000", "310.000")
     assert [(x["type"], x["qty_change"], x["cost"]) for x in up["ledger"]] == [("adjust_in", "10.000", "425.00")]
     lot = sql.execute("SELECT source, remaining_qty FROM lots WHERE id = %s", (up["lot_id"],)).fetchone()
     assert lot["source"] == "adjustment"
-    # Decrease from one named lot only, which must hold the quantity.
+
+
+def test_a_decrease_from_a_named_lot_takes_only_that_lot(inv: Inv, feed32: dict[str, Any], sql: Any) -> None:
     l2 = sql.execute("SELECT id FROM lots WHERE lot_number = 'L2'").fetchone()["id"]
-    down = inv.ok(
-        "POST",
-        "/inventory/stock/adjustments",
-        201,
-        json={"item_id": feed32["id"], "type": "decrease", "quantity": "20", "lot_id": l2, "reason": "spoiled"},
-    )
+    down = _adjust(inv, feed32["id"], "decrease", "20", lot_id=l2, reason="spoiled")
     assert [(x["lot_number"], x["qty_change"]) for x in down["ledger"]] == [("L2", "-20.000")]
     r = inv.post(
-        "/inventory/stock/adjustments",
+        ADJUSTMENTS,
         json={"item_id": feed32["id"], "type": "decrease", "quantity": "200", "lot_id": l2, "reason": "spoiled"},
     )
     assert r.status_code == 409 and r.json()["code"] == "insufficient_lot"
-    fifo = inv.ok(
-        "POST",
-        "/inventory/stock/adjustments",
-        201,
-        json={"item_id": feed32["id"], "type": "decrease", "quantity": "120", "reason": "rats"},
-    )
+
+
+def test_a_decrease_without_a_lot_is_fifo_within_the_stock(inv: Inv, feed32: dict[str, Any]) -> None:
+    fifo = _adjust(inv, feed32["id"], "decrease", "120", reason="rats")
     assert [(x["lot_number"], x["qty_change"]) for x in fifo["ledger"]] == [("L1", "-100.000"), ("L2", "-20.000")]
-    r = inv.post(
-        "/inventory/stock/adjustments",
-        json={"item_id": feed32["id"], "type": "decrease", "quantity": "1000", "reason": "x"},
-    )
+    r = inv.post(ADJUSTMENTS, json={"item_id": feed32["id"], "type": "decrease", "quantity": "1000", "reason": "x"})
     assert r.status_code == 409 and r.json()["code"] == "insufficient_stock"
-    up2 = inv.ok(
-        "POST",
-        "/inventory/stock/adjustments",
-        201,
-        json={"item_id": feed32["id"], "type": "recount", "quantity": "200", "unit_cost": "1", "reason": "count"},
-    )
-    assert (up2["qty_change"], up2["ledger"][0]["type"]) == ("30.000", "adjust_in")
-    for bad in (
-        {"type": "increase", "quantity": "0"},
-        {"type": "recount", "quantity": "1", "lot_id": l2},
+
+
+def test_a_recount_above_on_hand_adds_the_difference(inv: Inv, feed32: dict[str, Any]) -> None:
+    up = _adjust(inv, feed32["id"], "recount", "330", unit_cost="1", reason="count")
+    assert (up["qty_change"], up["ledger"][0]["type"]) == ("30.000", "adjust_in")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "increase", "quantity": "0", "reason": "x"},
+        {"type": "recount", "quantity": "1", "lot_id": "L2", "reason": "x"},
         {"type": "decrease", "quantity": "1"},
-    ):
-        body = {"item_id": feed32["id"], "reason": "x", **bad}
-        if bad["type"] == "decrease":
-            body.pop("reason")
-        assert inv.post("/inventory/stock/adjustments", json=body).status_code == 422
-    history = inv.ok("GET", "/inventory/stock/adjustments", params={"item_id": feed32["id"], "type": "decrease"})
+    ],
+    ids=["zero_increase", "lot_on_a_recount", "no_reason"],
+)
+def test_a_bad_adjustment_is_422(inv: Inv, feed32: dict[str, Any], sql: Any, bad: dict[str, Any]) -> None:
+    if bad.get("lot_id") == "L2":
+        bad = {**bad, "lot_id": sql.execute("SELECT id FROM lots WHERE lot_number = 'L2'").fetchone()["id"]}
+    assert inv.post(ADJUSTMENTS, json={"item_id": feed32["id"], **bad}).status_code == 422
+
+
+def test_adjustments_are_listed_by_item_type_and_date(inv: Inv, feed32: dict[str, Any]) -> None:
+    _adjust(inv, feed32["id"], "increase", "10")
+    _adjust(inv, feed32["id"], "decrease", "20")
+    _adjust(inv, feed32["id"], "decrease", "30")
+    history = inv.ok("GET", ADJUSTMENTS, params={"item_id": feed32["id"], "type": "decrease"})
     assert history["total"] == 2
-    assert inv.ok("GET", "/inventory/stock/adjustments", params={"from": "2025-01-21"})["total"] == 0
-    # Adjustments never touch reservations: a recount below the reserved quantity is refused.
-    inv.ok("POST", "/inventory/reservations", 201, json={"item_id": feed32["id"], "quantity": "150"})
-    r = inv.post(
-        "/inventory/stock/adjustments",
-        json={"item_id": feed32["id"], "type": "decrease", "quantity": "60", "reason": "x"},
-    )
+    assert inv.ok("GET", ADJUSTMENTS, params={"from": "2025-01-21"})["total"] == 0
+
+
+def test_a_decrease_cannot_take_reserved_stock(inv: Inv, feed32: dict[str, Any]) -> None:
+    # Adjustments never touch reservations: a decrease below the reserved quantity is refused.
+    inv.ok("POST", "/inventory/reservations", 201, json={"item_id": feed32["id"], "quantity": "250"})
+    r = inv.post(ADJUSTMENTS, json={"item_id": feed32["id"], "type": "decrease", "quantity": "60", "reason": "x"})
     assert r.status_code == 409 and r.json()["errors"][0]["available"] == "50.000"
 
 
