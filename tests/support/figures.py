@@ -14,7 +14,9 @@ from typing import Any
 
 import psycopg
 
-from farm_erp import biofloc_figures, clock, figures, inventory_figures
+from farm_erp import biofloc_figures, clock, consumption, figures, inventory_figures
+from farm_erp.lists import DateRange
+from inventory_api.queries import alerts as consumption_queries
 
 Conn = psycopg.Connection[dict[str, Any]]
 
@@ -145,9 +147,69 @@ def check_biofloc_reads(conn: Conn) -> None:
     assert got == expected
 
 
+# Before migration 0041: a module's consumption per item over [since, until), from the ledger.
+REFERENCE_CONSUMPTION = """
+    SELECT sl.module_key, sl.item_id, sum(abs(sl.qty_change)) AS quantity, sum(sl.cost) AS cost,
+           count(DISTINCT sl.operation_id) AS operations, max(sl.occurred_at) AS last_used_at, count(*) AS use_rows
+      FROM stock_ledger sl
+     WHERE sl.type = 'use' AND sl.occurred_at >= %(since)s AND sl.occurred_at < %(until)s
+     GROUP BY sl.module_key, sl.item_id
+     ORDER BY sl.module_key, sl.item_id
+"""
+
+REFERENCE_CONSUMPTION_PAGE = """
+    SELECT agg.*, i.sku, i.name, u.abbreviation AS unit
+      FROM (SELECT sl.item_id, sum(abs(sl.qty_change)) AS quantity, sum(sl.cost) AS cost,
+                   count(DISTINCT sl.operation_id) AS operations, max(sl.occurred_at) AS last_used_at
+              FROM stock_ledger sl
+             WHERE sl.type = 'use' AND sl.module_key = %(module)s
+               AND sl.occurred_at >= %(since)s AND sl.occurred_at < %(until)s
+             GROUP BY sl.item_id) agg
+      JOIN items i ON i.id = agg.item_id JOIN units u ON u.id = i.unit_id
+     ORDER BY agg.cost DESC, i.name, i.id
+"""
+
+
+def check_consumption_window(conn: Conn) -> None:
+    """The aggregate equals the ledger over the bounds it claims; then, moved to today's window as the report
+    moves it (a farm-day roll-over, or a rebuild when the clock went back), the report's every page equals the
+    ledger's. Leaves the window moved, as a report would."""
+    state = conn.execute("SELECT since, until FROM consumption_window_state").fetchone()
+    assert state is not None
+    kept = conn.execute(
+        """SELECT module_key, item_id, quantity, cost, operations, last_used_at, use_rows
+             FROM consumption_window ORDER BY module_key, item_id"""
+    ).fetchall()
+    if state["since"] is None:
+        assert kept == [], "a consumption window without bounds holds rows"
+    else:
+        assert kept == conn.execute(REFERENCE_CONSUMPTION, state).fetchall(), f"consumption window wrong: {state}"
+
+    today = clock.today()
+    since, until = consumption.window(today)
+    default = DateRange(today - timedelta(days=consumption.WINDOW_DAYS - 1), today)
+    modules = [r["key"] for r in conn.execute("SELECT key FROM modules ORDER BY key").fetchall()]
+    with conn.transaction():
+        assert consumption.move(conn, since, until)
+        got = conn.execute(
+            """SELECT module_key, item_id, quantity, cost, operations, last_used_at, use_rows
+                 FROM consumption_window ORDER BY module_key, item_id"""
+        ).fetchall()
+        assert got == conn.execute(REFERENCE_CONSUMPTION, {"since": since, "until": until}).fetchall()
+        for module in modules:
+            expected = conn.execute(REFERENCE_CONSUMPTION_PAGE, {"module": module, "since": since, "until": until})
+            rows = expected.fetchall()
+            cost = sum((r["cost"] for r in rows), Decimal(0))
+            assert consumption_queries.consumption(conn, module, default, 1000, 0) == (rows, len(rows), cost)
+            for offset in range(0, len(rows) + 2, 2):
+                page = consumption_queries.consumption(conn, module, default, 2, offset)
+                assert page == (rows[offset : offset + 2], len(rows), cost)
+
+
 def check_figures(conn: Conn) -> None:
     """Every maintained figure and every read built on them equals a fresh computation."""
     check_row_figures(conn)
     check_shard_figures(conn)
     check_inventory_reads(conn)
     check_biofloc_reads(conn)
+    check_consumption_window(conn)

@@ -6,6 +6,7 @@ A division by zero (or a logarithm of nothing) gives None, which the API sends a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
@@ -57,11 +58,38 @@ def sgr(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
     """Specific growth rate in %/day: (ln W_end - ln W0) / days * 100."""
     if n_days <= 0 or w_start <= 0 or w_end <= 0:
         return None
+    fast = _sgr_by_float(w_start, w_end, n_days)
+    if fast is not None:
+        return fast
     # ln(W_end / W0) is one logarithm instead of two; 20 significant digits leave the 4th decimal exact.
     with localcontext() as ctx:
         ctx.prec = 20
         value = (w_end / w_start).ln() / Decimal(n_days) * HUNDRED
     return quantize(value, SGR)
+
+
+# Every list row has an SGR, and the Decimal logarithm was half of a batch page's figures. A binary logarithm is
+# within 1e-11 of the true value for |SGR| < 10^4 (a few units in the last place of each step), so wherever it lies
+# more than SGR_MARGIN (1e-10) away from a rounding boundary (a half of the last kept decimal), the true value and
+# the 20-digit Decimal value round to the same 4 decimals; the rare value near a boundary, a huge one, or one that
+# would round to a signed zero takes the Decimal path. tests/unit/test_biofloc_metrics_sgr.py compares both paths.
+SGR_SCALE = 10**SGR
+SGR_MARGIN = 1e-10 * SGR_SCALE
+SGR_FLOAT_LIMIT = 1e4
+
+
+def _sgr_by_float(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
+    ratio = float(w_end) / float(w_start)
+    if not 0 < ratio < math.inf:
+        return None
+    value = math.log(ratio) / n_days * 100
+    if not abs(value) < SGR_FLOAT_LIMIT:
+        return None
+    scaled = value * SGR_SCALE
+    nearest = round(scaled)
+    if nearest == 0 or abs(abs(scaled - math.floor(scaled)) - 0.5) <= SGR_MARGIN:
+        return None
+    return Decimal(nearest).scaleb(-SGR)
 
 
 def adg(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
