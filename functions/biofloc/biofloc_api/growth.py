@@ -72,7 +72,7 @@ def sgr(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
 # within 1e-11 of the true value for |SGR| < 10^4 (a few units in the last place of each step), so wherever it lies
 # more than SGR_MARGIN (1e-10) away from a rounding boundary (a half of the last kept decimal), the true value and
 # the 20-digit Decimal value round to the same 4 decimals; the rare value near a boundary, a huge one, or one that
-# would round to a signed zero takes the Decimal path. tests/unit/test_biofloc_metrics_sgr.py compares both paths.
+# would round to a signed zero takes the Decimal path. tests/unit/test_biofloc_growth_sgr.py compares both paths.
 SGR_SCALE = 10**SGR
 SGR_MARGIN = 1e-10 * SGR_SCALE
 SGR_FLOAT_LIMIT = 1e4

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biofloc_api import metrics
+from biofloc_api import growth
 
 
 def reference(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
@@ -23,7 +23,7 @@ def reference(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
 
 
 def same(w_start: Decimal, w_end: Decimal, n_days: int) -> None:
-    got, expected = metrics.sgr(w_start, w_end, n_days), reference(w_start, w_end, n_days)
+    got, expected = growth.sgr(w_start, w_end, n_days), reference(w_start, w_end, n_days)
     assert (str(got), got) == (str(expected), expected), (w_start, w_end, n_days)
 
 
@@ -51,13 +51,13 @@ def test_values_next_to_a_rounding_boundary_take_the_decimal_path() -> None:
             if w_end <= 0:
                 continue
             same(w0, w_end, n)
-            declined += metrics._sgr_by_float(w0, w_end, n) is None
+            declined += growth._sgr_by_float(w0, w_end, n) is None
     # no growth is 0, which rounds to a zero whose sign only the Decimal path knows
     same(Decimal("3.000"), Decimal("3.000"), 7)
-    assert metrics._sgr_by_float(Decimal("3.000"), Decimal("3.000"), 7) is None
+    assert growth._sgr_by_float(Decimal("3.000"), Decimal("3.000"), 7) is None
     assert declined > 0
 
 
 def test_a_loss_that_rounds_to_zero_keeps_its_sign() -> None:
     same(Decimal("100.000"), Decimal("99.999"), 365)
-    assert str(metrics.sgr(Decimal("100.000"), Decimal("99.999"), 365)) == "-0.0000"
+    assert str(growth.sgr(Decimal("100.000"), Decimal("99.999"), 365)) == "-0.0000"
