@@ -18,6 +18,9 @@
 -- judged a row against the old bounds is uncommitted, and a writer that starts after a move sees the new
 -- bounds. A move never waits (it gives up and the report reads the ledger), so it cannot join a lock cycle;
 -- writers take the share lock before their first aggregate row, so they cannot deadlock with a move either.
+-- The aggregate has no foreign keys: a key check would make a move wait for KEY SHARE on an item that a writer
+-- holds FOR UPDATE while that writer waits for the state row the move holds (a deadlock the concurrency tests
+-- found). Its rows are derived from ledger rows, which carry the references.
 -- Writers of one item already hold that item's lock (farm_erp.stock), so an aggregate row adds no contention.
 
 CREATE TABLE consumption_window_state (
@@ -30,8 +33,8 @@ CREATE TABLE consumption_window_state (
 INSERT INTO consumption_window_state DEFAULT VALUES;
 
 CREATE TABLE consumption_window (
-    module_key    text NOT NULL REFERENCES modules (key),
-    item_id       bigint NOT NULL REFERENCES items (id),
+    module_key    text NOT NULL,
+    item_id       bigint NOT NULL,
     quantity      numeric NOT NULL CHECK (quantity > 0),
     cost          numeric NOT NULL CHECK (cost >= 0),
     -- ≥ 0, not > 0: an INSERT ... ON CONFLICT checks the proposed row, whose operations may be 0 (an operation
