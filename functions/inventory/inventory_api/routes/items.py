@@ -11,7 +11,7 @@ from inventory_api.queries import items as item_queries
 from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, PathId
 from inventory_api.schemas.items import BulkOut, ItemCreate, ItemOut, ItemUpdate, LotOut
-from inventory_api.services import items as item_service
+from inventory_api.services import items as service
 
 router = APIRouter(tags=["inventory: items"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -44,19 +44,19 @@ async def bulk_items(
 ) -> dict[str, Any]:
     """Active items by `ids=1,2` and/or `skus=A,B` (up to 100 each), with what was not found. Not a paged list:
     `page`/`limit` are 422."""
-    return item_service.bulk(conn, ids, skus, include_lots)
+    return service.bulk(conn, ids, skus, include_lots)
 
 
 @router.post("/inventory/items", response_model=ItemOut, status_code=201, responses=codes(409, "duplicate_sku"))
 async def create_item(body: ItemCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create an item (SKU trimmed and upper-cased, unique)."""
-    return item_service.create_item(conn, caller, body)
+    return service.create_item(conn, caller, body)
 
 
 @router.get("/inventory/items/{item_id}", response_model=ItemOut)
 async def get_item(item_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """One item view."""
-    return item_service.get_item(conn, item_id)
+    return service.get_item(conn, item_id)
 
 
 @router.patch(
@@ -64,7 +64,7 @@ async def get_item(item_id: PathId, conn: Conn, caller: Inventory) -> dict[str, 
 )
 async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit an item; its unit is fixed once it has lots."""
-    return item_service.update_item(conn, caller, item_id, body)
+    return service.update_item(conn, caller, item_id, body)
 
 
 @router.delete(
@@ -75,7 +75,7 @@ async def update_item(item_id: PathId, body: ItemUpdate, conn: Conn, caller: Inv
 )
 async def deactivate_item(item_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Deactivate an item without stock, live reservations or open purchase orders."""
-    item_service.deactivate_item(conn, caller, item_id)
+    service.deactivate_item(conn, caller, item_id)
     return Response(status_code=204)
 
 
@@ -87,7 +87,7 @@ async def deactivate_item(item_id: PathId, conn: Conn, caller: Inventory) -> Res
 )
 async def delete_item(item_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Physically delete an inactive item that never had stock or purchase-order lines."""
-    item_service.delete_item(conn, caller, item_id)
+    service.delete_item(conn, caller, item_id)
     return Response(status_code=204)
 
 
@@ -96,6 +96,6 @@ async def list_lots(
     item_id: PathId, conn: Conn, caller: Inventory, paging: Paging, include_exhausted: bool = False
 ) -> Any:
     """An item's lots in FIFO order (received date, id)."""
-    item_service.get_item(conn, item_id)
+    service.get_item(conn, item_id)
     rows, total = item_queries.list_lots(conn, item_id, include_exhausted, paging)
     return page_of(rows, total, paging)

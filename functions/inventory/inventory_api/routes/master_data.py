@@ -23,7 +23,7 @@ from inventory_api.schemas.master_data import (
     UnitOut,
     UnitUpdate,
 )
-from inventory_api.services import master_data as master_data_service
+from inventory_api.services import master_data as service
 
 router = APIRouter(tags=["inventory: master data"])
 Search = Annotated[str | None, Query(max_length=100)]
@@ -41,13 +41,13 @@ async def list_categories(conn: Conn, caller: Inventory, paging: Paging, q: Sear
 )
 async def create_category(body: CategoryCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a category (names are unique, case-insensitively)."""
-    return master_data_service.create_category(conn, caller, body)
+    return service.create_category(conn, caller, body)
 
 
 @router.patch("/inventory/categories/{category_id}", response_model=CategoryOut, responses=codes(409, "duplicate_name"))
 async def update_category(category_id: PathId, body: CategoryUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Rename or describe a category."""
-    return master_data_service.update_category(conn, caller, category_id, body)
+    return service.update_category(conn, caller, category_id, body)
 
 
 @router.delete(
@@ -58,7 +58,7 @@ async def update_category(category_id: PathId, body: CategoryUpdate, conn: Conn,
 )
 async def delete_category(category_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Delete a category that no item uses."""
-    master_data_service.delete_category(conn, caller, category_id)
+    service.delete_category(conn, caller, category_id)
     return Response(status_code=204)
 
 
@@ -76,25 +76,25 @@ async def list_suppliers(
 )
 async def create_supplier(body: SupplierCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a supplier."""
-    return master_data_service.create_supplier(conn, caller, body)
+    return service.create_supplier(conn, caller, body)
 
 
 @router.get("/inventory/suppliers/{supplier_id}", response_model=SupplierOut)
 async def get_supplier(supplier_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """One supplier."""
-    return master_data_service.get_supplier(conn, supplier_id)
+    return service.get_supplier(conn, supplier_id)
 
 
 @router.patch("/inventory/suppliers/{supplier_id}", response_model=SupplierOut, responses=codes(409, "duplicate_name"))
 async def update_supplier(supplier_id: PathId, body: SupplierUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit a supplier."""
-    return master_data_service.update_supplier(conn, caller, supplier_id, body)
+    return service.update_supplier(conn, caller, supplier_id, body)
 
 
 @router.delete("/inventory/suppliers/{supplier_id}", status_code=204, response_class=Response)
 async def deactivate_supplier(supplier_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Deactivate a supplier (suppliers are never deleted)."""
-    master_data_service.deactivate_supplier(conn, caller, supplier_id)
+    service.deactivate_supplier(conn, caller, supplier_id)
     return Response(status_code=204)
 
 
@@ -110,7 +110,7 @@ async def list_units(
 @router.post("/inventory/units", response_model=UnitOut, status_code=201, responses=codes(409, "duplicate_name"))
 async def create_unit(body: UnitCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a unit of measure."""
-    return master_data_service.create_unit(conn, caller, body)
+    return service.create_unit(conn, caller, body)
 
 
 @router.patch(
@@ -118,7 +118,7 @@ async def create_unit(body: UnitCreate, conn: Conn, caller: Inventory) -> dict[s
 )
 async def update_unit(unit_id: PathId, body: UnitUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit a unit; its category and base factor are fixed once items use it."""
-    return master_data_service.update_unit(conn, caller, unit_id, body)
+    return service.update_unit(conn, caller, unit_id, body)
 
 
 @router.delete(
@@ -126,5 +126,5 @@ async def update_unit(unit_id: PathId, body: UnitUpdate, conn: Conn, caller: Inv
 )
 async def delete_unit(unit_id: PathId, conn: Conn, caller: Inventory) -> Response:
     """Delete a unit that no item uses."""
-    master_data_service.delete_unit(conn, caller, unit_id)
+    service.delete_unit(conn, caller, unit_id)
     return Response(status_code=204)

@@ -25,7 +25,7 @@ from inventory_api.schemas.purchase_orders import (
     ReceiveIn,
     ReceiveOut,
 )
-from inventory_api.services import purchase_orders as po_service
+from inventory_api.services import purchase_orders as service
 
 router = APIRouter(tags=["inventory: purchase orders"])
 
@@ -51,13 +51,13 @@ async def list_pos(
 )
 async def create_po(body: PoCreate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Create a pending purchase order with 1-100 lines."""
-    return po_service.create(conn, caller, body)
+    return service.create(conn, caller, body)
 
 
 @router.get("/inventory/purchase-orders/{po_id}", response_model=PoDetail)
 async def get_po(po_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Header, lines (ordered, received, remaining), receipts and summary."""
-    return po_service.detail(conn, po_id)
+    return service.detail(conn, po_id)
 
 
 @router.patch(
@@ -67,7 +67,7 @@ async def get_po(po_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]
 )
 async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Edit the header (supplier and PO date only while pending)."""
-    return po_service.update(conn, caller, po_id, body)
+    return service.update(conn, caller, po_id, body)
 
 
 @router.post(
@@ -75,7 +75,7 @@ async def update_po(po_id: PathId, body: PoUpdate, conn: Conn, caller: Inventory
 )
 async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Move the order along its state machine (approve, order, cancel, close)."""
-    return po_service.change_status(conn, caller, po_id, body.status, body.note)
+    return service.change_status(conn, caller, po_id, body.status, body.note)
 
 
 @router.post(
@@ -85,7 +85,7 @@ async def change_status(po_id: PathId, body: PoStatusIn, conn: Conn, caller: Inv
 )
 async def add_line(po_id: PathId, body: PoLineIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Add a line to a pending order."""
-    return po_service.add_line(conn, caller, po_id, body)
+    return service.add_line(conn, caller, po_id, body)
 
 
 @router.patch(
@@ -97,7 +97,7 @@ async def update_line(
     po_id: PathId, line_id: PathId, body: PoLineUpdate, conn: Conn, caller: Inventory
 ) -> dict[str, Any]:
     """Edit a line of a pending order."""
-    return po_service.update_line(conn, caller, po_id, line_id, body)
+    return service.update_line(conn, caller, po_id, line_id, body)
 
 
 @router.delete(
@@ -107,7 +107,7 @@ async def update_line(
 )
 async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Remove a line of a pending order (not its last one)."""
-    return po_service.remove_line(conn, caller, po_id, line_id)
+    return service.remove_line(conn, caller, po_id, line_id)
 
 
 @router.post(
@@ -118,7 +118,7 @@ async def remove_line(po_id: PathId, line_id: PathId, conn: Conn, caller: Invent
 )
 async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive some or all of the ordered quantities into purchase lots."""
-    return po_service.receive(conn, caller, po_id, body)
+    return service.receive(conn, caller, po_id, body)
 
 
 @router.post(
@@ -129,11 +129,11 @@ async def receive(po_id: PathId, body: ReceiveIn, conn: Conn, caller: Inventory)
 )
 async def duplicate(po_id: PathId, conn: Conn, caller: Inventory, body: DuplicateIn | None = None) -> dict[str, Any]:
     """Copy an order's active-item lines into a new pending order."""
-    return po_service.duplicate(conn, caller, po_id, body or DuplicateIn())
+    return service.duplicate(conn, caller, po_id, body or DuplicateIn())
 
 
 @router.get("/inventory/purchase-orders/{po_id}/history", response_model=Page[HistoryOut])
 async def po_history(po_id: PathId, conn: Conn, caller: Inventory, paging: Paging) -> dict[str, Any]:
     """The order's audit trail, newest first."""
-    rows, total = po_service.history(conn, po_id, paging)
+    rows, total = service.history(conn, po_id, paging)
     return page_of(rows, total, paging)

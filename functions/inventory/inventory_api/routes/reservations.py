@@ -11,7 +11,7 @@ from inventory_api.queries import reservations as reservation_queries
 from inventory_api.routes.deps import Inventory
 from inventory_api.schemas.common import MAX_ID, ModuleKey, PathId
 from inventory_api.schemas.reservations import ConfirmOut, ReservationIn, ReservationOut, ReservationStatus
-from inventory_api.services import reservations as reservation_service
+from inventory_api.services import reservations as service
 
 router = APIRouter(tags=["inventory: reservations"])
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["inventory: reservations"])
 )
 async def create_reservation(body: ReservationIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Reserve available stock for duration_hours (1-720, default 24)."""
-    return reservation_service.create(conn, caller, body)
+    return service.create(conn, caller, body)
 
 
 @router.get("/inventory/reservations", response_model=Page[ReservationOut])
@@ -44,7 +44,7 @@ async def list_reservations(
 @router.get("/inventory/reservations/{reservation_id}", response_model=ReservationOut)
 async def get_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """One reservation."""
-    return reservation_service.get(conn, reservation_id)
+    return service.get(conn, reservation_id)
 
 
 @router.post(
@@ -54,7 +54,7 @@ async def get_reservation(reservation_id: PathId, conn: Conn, caller: Inventory)
 )
 async def cancel_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Release a pending reservation."""
-    return reservation_service.cancel(conn, caller, reservation_id)
+    return service.cancel(conn, caller, reservation_id)
 
 
 @router.post(
@@ -64,4 +64,4 @@ async def cancel_reservation(reservation_id: PathId, conn: Conn, caller: Invento
 )
 async def confirm_reservation(reservation_id: PathId, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume a live reservation's quantity FIFO."""
-    return reservation_service.confirm(conn, caller, reservation_id)
+    return service.confirm(conn, caller, reservation_id)

@@ -24,7 +24,7 @@ from inventory_api.schemas.stock import (
     UseMultiIn,
     UseMultiOut,
 )
-from inventory_api.services import stock as stock_service
+from inventory_api.services import stock as service
 
 router = APIRouter(tags=["inventory: stock"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -33,7 +33,7 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 @router.post("/inventory/stock/add", response_model=StockAddOut, status_code=201)
 async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Receive stock outside a purchase order: a manual lot and an `add` ledger row."""
-    return stock_service.add(conn, caller, body)
+    return service.add(conn, caller, body)
 
 
 @router.post(
@@ -41,7 +41,7 @@ async def add_stock(body: StockAddIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume one item FIFO (409 insufficient_stock when it exceeds the available quantity)."""
-    return stock_service.use(conn, caller, body)
+    return service.use(conn, caller, body)
 
 
 @router.post(
@@ -51,7 +51,7 @@ async def use_stock(body: StockUseIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Consume several distinct items at once: all lines or none."""
-    return stock_service.use_multi(conn, caller, body)
+    return service.use_multi(conn, caller, body)
 
 
 @router.post(
@@ -62,7 +62,7 @@ async def use_multi(body: UseMultiIn, conn: Conn, caller: Inventory) -> dict[str
 )
 async def create_adjustment(body: AdjustmentIn, conn: Conn, caller: Inventory) -> dict[str, Any]:
     """Increase, decrease or recount an item's stock, with a reason."""
-    return stock_service.adjust(conn, caller, body)
+    return service.adjust(conn, caller, body)
 
 
 @router.get("/inventory/stock/adjustments", response_model=Page[AdjustmentOut])
