@@ -75,6 +75,10 @@ def _context() -> Any:
     return ctx
 
 
+class _ContainerGone(Exception):
+    """The container died while idle, before it received the request (its death was not yet visible)."""
+
+
 class _Worker:
     def __init__(self, fn: Function, env: dict[str, str]) -> None:
         self.function = fn
@@ -90,6 +94,12 @@ class _Worker:
     def invoke(self, event: dict[str, Any], timeout: float) -> dict[str, Any]:
         try:
             self.pipe.send(event)
+        except OSError:
+            # The container is gone and never received the request (its end of the pipe closed when it exited):
+            # Lambda would never have routed the request to it.
+            self.kill()
+            raise _ContainerGone from None
+        try:
             if not self.pipe.poll(timeout):
                 self.stop()
                 raise FunctionTimeout("Task timed out")
@@ -167,14 +177,19 @@ class ProcessPoolInvoker:
         return idle.get(timeout=self.timeout)
 
     def invoke(self, function: Function, event: dict[str, Any]) -> dict[str, Any]:
-        worker = self._acquire(function)
-        try:
-            return worker.invoke(event, self.timeout)
-        finally:
-            if worker.alive():
-                self._idle[function.logical_id].put(worker)
-            else:
-                self._retire(worker)
+        while True:
+            worker = self._acquire(function)
+            try:
+                return worker.invoke(event, self.timeout)
+            except _ContainerGone:
+                # A killed idle container can still look alive for a moment (its exit status is collected
+                # asynchronously): the request never reached it, so it goes to another container.
+                continue
+            finally:
+                if worker.alive():
+                    self._idle[function.logical_id].put(worker)
+                else:
+                    self._retire(worker)
 
     def _retire(self, worker: _Worker) -> None:
         """Forget a dead container; the next request for its function starts a fresh one."""
