@@ -87,18 +87,16 @@ def test_feed_is_given_in_a_weight_unit(farm: Farm) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "not_weight_unit"
 
 
+def _feed_lines(farm: Farm, tank: dict[str, Any], lines: list[dict[str, Any]]) -> Any:
+    """Session 1 of day ten in `tank`, with the lines as given (raw, to send what the helpers would not)."""
+    body = {"tank_id": tank["id"], "feeding_date": "2025-01-10", "session_number": 1, "lines": lines}
+    return farm.post("/biofloc/feedings", body)
+
+
 def test_one_item_twice_in_a_session_is_refused(farm: Farm) -> None:
     t2, _ = _on_day_ten(farm)
     item_id = farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"]
-    r = farm.post(
-        "/biofloc/feedings",
-        {
-            "tank_id": t2["id"],
-            "feeding_date": "2025-01-10",
-            "session_number": 1,
-            "lines": [{"item_id": item_id, "quantity_kg": "1"}, {"sku": " feed-32 ", "quantity_kg": "1"}],
-        },
-    )
+    r = _feed_lines(farm, t2, [{"item_id": item_id, "quantity_kg": "1"}, {"sku": " feed-32 ", "quantity_kg": "1"}])
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "lines", 1, "item_id"]
 
 
@@ -110,15 +108,7 @@ def test_an_unknown_sku_is_refused(farm: Farm) -> None:
 def test_a_line_names_its_item_by_id_or_by_sku_not_both(farm: Farm) -> None:
     t2, _ = _on_day_ten(farm)
     item_id = farm.one("SELECT id FROM items WHERE sku = 'FEED-32'")["id"]
-    r = farm.post(
-        "/biofloc/feedings",
-        {
-            "tank_id": t2["id"],
-            "feeding_date": "2025-01-10",
-            "session_number": 1,
-            "lines": [{"item_id": item_id, "sku": "FEED-32", "quantity_kg": "1"}],
-        },
-    )
+    r = _feed_lines(farm, t2, [{"item_id": item_id, "sku": "FEED-32", "quantity_kg": "1"}])
     assert r.status_code == 422
 
 
