@@ -190,3 +190,30 @@ def test_the_scheduled_job_moves_the_window_to_the_new_farm_day(
     assert expiry_job({"scheduled_time": clock.now().isoformat()}, LambdaContext("job"))["status"] == "succeeded"
     assert state(sql) == (WINDOW_START + timedelta(days=1), TODAY_END + timedelta(days=1))
     assert [r[:4] for r in rows(report(inv))] == [("SALT", "1.000", "1.00", 1)]
+
+
+def test_a_use_written_in_one_statement_over_two_lots_counts_once(
+    stocked: Inv, writer: tuple[int, str], sql: Any, db_url: str
+) -> None:
+    """Row triggers of a multi-row INSERT all see the statement's rows: the operation still counts once. Written
+    and checked inside one transaction that is rolled back, since the rows bypass the lots (farm_erp.stock writes
+    one statement per row today; this keeps the aggregate right if it ever batches them)."""
+    inv = stocked
+    at(inv, writer, TODAY_END - TICK)
+    report(inv)  # the window exists from here on
+    feed = sql.execute("SELECT id FROM items WHERE sku = 'FEED'").fetchone()["id"]
+    with psycopg.connect(db_url, row_factory=dict_row) as conn:
+        op = stock.new_operation(conn, "use", "biofloc", user_id=writer[0])
+        conn.execute(
+            """INSERT INTO stock_ledger (operation_id, item_id, lot_id, type, qty_change, unit_cost, cost,
+                                         balance_after, module_key, occurred_at, created_by)
+               SELECT %(op)s, l.item_id, l.id, 'use', -1, l.unit_cost, l.unit_cost, 0, 'biofloc', %(at)s, %(user)s
+                 FROM lots l WHERE l.item_id = %(item)s""",
+            {"op": op, "at": TODAY_END - TICK, "user": writer[0], "item": feed},
+        )
+        row = conn.execute(
+            "SELECT operations, use_rows FROM consumption_window WHERE item_id = %s AND module_key = 'biofloc'",
+            (feed,),
+        ).fetchone()
+        conn.rollback()
+    assert row == {"operations": 1, "use_rows": 2}

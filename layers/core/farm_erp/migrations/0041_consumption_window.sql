@@ -47,13 +47,17 @@ CREATE TABLE consumption_window (
 -- The report's order (cost desc, then item name and id from items: an incremental sort on top of this).
 CREATE INDEX consumption_window_cost_idx ON consumption_window (module_key, cost DESC) INCLUDE (item_id);
 
--- Whether another `use` row of the same operation, item and module lies in [since, until).
+-- Whether another `use` row of the same operation, item and module lies in [since, until). The trigger passes
+-- only_earlier: an AFTER ROW trigger of a multi-row INSERT sees every row of its statement, so "another row" would
+-- make each row of a one-statement, two-lot use defer to the other and the operation would count zero times;
+-- counting it at its first row by id is right whether its rows arrive in one statement or several.
 CREATE FUNCTION consumption_op_seen(
-    p_row bigint, p_operation bigint, p_item bigint, p_module text, p_since timestamptz, p_until timestamptz
+    p_row bigint, p_operation bigint, p_item bigint, p_module text, p_since timestamptz, p_until timestamptz,
+    only_earlier boolean DEFAULT false
 ) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT FROM stock_ledger s
                     WHERE s.operation_id = p_operation AND s.item_id = p_item AND s.module_key = p_module
-                      AND s.type = 'use' AND s.id <> p_row
+                      AND s.type = 'use' AND s.id <> p_row AND (NOT only_earlier OR s.id < p_row)
                       AND s.occurred_at >= p_since AND s.occurred_at < p_until)
 $$;
 
@@ -67,7 +71,7 @@ BEGIN
     END IF;
     INSERT INTO consumption_window AS w (module_key, item_id, quantity, cost, operations, last_used_at, use_rows)
     VALUES (NEW.module_key, NEW.item_id, abs(NEW.qty_change), NEW.cost,
-            (NOT consumption_op_seen(NEW.id, NEW.operation_id, NEW.item_id, NEW.module_key, st.since, st.until))::int,
+            (NOT consumption_op_seen(NEW.id, NEW.operation_id, NEW.item_id, NEW.module_key, st.since, st.until, true))::int,
             NEW.occurred_at, 1)
     ON CONFLICT (module_key, item_id) DO UPDATE
        SET quantity = w.quantity + EXCLUDED.quantity, cost = w.cost + EXCLUDED.cost,
