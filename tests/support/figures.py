@@ -14,8 +14,8 @@ from typing import Any
 
 import psycopg
 
-from farm_erp import biofloc_figures, clock, consumption, figures, inventory_figures
-from farm_erp.lists import DateRange
+from farm_erp import biofloc_figures, clock, consumption_window, figures, inventory_figures
+from farm_erp.lists import DateRange, PageParams
 from inventory_api.queries import alerts as consumption_queries
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -186,11 +186,11 @@ def check_consumption_window(conn: Conn) -> None:
         assert kept == conn.execute(REFERENCE_CONSUMPTION, state).fetchall(), f"consumption window wrong: {state}"
 
     today = clock.today()
-    since, until = consumption.window(today)
-    default = DateRange(today - timedelta(days=consumption.WINDOW_DAYS - 1), today)
+    since, until = consumption_window.window(today)
+    default = DateRange(today - timedelta(days=consumption_window.WINDOW_DAYS - 1), today)
     modules = [r["key"] for r in conn.execute("SELECT key FROM modules ORDER BY key").fetchall()]
     with conn.transaction():
-        assert consumption.move(conn, since, until)
+        assert consumption_window.move(conn, since, until)
         got = conn.execute(
             """SELECT module_key, item_id, quantity, cost, operations, last_used_at, use_rows
                  FROM consumption_window ORDER BY module_key, item_id"""
@@ -200,9 +200,14 @@ def check_consumption_window(conn: Conn) -> None:
             expected = conn.execute(REFERENCE_CONSUMPTION_PAGE, {"module": module, "since": since, "until": until})
             rows = expected.fetchall()
             cost = sum((r["cost"] for r in rows), Decimal(0))
-            assert consumption_queries.consumption(conn, module, default, 1000, 0) == (rows, len(rows), cost)
-            for offset in range(0, len(rows) + 2, 2):
-                page = consumption_queries.consumption(conn, module, default, 2, offset)
+            assert consumption_queries.consumption(conn, module, default, PageParams(1, 1000)) == (
+                rows,
+                len(rows),
+                cost,
+            )
+            for number in range(1, len(rows) // 2 + 3):
+                page = consumption_queries.consumption(conn, module, default, PageParams(number, 2))
+                offset = (number - 1) * 2
                 assert page == (rows[offset : offset + 2], len(rows), cost)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from farm_erp import audit, clock, consumption, stock
+from farm_erp import audit, clock, consumption_window, stock
 from farm_erp.db import Connection, database, transaction
 from farm_erp.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from farm_erp.observability import logger
@@ -142,7 +142,7 @@ def run_reservation_expiry(scheduled_time: datetime) -> RunResult:
         # Its own transaction: moving the window must hold no other lock (migration 0041). It never waits, and a
         # window it could not move is moved by the next report or the next run: never a reason to fail the job.
         with transaction() as conn:
-            moved = consumption.move_to_today(conn)
+            moved = consumption_window.move_to_today(conn)
     except Exception:  # noqa: BLE001 - see above
         moved = False
         logger.exception("could not move the consumption window")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from farm_erp import clock
-from farm_erp import consumption as window
+from farm_erp import clock, consumption_window
 from farm_erp.db import Connection
-from farm_erp.lists import DateRange
+from farm_erp.lists import DateRange, PageParams
 
 _USE = """FROM stock_ledger sl
          WHERE sl.type = 'use' AND sl.module_key = %(module)s
@@ -40,7 +39,7 @@ def _from_window(conn: Connection, params: dict[str, Any]) -> tuple[list[dict[st
 
 
 def consumption(
-    conn: Connection, module_key: str, dates: DateRange, limit: int, offset: int
+    conn: Connection, module_key: str, dates: DateRange, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int, Decimal]:
     """`use` rows of a module in [from, to], per item, by cost desc; the item count and the total cost.
 
@@ -51,13 +50,13 @@ def consumption(
         "module": module_key,
         "since": dates.since,
         "until": dates.until,
-        "limit": limit,
-        "offset": offset,
+        "limit": paging.limit,
+        "offset": paging.offset,
     }
-    default = window.window(clock.today())
+    default = consumption_window.window(clock.today())
     if (dates.since, dates.until) == default:
         got = _from_window(conn, params)
-        if got is None and window.move(conn, *default):
+        if got is None and consumption_window.move(conn, *default):
             got = _from_window(conn, params)
         if got is not None:
             return got

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from farm_erp import clock, inventory_figures
+from farm_erp import clock, consumption_window, inventory_figures
 from farm_erp.http import Conn
 from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 from farm_erp.lists import Dates, Page, Paging, page_of
@@ -17,7 +17,6 @@ from inventory_api.schemas.items import MappingIn, MappingOut, ModuleItemOut
 from inventory_api.services import items as item_service
 
 router = APIRouter(tags=["inventory: alerts and mappings"])
-CONSUMPTION_DAYS = 30
 
 
 @router.get("/inventory/alerts/low-stock", response_model=Page[LowStockRow])
@@ -76,9 +75,9 @@ async def module_consumption(
     module_key: ModuleKey, conn: Conn, caller: Inventory, paging: Paging, dates: Dates
 ) -> dict[str, Any]:
     """Per-item use by a module in [from, to] (default: the last 30 days), highest cost first."""
-    span = dates.filled(CONSUMPTION_DAYS)
+    span = dates.filled(consumption_window.WINDOW_DAYS)
     assert span.from_ is not None and span.to is not None
-    rows, total, cost = alert_queries.consumption(conn, module_key, span, paging.limit, paging.offset)
+    rows, total, cost = alert_queries.consumption(conn, module_key, span, paging)
     return {
         **page_of(rows, total, paging),
         "module_key": module_key,
