@@ -52,12 +52,22 @@ def test_paged_counts_every_filtered_row_not_the_page(words: Conn) -> None:
     assert filters.condition == "word LIKE '%%' || %(w)s"
 
 
-def test_update_columns_writes_only_allowed_columns(words: Conn) -> None:
-    changed = shared_sql.update_columns(words, "words", 1, {"note": "n", "word": "hacked", "id": 9}, ("note",))
+def test_update_columns_writes_the_allowed_columns_it_is_given(words: Conn) -> None:
+    changed = shared_sql.update_columns(words, "words", 1, {"note": "n"}, ("note", "word"))
     row = words.execute("SELECT id, word, note FROM words WHERE id = 1").fetchone()
     assert changed is True
     assert row == {"id": 1, "word": "100% cotton", "note": "n"}
-    assert shared_sql.update_columns(words, "words", 1, {"word": "x"}, ("note",)) is False
+
+
+def test_update_columns_with_nothing_to_change_writes_nothing(words: Conn) -> None:
+    assert shared_sql.update_columns(words, "words", 1, {}, ("note",)) is False
+
+
+def test_update_columns_refuses_a_column_outside_the_list_and_writes_nothing(words: Conn) -> None:
+    with pytest.raises(ValueError, match="id, word"):
+        shared_sql.update_columns(words, "words", 1, {"note": "n", "word": "hacked", "id": 9}, ("note",))
+    row = words.execute("SELECT id, word, note FROM words WHERE id = 1").fetchone()
+    assert row == {"id": 1, "word": "100% cotton", "note": None}
 
 
 def test_update_columns_finds_the_row_by_another_key_column(words: Conn) -> None:

@@ -119,11 +119,17 @@ def update_columns(
     *,
     key: str = "id",
 ) -> bool:
-    """UPDATE the row's columns named in both `changes` and `allowed` (a PATCH); False when there was none.
+    """UPDATE the row's columns named in `changes` (a PATCH), each of which must be in `allowed`; False when
+    `changes` is empty.
 
     The row is the one whose `key` column (its primary key) is `row_id`. Column and table names are quoted
-    identifiers taken from the code's `allowed` list, never from the client.
+    identifiers taken from the code's `allowed` list, never from the client. A name outside `allowed` is a mistake in
+    the calling code (a field the request model accepts but nothing writes): ValueError, never a silent drop.
     """
+    allowed = tuple(allowed)
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValueError(f"not updatable in {table}: {', '.join(unknown)}")
     columns = [column for column in allowed if column in changes]
     if not columns:
         return False

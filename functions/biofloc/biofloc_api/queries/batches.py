@@ -193,10 +193,7 @@ UPDATABLE = (
 
 
 def update_batch(conn: Connection, batch_id: int, changes: dict[str, Any]) -> None:
-    """Set columns of UPDATABLE; any other name is a mistake in the calling service, not a value to drop silently."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise ValueError(sorted(unknown))
+    """Set columns of UPDATABLE (any other name is a ValueError: farm_erp.sql.update_columns)."""
     sql.update_columns(conn, "batches", batch_id, changes, UPDATABLE)
 
 
