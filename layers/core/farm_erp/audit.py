@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +86,13 @@ def module_change(
     )
 
 
-def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """`{before, after}` metadata for an update, limited to the fields that changed, JSON-safe."""
-    keys = [k for k in after if before.get(k) != after.get(k)]
+def changes(before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """`{before, after}` metadata for an update, limited to the fields that changed, JSON-safe.
+
+    `fields` (default: the keys of `after`) limits it to what the request could change: whole rows would also list
+    the columns the database maintains (updated_at, counts).
+    """
+    keys = [k for k in (after if fields is None else fields) if before.get(k) != after.get(k)]
     return {"before": {k: _plain(before.get(k)) for k in keys}, "after": {k: _plain(after.get(k)) for k in keys}}
 
 

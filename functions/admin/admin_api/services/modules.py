@@ -46,7 +46,7 @@ def update_module(conn: Connection, actor: Actor, key: str, body: ModuleUpdate) 
         "module.update",
         "module",
         key,
-        metadata=audit.changes({k: before[k] for k in audited}, {k: after[k] for k in audited}),
+        metadata=audit.changes(before, after, audited),
         description=f"update module {key}",
     )
     return after

@@ -62,7 +62,7 @@ def replace_permissions(conn: Connection, actor: Actor, user_id: int, grants: li
         "permission.replace",
         "user",
         user_id,
-        metadata=audit.changes({k: before.get(k) for k in keys}, {k: wanted.get(k) for k in keys}),
+        metadata=audit.changes(before, wanted, keys),
         description=f"replace module grants of {target['email']}",
     )
     return get_permissions(conn, user_id)

@@ -46,7 +46,7 @@ def update_me(conn: Connection, caller: Caller, body: MeUpdate) -> dict[str, Any
         entity_type="user",
         entity_id=caller.user_id,
         description="Profile updated",
-        metadata=audit.changes({k: before[k] for k in keys}, {k: after[k] for k in keys}),
+        metadata=audit.changes(before, after, keys),
     )
     return after
 

@@ -122,6 +122,6 @@ def put_threshold(conn: Connection, caller: Caller, parameter: str, body: Thresh
         "water_threshold.update",
         "water_threshold",
         parameter,
-        audit.changes({k: (before or {}).get(k) for k in keys}, {k: after[k] for k in keys}),
+        audit.changes(before or {}, after, keys),
     )
     return _threshold_out(parameter, after)

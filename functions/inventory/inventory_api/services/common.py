@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 
-from farm_erp import audit
 from farm_erp.errors import Conflict, NotFound
 
 MODULE = "inventory"  # the module of every activity row and stock operation this function writes
@@ -27,10 +26,3 @@ def found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"{what} not found")
     return row
-
-
-def changed_fields(before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    """`{before, after}` audit metadata of the fields the request could change that did change: audit.changes on
-    the whole rows would also list the columns the database maintains (updated_at, counts)."""
-    keys = [k for k in fields if k in before or k in after]
-    return audit.changes({k: before.get(k) for k in keys}, {k: after.get(k) for k in keys})

@@ -11,7 +11,7 @@ from farm_erp.http import Caller
 from farm_erp.lists import PageParams
 from inventory_api.queries import items as item_queries
 from inventory_api.schemas.items import ItemCreate, ItemUpdate
-from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
+from inventory_api.services.common import MODULE, found, on_duplicate
 
 _DUP_SKU = ("An item with this SKU already exists", "duplicate_sku")
 _NOT_NULL = ("sku", "name", "unit_id", "default_price", "reorder_threshold", "min_stock_level", "is_active")
@@ -66,7 +66,7 @@ def update_item(conn: Connection, caller: Caller, item_id: int, body: ItemUpdate
         item_queries.update_item(conn, item_id, changes)
     after = get_item(conn, item_id)
     audit.module_change(
-        conn, caller.actor, MODULE, "item.update", "item", item_id, changed_fields(_flat(before), _flat(after), changes)
+        conn, caller.actor, MODULE, "item.update", "item", item_id, audit.changes(_flat(before), _flat(after), changes)
     )
     return after
 
@@ -173,7 +173,7 @@ def set_mapping(
     row = item_queries.upsert_mapping(conn, item_id, module_key, is_primary, settings, caller.user_id)
     metadata = {"module_key": module_key, "is_primary": is_primary, "settings": settings}
     if before is not None:
-        metadata = {"module_key": module_key, **changed_fields(before, row, ("is_primary", "settings"))}
+        metadata = {"module_key": module_key, **audit.changes(before, row, ("is_primary", "settings"))}
     audit.module_change(conn, caller.actor, MODULE, "mapping.set", "item", item_id, metadata)
     return row
 

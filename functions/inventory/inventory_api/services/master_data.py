@@ -17,7 +17,7 @@ from inventory_api.schemas.master_data import (
     UnitCreate,
     UnitUpdate,
 )
-from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
+from inventory_api.services.common import MODULE, found, on_duplicate
 
 _DUP_CATEGORY = ("A category with this name already exists", "duplicate_name")
 _DUP_SUPPLIER = ("A supplier with this name already exists", "duplicate_name")
@@ -39,7 +39,7 @@ def update_category(conn: Connection, caller: Caller, category_id: int, body: Ca
         master_data_queries.update_category(conn, category_id, changes)
     after = found(master_data_queries.get_category(conn, category_id), "Category")
     audit.module_change(
-        conn, caller.actor, MODULE, "category.update", "category", category_id, changed_fields(before, after, changes)
+        conn, caller.actor, MODULE, "category.update", "category", category_id, audit.changes(before, after, changes)
     )
     return after
 
@@ -72,7 +72,7 @@ def update_supplier(conn: Connection, caller: Caller, supplier_id: int, body: Su
         master_data_queries.update_supplier(conn, supplier_id, changes)
     after = get_supplier(conn, supplier_id)
     audit.module_change(
-        conn, caller.actor, MODULE, "supplier.update", "supplier", supplier_id, changed_fields(before, after, changes)
+        conn, caller.actor, MODULE, "supplier.update", "supplier", supplier_id, audit.changes(before, after, changes)
     )
     return after
 
@@ -112,7 +112,7 @@ def update_unit(conn: Connection, caller: Caller, unit_id: int, body: UnitUpdate
         master_data_queries.update_unit(conn, unit_id, changes)
     after = found(master_data_queries.get_unit(conn, unit_id), "Unit")
     audit.module_change(
-        conn, caller.actor, MODULE, "unit.update", "unit", unit_id, changed_fields(before, after, changes)
+        conn, caller.actor, MODULE, "unit.update", "unit", unit_id, audit.changes(before, after, changes)
     )
     return after
 

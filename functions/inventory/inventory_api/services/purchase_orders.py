@@ -17,7 +17,7 @@ from farm_erp.stock import qty_str
 from inventory_api.queries import purchase_orders as po_queries
 from inventory_api.queries import stock as stock_queries
 from inventory_api.schemas.purchase_orders import DuplicateIn, PoCreate, PoLineIn, PoLineUpdate, PoUpdate, ReceiveIn
-from inventory_api.services.common import MODULE, changed_fields, found, on_duplicate
+from inventory_api.services.common import MODULE, found, on_duplicate
 
 TERMINAL = ("closed", "cancelled")
 # What POST …/status may set from each status; receipts move ordered/partially_received on their own.
@@ -143,7 +143,7 @@ def update(conn: Connection, caller: Caller, po_id: int, body: PoUpdate) -> dict
         )
     po_queries.update_header(conn, po_id, changes)
     after = found(po_queries.get_header(conn, po_id), "Purchase order")
-    changed = changed_fields(before, after, changes)
+    changed = audit.changes(before, after, changes)
     po_queries.add_history(conn, po_id, "updated", caller.user_id, details=changed)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.update", "purchase_order", po_id, changed)
     return _detail(conn, after)
@@ -223,7 +223,7 @@ def update_line(conn: Connection, caller: Caller, po_id: int, line_id: int, body
     with on_duplicate("The item is already on this purchase order", "duplicate_line"):
         po_queries.update_line(conn, line_id, changes)
     after = found(po_queries.get_line(conn, po_id, line_id), "Purchase-order line")
-    changed = {"line_id": line_id, **changed_fields(before, after, changes)}
+    changed = {"line_id": line_id, **audit.changes(before, after, changes)}
     po_queries.add_history(conn, po_id, "line_updated", caller.user_id, details=changed)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.line_update", "purchase_order", po_id, changed)
     return detail(conn, po_id)
