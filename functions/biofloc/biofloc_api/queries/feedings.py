@@ -34,6 +34,7 @@ def list_feedings(
         f,
         "f.feeding_date DESC, f.session_number DESC, f.id DESC",
         paging,
+        page_from="feedings f",
         count_from="feedings f",
         counted="feedings",
     )

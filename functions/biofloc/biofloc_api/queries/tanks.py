@@ -33,7 +33,7 @@ def list_tanks(
     f.when(is_active, "t.is_active = %(is_active)s", "is_active")
     f.search(text, "t.code", "t.name", "t.location")
     # the joins are LEFT JOINs on unique keys (one open assignment per tank): the filters are on tanks alone
-    return sql.paged(conn, TANK_VIEW, f, "t.code, t.id", paging, count_from="tanks t")
+    return sql.paged(conn, TANK_VIEW, f, "t.code, t.id", paging, page_from="tanks t", count_from="tanks t")
 
 
 def get_tank(conn: Connection, tank_id: int) -> dict[str, Any] | None:

@@ -64,7 +64,7 @@ def latest_per_active_tank(conn: Connection, paging: PageParams) -> tuple[list[d
                  LEFT JOIN batches b ON b.id = w.batch_id"""
     f = sql.Filters()
     f.add("t.is_active")
-    return sql.paged(conn, select, f, "t.code, t.id", paging, count_from="tanks t")
+    return sql.paged(conn, select, f, "t.code, t.id", paging, page_from="tanks t", count_from="tanks t")
 
 
 def thresholds(conn: Connection) -> list[dict[str, Any]]:

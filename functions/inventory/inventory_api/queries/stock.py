@@ -42,13 +42,15 @@ def list_ledger(
     conn: Connection, ledger_filters: LedgerFilters, paging: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
     """Ledger rows, newest first; the whole ledger's total is its maintained row count (a million rows cost ≈ 40 ms
-    to count)."""
+    to count). The filters are on the ledger's own columns and every row has its item and lot: the page is chosen
+    before the joins."""
     return paged(
         conn,
         _LEDGER,
         ledger_filters.filters(),
         "sl.occurred_at DESC, sl.id DESC",
         paging,
+        page_from="stock_ledger sl",
         count_from="stock_ledger sl",
         counted="stock_ledger",
     )
