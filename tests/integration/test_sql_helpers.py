@@ -93,3 +93,100 @@ def test_window_total_strips_the_total_column_and_reports_it(words: Conn) -> Non
 def test_window_total_of_no_rows_is_zero(words: Conn) -> None:
     rows = words.execute("SELECT word, count(*) OVER () AS total FROM words WHERE false").fetchall()
     assert shared_sql.window_total(rows) == ([], 0)
+
+
+class _Counting:
+    """The connection, counting the statements paged sends (one round trip each)."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self.statements = 0
+
+    def execute(self, query: Any, params: Any = None) -> Any:
+        self.statements += 1
+        return self.conn.execute(query, params)
+
+
+def _paged_counting(conn: Conn, filters: shared_sql.Filters, page: PageParams) -> tuple[list[str], int, int]:
+    counting = _Counting(conn)
+    rows, total = shared_sql.paged(counting, "SELECT word FROM words", filters, "id", page)  # type: ignore[arg-type]
+    return [row["word"] for row in rows], total, counting.statements
+
+
+def test_paged_reads_a_page_and_its_total_in_one_statement(words: Conn) -> None:
+    filters = shared_sql.Filters()
+    filters.search("cotton", "word")
+    assert _paged_counting(words, filters, PageParams(1, 1)) == (["100% cotton"], 2, 1)
+
+
+def test_paged_counts_on_its_own_only_past_the_last_page(words: Conn) -> None:
+    filters = shared_sql.Filters()
+    filters.search("cotton", "word")
+    assert _paged_counting(words, filters, PageParams(3, 1)) == ([], 2, 2)
+
+
+def test_an_empty_first_page_is_a_total_of_zero_in_one_statement(words: Conn) -> None:
+    filters = shared_sql.Filters()
+    filters.search("nothing like this", "word")
+    assert _paged_counting(words, filters, PageParams(1, 10)) == ([], 0, 1)
+
+
+@pytest.fixture
+def probed(words: Conn) -> Conn:
+    """words with a per-row look-up that counts how often it runs (a sequence advances once per probe)."""
+    words.execute("CREATE TEMP SEQUENCE probes")
+    words.execute("CREATE TEMP TABLE notes (word_id int PRIMARY KEY, text text NOT NULL)")
+    words.execute("INSERT INTO notes SELECT id, 'note ' || id FROM words")
+    return words
+
+
+# The look-up's LIMIT keeps the planner from folding it into the select list (where it would run after the LIMIT).
+PROBED = """SELECT w.id, w.word, n.text AS note, p.probe
+              FROM words w
+              LEFT JOIN notes n ON n.word_id = w.id
+              LEFT JOIN LATERAL (SELECT nextval('probes') AS probe FROM notes x WHERE x.word_id = w.id LIMIT 1) p
+                ON true"""
+
+
+def _probes(conn: Conn) -> int:
+    row = conn.execute("SELECT last_value, is_called FROM probes").fetchone()
+    assert row is not None
+    return int(row["last_value"]) if row["is_called"] else 0
+
+
+@pytest.mark.parametrize("page", [PageParams(1, 2), PageParams(2, 2), PageParams(4, 2), PageParams(1, 50)])
+def test_page_from_gives_the_same_rows_and_total(probed: Conn, page: PageParams) -> None:
+    filters = shared_sql.Filters()
+    filters.add("w.id <> %(skip)s", skip=3)
+    plain = shared_sql.paged(probed, PROBED, filters, "w.word DESC, w.id", page)
+    first = shared_sql.paged(probed, PROBED, filters, "w.word DESC, w.id", page, page_from="words w")
+    strip = [[{k: v for k, v in row.items() if k != "probe"} for row in rows] for rows in (plain[0], first[0])]
+    assert strip[0] == strip[1]
+    assert plain[1] == first[1] == 6
+
+
+def test_page_from_runs_the_joins_for_the_page_rows_only(probed: Conn) -> None:
+    """Ordered by a column no index serves, the planner would probe every row before keeping the page."""
+    order, page, none = "w.word DESC, w.id", PageParams(1, 2), shared_sql.Filters()
+    shared_sql.paged(probed, PROBED, none, order, page, count_from="words w")
+    everything = _probes(probed)
+    shared_sql.paged(probed, PROBED, none, order, page, count_from="words w", page_from="words w")
+    assert (everything, _probes(probed) - everything) == (7, 2)
+
+
+@pytest.mark.parametrize(
+    ("select", "page_from"),
+    [
+        ("SELECT w.word FROM words x", "words w"),  # not the select's table
+        ("SELECT w.word FROM words w WHERE EXISTS (SELECT FROM words w WHERE true)", "words w"),  # twice: ambiguous
+        ("SELECT w.word FROM words wx", "words w"),  # a longer alias is not the alias
+    ],
+)
+def test_page_from_refuses_a_select_it_cannot_page_first(probed: Conn, select: str, page_from: str) -> None:
+    with pytest.raises(ValueError, match="page_from"):
+        shared_sql.paged(probed, select, shared_sql.Filters(), "1", PageParams(1, 2), page_from=page_from)
+
+
+def test_paged_refuses_a_distinct_select(words: Conn) -> None:
+    with pytest.raises(ValueError, match="DISTINCT"):
+        shared_sql.paged(words, "SELECT DISTINCT word FROM words", shared_sql.Filters(), "word", PageParams(1, 2))
