@@ -27,13 +27,15 @@ def totals(conn: Connection, *names: str) -> dict[str, Any]:
 
 def row_count(conn: Connection, table: str) -> int:
     """The number of rows of a counted table."""
-    row = conn.execute(row_count_sql(table)).fetchone()
+    if table not in COUNTED_TABLES:
+        raise ValueError(f"{table} has no maintained row count")
+    row = conn.execute(figure_sql(table)).fetchone()
     assert row is not None
     return int(next(iter(row.values())))
 
 
-def row_count_sql(table: str) -> str:
-    """The statement that reads a counted table's row count (one row, one column), to run alone or as a subquery."""
-    if table not in COUNTED_TABLES:
-        raise ValueError(f"{table} has no maintained row count")
-    return f"SELECT sum({table}) FROM figure_shards"
+def figure_sql(name: str) -> str:
+    """The statement that reads one figure (one row, one column), to run alone or as a subquery of a page."""
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure: {name}")
+    return f"SELECT sum({name}) FROM figure_shards"

@@ -85,6 +85,7 @@ def paged(
     page_from: str | None = None,
     count_from: str | None = None,
     counted: str | None = None,
+    total: str | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of `select` (its FROM and joins, no WHERE) filtered and ordered, and the total it pages through.
@@ -98,12 +99,17 @@ def paged(
 
     The total does not repeat the page's joins when `count_from` (the base table with its alias, plus any join a
     filter needs) yields the same rows; without filters it is the table's maintained row count when `counted` names
-    one (farm_erp.figures): counting a whole event table costs more than the page itself. `params` are the values
-    the select's own columns use (a filter's travel with the filter).
+    one (farm_erp.figures): counting a whole event table costs more than the page itself. `total` is a counting
+    statement of the caller's that replaces all of these (a maintained figure that is exactly a filter's count).
+    `params` are the values the select's own columns use (a filter's travel with the filter).
     """
     values = {**(params or {}), **filters.params}
-    if counted is not None and not filters.clauses:
-        total_sql = figures.row_count_sql(counted)
+    if total is not None:
+        total_sql = total
+    elif counted is not None and not filters.clauses:
+        if counted not in figures.COUNTED_TABLES:
+            raise ValueError(f"{counted} has no maintained row count")
+        total_sql = figures.figure_sql(counted)
     elif count_from is not None:
         total_sql = f"SELECT count(*) FROM {count_from} {filters.where}"
     else:
@@ -122,10 +128,9 @@ def paged(
     rows = [dict(r) for r in conn.execute(statement, {**values, "limit": paging.limit, "offset": paging.offset})]
     if not rows:
         return [], 0 if paging.offset == 0 else count(conn, total_sql, values)
-    total = int(rows[0][_TOTAL])
-    for row in rows:
+    for row in rows[1:]:
         del row[_TOTAL]
-    return rows, total
+    return rows, int(rows[0].pop(_TOTAL))
 
 
 def _page_first(select: str, page_from: str, page: str) -> str:

@@ -113,21 +113,20 @@ class ItemFilters:
 
 
 def list_items(conn: Connection, item_filters: ItemFilters, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    """One page of item views (one statement) and the filtered count."""
-    filters = item_filters.filters()
-    params = {**filters.params, "now": clock.now()}
-    source = f"""(SELECT i.id, i.name FROM items i {filters.where}
-                  ORDER BY i.name, i.id LIMIT %(limit)s OFFSET %(offset)s) p
-                 JOIN items i ON i.id = p.id"""
-    rows = conn.execute(
-        _VIEW.format(source=source) + " ORDER BY i.name, i.id",
-        {**params, "limit": paging.limit, "offset": paging.offset},
-    ).fetchall()
+    """One page of item views and the filtered count, in one statement: the page is chosen from items alone (the
+    filters and the order are on items), then each of its rows gets its look-ups."""
     maintained = item_filters.maintained_count()
-    if maintained is not None:
-        total = int(figures.totals(conn, maintained)[maintained])
-    else:
-        total = count(conn, f"SELECT count(*) FROM items i {filters.where}", params)
+    rows, total = paged(
+        conn,
+        _VIEW.format(source="items i"),
+        item_filters.filters(),
+        "i.name, i.id",
+        paging,
+        page_from="items i",
+        count_from="items i",
+        total=figures.figure_sql(maintained) if maintained is not None else None,
+        params={"now": clock.now()},
+    )
     return [view(r) for r in rows], total
 
 
