@@ -50,9 +50,9 @@ def list_batches(
     f.when(status, "b.status = %(status)s", "status")
     f.when(species, "lower(b.species) = lower(%(species)s)", "species")
     f.when(tank_id, "a.tank_id = %(tank_id)s", "tank_id")
-    # The total and the page in one statement: one round trip and one plan instead of two. The total counts as few
-    # tables as give the same number: every listed batch has its one cycle_costs row (the page's inner join) and at
-    # most one open assignment (a unique index), so without filters it is the number of cycle_costs rows.
+    # The total counts as few tables as give the same number: every listed batch has its one cycle_costs row (the
+    # page's inner join) and at most one open assignment (a unique index), so without filters it is the number of
+    # cycle_costs rows.
     if tank_id is not None:
         counted = """batches b JOIN cycle_costs c ON c.batch_id = b.id
                      JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL"""
@@ -60,23 +60,7 @@ def list_batches(
         counted = "batches b JOIN cycle_costs c ON c.batch_id = b.id"
     else:
         counted = "cycle_costs c"
-    # A page past the end is the total's row alone.
-    rows = conn.execute(
-        f"""SELECT page.*, t.total
-              FROM (SELECT count(*) AS total FROM {counted} {f.where}) t
-              LEFT JOIN LATERAL (
-                   {BATCH_VIEW} {f.where}
-                   ORDER BY b.stocking_date DESC, b.id DESC LIMIT %(limit)s OFFSET %(offset)s) page ON true
-             ORDER BY page.stocking_date DESC, page.id DESC""",
-        {**f.params, "limit": paging.limit, "offset": paging.offset},
-    ).fetchall()
-    total = int(rows[0]["total"])
-    page = []
-    for r in rows:
-        if r["id"] is not None:
-            del r["total"]
-            page.append(r)
-    return page, total
+    return sql.paged(conn, BATCH_VIEW, f, "b.stocking_date DESC, b.id DESC", paging, count_from=counted)
 
 
 def batch_view(conn: Connection, batch_id: int) -> dict[str, Any] | None:
