@@ -1,7 +1,8 @@
 """What keeps a module function's cold start near the framework floor, checked on the real apps: every pydantic model
 of the project defers its build (then so do FastAPI's adapters, and a cold start builds only what its first request
 uses); the modules FastAPI and pydantic inspect at import keep real annotations, not strings they would have to
-evaluate one by one; and the libraries only one route needs are not imported by loading the function."""
+evaluate one by one; the libraries only one route needs are not imported by loading the function; and every handler
+module builds its function with the cyclic garbage collector paused, then freezes what it built."""
 
 from __future__ import annotations
 import __future__
@@ -17,6 +18,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from tests.conftest import ROOT
+from tests.template.routes import functions
 
 MODULES = ("auth", "admin", "dashboard", "inventory", "biofloc")
 OWN_PACKAGES = ("farm_erp", *(f"{m}_api" for m in MODULES))
@@ -92,3 +94,30 @@ def test_loading_a_function_imports_no_library_that_only_one_route_needs(module:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+HANDLERS = sorted((str(p["CodeUri"]), str(p["Handler"]).rpartition(".")[0]) for p in functions().values())
+# What any function's init imports: the collector must already be paused when these are loaded.
+HEAVY = ("fastapi", "pydantic", "psycopg", "aws_lambda_powertools")
+
+
+@pytest.mark.parametrize(("code_uri", "module"), HANDLERS, ids=[h[1] for h in HANDLERS])
+def test_every_handler_builds_its_function_with_the_collector_paused_then_frozen(code_uri: str, module: str) -> None:
+    """In a fresh interpreter, as Lambda loads it. sys.modules keeps the order modules were first imported in."""
+    code = (
+        "import gc, importlib, json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / code_uri)!r}, {str(ROOT / 'layers' / 'core')!r}]\n"
+        f"importlib.import_module({module!r})\n"
+        "order = list(sys.modules)\n"
+        f"heavy = [order.index(m) for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(json.dumps({'paused_first': order.index('farm_erp.coldstart') < min(heavy),"
+        " 'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count()}))\n"
+    )
+    env = {"JWT_SECRET": "x" * 48, "POWERTOOLS_METRICS_DISABLED": "true", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (seen["paused_first"], seen["enabled"]) == (True, True)
+    assert seen["frozen"] > 10_000  # what init built is in the permanent generation

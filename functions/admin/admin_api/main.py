@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# isort: off
+# First: the imports below run with the cyclic GC paused (see farm_erp.coldstart).
+from farm_erp.coldstart import init_done
+
+# isort: on
 from admin_api.routes import activity, catalog, permissions, security, users
 from farm_erp.http import create_app, lambda_handler
 
@@ -10,3 +15,4 @@ app = create_app(
     [users.router, catalog.router, permissions.router, activity.router, security.router],
 )
 handler = lambda_handler(app)
+init_done()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# isort: off
+# First: the imports below run with the cyclic GC paused (see farm_erp.coldstart).
+from farm_erp.coldstart import init_done
+
+# isort: on
 from typing import TYPE_CHECKING, Any
 
 from farm_erp import clock, snapstart
@@ -64,3 +69,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise Unauthorized()
     token = event.get("authorizationToken")
     return authorize(token if isinstance(token, str) else None, event["methodArn"])
+
+
+init_done()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# isort: off
+# First: the imports below run with the cyclic GC paused (see farm_erp.coldstart).
+from farm_erp.coldstart import init_done
+
+# isort: on
 from biofloc_api.routes import batches, dashboard, events, feedings, gradings, inputs, tanks, water
 from farm_erp.http import create_app, lambda_handler
 
@@ -19,3 +24,4 @@ app = create_app(
     ],
 )
 handler = lambda_handler(app)
+init_done()

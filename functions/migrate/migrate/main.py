@@ -7,6 +7,11 @@ connection does not go through RDS Proxy.
 
 from __future__ import annotations
 
+# isort: off
+# First: the imports below run with the cyclic GC paused (see farm_erp.coldstart).
+from farm_erp.coldstart import init_done
+
+# isort: on
 import json
 import urllib.request
 from typing import TYPE_CHECKING, Any
@@ -121,3 +126,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"status": "failed"}
     _respond(event, "SUCCESS", data={"Applied": ",".join(result["applied"])})
     return {"status": "ok", "applied": result["applied"]}
+
+
+init_done()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# isort: off
+# First: the imports below run with the cyclic GC paused (see farm_erp.coldstart).
+from farm_erp.coldstart import init_done
+
+# isort: on
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,3 +26,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if result.status == "succeeded":
         metrics.add_metric(name="ReservationsExpired", unit=MetricUnit.Count, value=result.expired)
     return result.as_dict()
+
+
+init_done()
