@@ -59,6 +59,72 @@ SELECT DISTINCT ON (w.tank_id) w.tank_id, w.id AS test_id, w.tested_at
  ORDER BY w.tank_id, w.tested_at DESC, w.id DESC
 """
 
+# Before migration 0043: the latest test of every tank, found through water_tests_tank_idx and rated against
+# water_thresholds on every request (the query the dashboard ran; now the reference for what the tanks keep).
+REFERENCE_LATEST_BANDS = """
+WITH latest AS (
+    SELECT w.*
+    FROM tanks t
+    CROSS JOIN LATERAL (
+        SELECT * FROM water_tests x WHERE x.tank_id = t.id ORDER BY x.tested_at DESC, x.id DESC LIMIT 1
+    ) w
+), rated AS (
+    SELECT l.id, l.tank_id, l.batch_id, l.tested_at, v.parameter,
+           CASE
+               WHEN th.parameter IS NULL OR NOT th.is_active THEN 0
+               WHEN (th.good_min IS NULL OR v.value >= th.good_min) AND (th.good_max IS NULL OR v.value <= th.good_max)
+                   THEN 1
+               WHEN (th.warn_min IS NULL OR v.value >= th.warn_min) AND (th.warn_max IS NULL OR v.value <= th.warn_max)
+                   THEN 2
+               ELSE 3
+           END AS severity
+    FROM latest l
+    CROSS JOIN LATERAL (VALUES
+        ('temperature_c', l.temperature_c), ('ph', l.ph), ('dissolved_oxygen_mgl', l.dissolved_oxygen_mgl),
+        ('salinity_ppt', l.salinity_ppt), ('ammonia_mgl', l.ammonia_mgl), ('nitrite_mgl', l.nitrite_mgl),
+        ('nitrate_mgl', l.nitrate_mgl), ('alkalinity_mgl', l.alkalinity_mgl), ('hardness_mgl', l.hardness_mgl),
+        ('turbidity_ntu', l.turbidity_ntu), ('tds_mgl', l.tds_mgl), ('floc_volume_mll', l.floc_volume_mll)
+    ) AS v (parameter, value)
+    LEFT JOIN water_thresholds th ON th.parameter = v.parameter
+    WHERE v.value IS NOT NULL
+)
+SELECT tank_id, id AS test_id, batch_id, tested_at, max(severity) AS severity,
+       coalesce(array_agg(parameter ORDER BY severity DESC, parameter) FILTER (WHERE severity >= 2), '{}')
+           AS out_of_range
+FROM rated
+GROUP BY tank_id, id, batch_id, tested_at
+"""
+
+# Before migration 0043: the dashboard's water counts and the water alerts from the reference bands.
+REFERENCE_WATER_COUNTS = f"""
+WITH bands AS ({REFERENCE_LATEST_BANDS})
+SELECT count(*) FILTER (WHERE b.severity = 1) AS tanks_good,
+       count(*) FILTER (WHERE b.severity = 2) AS tanks_warning,
+       count(*) FILTER (WHERE b.severity = 3) AS tanks_danger,
+       count(*) FILTER (WHERE b.tested_at IS NULL OR b.tested_at < %(cutoff)s) AS tanks_untested_72h
+FROM tanks t LEFT JOIN bands b ON b.tank_id = t.id
+WHERE t.is_active
+"""
+REFERENCE_WATER_ALERTS = f"""
+WITH bands AS ({REFERENCE_LATEST_BANDS})
+SELECT t.id AS tank_id, t.code AS tank_code, t.name AS tank_name,
+       b.batch_id, bt.code AS batch_code, b.test_id, b.tested_at, b.severity, b.out_of_range
+FROM bands b JOIN tanks t ON t.id = b.tank_id LEFT JOIN batches bt ON bt.id = b.batch_id
+WHERE t.is_active AND b.severity >= %s
+ORDER BY b.severity DESC, b.tested_at DESC, t.id
+"""
+
+
+def reference_water_alerts(conn: Conn, *, danger_only: bool = False) -> list[dict[str, Any]]:
+    """Every water alert as the old query listed them, in the shape biofloc_figures.water_alerts returns."""
+    out = []
+    for r in conn.execute(REFERENCE_WATER_ALERTS, (3 if danger_only else 2,)).fetchall():
+        row = dict(r)
+        row["overall"] = biofloc_figures.BANDS[row.pop("severity")]
+        row["out_of_range"] = list(row["out_of_range"])
+        out.append(row)
+    return out
+
 
 def _scalar(conn: Conn, sql: str, params: Any = None) -> Any:
     row = conn.execute(sql, params).fetchone()
@@ -138,13 +204,39 @@ def check_inventory_reads(conn: Conn) -> None:
         assert inventory_figures.low_stock(conn, 2, offset) == (low[offset : offset + 2], len(low))
 
 
+def check_water_bands(conn: Conn) -> None:
+    """Every tank's kept latest test and band (migration 0043) against a fresh rating of its latest test; a tank
+    without tests keeps none."""
+    kept = conn.execute(
+        """SELECT id AS tank_id, water_test_id AS test_id, water_tested_at AS tested_at,
+                  water_severity AS severity, water_out_of_range AS out_of_range
+             FROM tanks ORDER BY id"""
+    ).fetchall()
+    fresh = {
+        r["tank_id"]: {k: r[k] for k in ("tank_id", "test_id", "tested_at", "severity", "out_of_range")}
+        for r in conn.execute(REFERENCE_LATEST_BANDS).fetchall()
+    }
+    none = {"test_id": None, "tested_at": None, "severity": None, "out_of_range": None}
+    expected = [fresh.get(r["tank_id"], {"tank_id": r["tank_id"], **none}) for r in kept]
+    assert kept == expected, "tank water bands wrong"
+
+
 def check_biofloc_reads(conn: Conn) -> None:
-    """The latest water test per active tank behind the dashboard's water bands."""
+    """The latest water test per active tank, the dashboard's water counts and the water alerts (every one, and
+    the first few) against the old queries."""
     expected = conn.execute(REFERENCE_LATEST_TESTS).fetchall()
     got = conn.execute(
-        f"SELECT tank_id, test_id, tested_at FROM ({biofloc_figures.LATEST_BANDS}) b ORDER BY tank_id"
+        """SELECT id AS tank_id, water_test_id AS test_id, water_tested_at AS tested_at
+             FROM tanks WHERE is_active AND water_test_id IS NOT NULL ORDER BY id"""
     ).fetchall()
     assert got == expected
+
+    counts = conn.execute(REFERENCE_WATER_COUNTS, {"cutoff": clock.now() - biofloc_figures.STALE_AFTER}).fetchone()
+    assert biofloc_figures.dashboard_figures(conn, clock.today())["water"] == counts
+    for danger_only in (False, True):
+        alerts = reference_water_alerts(conn, danger_only=danger_only)
+        assert biofloc_figures.water_alerts(conn, 100_000, danger_only=danger_only) == alerts
+        assert biofloc_figures.water_alerts(conn, 2, danger_only=danger_only) == alerts[:2]
 
 
 # Before migration 0041: a module's consumption per item over [since, until), from the ledger.
@@ -216,5 +308,6 @@ def check_figures(conn: Conn) -> None:
     check_row_figures(conn)
     check_shard_figures(conn)
     check_inventory_reads(conn)
+    check_water_bands(conn)
     check_biofloc_reads(conn)
     check_consumption_window(conn)

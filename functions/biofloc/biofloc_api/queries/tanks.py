@@ -1,4 +1,7 @@
-"""Tank SQL: the tank view (current batch, latest water test) and its assignment history."""
+"""Tank SQL: the tank view (current batch, latest water test) and its assignment history.
+
+The latest water test is the one the tank row names (tanks.water_test_id, kept by migration 0043's triggers): one
+primary-key look-up per tank of the page."""
 
 from __future__ import annotations
 
@@ -19,9 +22,7 @@ SELECT t.*, b.id AS batch_id, b.code AS batch_code, b.species AS batch_species, 
 FROM tanks t
 LEFT JOIN tank_assignments a ON a.tank_id = t.id AND a.end_date IS NULL
 LEFT JOIN batches b ON b.id = a.batch_id
-LEFT JOIN LATERAL (
-    SELECT * FROM water_tests x WHERE x.tank_id = t.id ORDER BY x.tested_at DESC, x.id DESC LIMIT 1
-) w ON true
+LEFT JOIN water_tests w ON w.id = t.water_test_id
 """
 
 

@@ -53,14 +53,12 @@ def insert_test(conn: Connection, values: dict[str, Any]) -> int:
 
 
 def latest_per_active_tank(conn: Connection, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
-    """Every active tank with its latest test (NULL columns when it has none)."""
+    """Every active tank with its latest test (NULL columns when it has none), the test the tank row names."""
     test_columns = ", ".join(f"w.{p}" for p in PARAMETERS)
     select = f"""SELECT t.id AS tank_id, t.code AS tank_code, t.name AS tank_name, t.status AS tank_status,
                         w.id AS test_id, w.tested_at, w.batch_id, b.code AS batch_code, {test_columns}
                  FROM tanks t
-                 LEFT JOIN LATERAL (
-                     SELECT * FROM water_tests x WHERE x.tank_id = t.id ORDER BY x.tested_at DESC, x.id DESC LIMIT 1
-                 ) w ON true
+                 LEFT JOIN water_tests w ON w.id = t.water_test_id
                  LEFT JOIN batches b ON b.id = w.batch_id"""
     f = sql.Filters()
     f.add("t.is_active")
