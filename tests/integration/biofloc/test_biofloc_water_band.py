@@ -118,9 +118,7 @@ def test_threshold_changes_rerate_every_tank(farm: Farm, tank: int) -> None:
     updated_at = farm.one("SELECT updated_at FROM tanks WHERE id = %s", (tank,))["updated_at"]
 
     # pH good up to 8.4 now; salinity gets bands (it had none: unrated)
-    farm.ok(
-        farm.put("/biofloc/water-thresholds/ph", {"good_min": "7.5", "good_max": "8.4", "warn_min": "7.4"}), 200
-    )
+    farm.ok(farm.put("/biofloc/water-thresholds/ph", {"good_min": "7.5", "good_max": "8.4", "warn_min": "7.4"}), 200)
     farm.ok(
         farm.put(
             "/biofloc/water-thresholds/salinity_ppt",
@@ -238,3 +236,21 @@ def test_dashboard_and_widgets_show_the_kept_bands(farm: Farm) -> None:
     farm.ok(farm.put("/biofloc/water-thresholds/ammonia_mgl", {"good_max": "0.5", "warn_max": "1"}), 200)
     assert water() == {"tanks_good": 1, "tanks_warning": 1, "tanks_danger": 1, "tanks_untested_72h": 0}
     assert alerts() == [("WA", "danger", ["ph"], "WB-1"), ("WC", "warning", ["ph"], None)]
+
+
+def test_refresh_recomputes_bands_a_bulk_load_bypassed(farm: Farm, tank: int) -> None:
+    """Tests loaded with triggers off (as the bench seeds) leave the band stale until refresh_figures(), which
+    recomputes it without touching the tank's updated_at; then the triggers carry on from there."""
+    first = post_test(farm, tank, at(9), ph="7.8")
+    updated_at = farm.one("SELECT updated_at FROM tanks WHERE id = %s", (tank,))["updated_at"]
+    with farm.sql.transaction():
+        farm.sql.execute("SET LOCAL session_replication_role = replica")
+        bulk = farm.one(
+            "INSERT INTO water_tests (tank_id, tested_at, ph) VALUES (%s, %s, 9.9) RETURNING id", (tank, at(10))
+        )["id"]
+    assert farm.one("SELECT water_test_id FROM tanks WHERE id = %s", (tank,))["water_test_id"] == first
+    farm.sql.execute("SELECT refresh_figures()")
+    assert band(farm, tank) == (bulk, "10:00", 3, ["ph"])
+    assert farm.one("SELECT updated_at FROM tanks WHERE id = %s", (tank,))["updated_at"] == updated_at
+    newer = post_test(farm, tank, at(11), ph="8.3")
+    assert band(farm, tank) == (newer, "11:00", 2, ["ph"])
