@@ -1,28 +1,24 @@
 """Tank SQL: the tank view (current batch, latest water test) and its assignment history.
 
-The latest water test is the one the tank row names (tanks.water_test_id, kept by migration 0043's triggers): one
-primary-key look-up per tank of the page."""
+The latest water test and its band are on the tank row (water_test_id, water_tested_at, water_severity, kept by
+migration 0043's triggers): the view reads no water test at all."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from biofloc_api.water import PARAMETERS
 from farm_erp import sql
 from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 
-_LATEST_TEST_COLUMNS = ", ".join(f"w.{p} AS w_{p}" for p in PARAMETERS)
-
-TANK_VIEW = f"""
+TANK_VIEW = """
 SELECT t.*, b.id AS batch_id, b.code AS batch_code, b.species AS batch_species, b.current_count,
        b.current_avg_weight_g, b.current_biomass_kg, b.stocking_date AS batch_stocking_date,
-       a.start_date AS assigned_since, w.id AS w_id, w.tested_at AS w_tested_at, {_LATEST_TEST_COLUMNS}
+       a.start_date AS assigned_since
 FROM tanks t
 LEFT JOIN tank_assignments a ON a.tank_id = t.id AND a.end_date IS NULL
 LEFT JOIN batches b ON b.id = a.batch_id
-LEFT JOIN water_tests w ON w.id = t.water_test_id
 """
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -13,19 +13,17 @@ from biofloc_api.queries import locks as lock_queries
 from biofloc_api.queries import tanks as tank_queries
 from biofloc_api.schemas.tanks import TankCreate, TankUpdate
 from biofloc_api.services.common import MODULE, tank_or_404
-from biofloc_api.services.water import load_thresholds
-from biofloc_api.water import PARAMETERS, Threshold, evaluate
 from farm_erp import audit, clock
+from farm_erp.biofloc_figures import BANDS, STALE_AFTER
 from farm_erp.db import Connection
 from farm_erp.errors import Conflict, invalid, reject_nulls
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
 
-STALE_AFTER = timedelta(hours=72)
 
-
-def tank_out(row: dict[str, Any], thresholds: dict[str, Threshold], now: datetime) -> dict[str, Any]:
-    """A tank row of the tank view, with its current batch, stocking density and water status."""
+def tank_out(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A tank row of the tank view, with its current batch, stocking density and water status (the band its latest
+    test has under the thresholds of now, kept on the tank row)."""
     out = dict(row)
     out["current_batch"] = None
     out["density"] = None
@@ -45,13 +43,12 @@ def tank_out(row: dict[str, Any], thresholds: dict[str, Threshold], now: datetim
             "kg_per_m3": growth.density(row["current_biomass_kg"], row["capacity_liters"]),
             "fish_per_m3": growth.density(row["current_count"], row["capacity_liters"]),
         }
-    if row["w_id"] is not None:
-        values = {p: row[f"w_{p}"] for p in PARAMETERS}
+    if row["water_test_id"] is not None:
         out["water_status"] = {
-            "test_id": row["w_id"],
-            "tested_at": row["w_tested_at"],
-            "overall": evaluate(values, thresholds)["overall"],
-            "stale": row["w_tested_at"] < now - STALE_AFTER,
+            "test_id": row["water_test_id"],
+            "tested_at": row["water_tested_at"],
+            "overall": BANDS[row["water_severity"]],
+            "stale": row["water_tested_at"] < now - STALE_AFTER,
         }
     return out
 
@@ -60,15 +57,15 @@ def list_tanks(
     conn: Connection, status: str | None, is_active: bool | None, text: str | None, paging: PageParams
 ) -> dict[str, Any]:
     rows, total = tank_queries.list_tanks(conn, status=status, is_active=is_active, text=text, paging=paging)
-    thresholds, now = load_thresholds(conn), clock.now()
-    return page_of([tank_out(r, thresholds, now) for r in rows], total, paging)
+    now = clock.now()
+    return page_of([tank_out(r, now) for r in rows], total, paging)
 
 
 def get_tank(conn: Connection, tank_id: int) -> dict[str, Any]:
     tank_or_404(conn, tank_id)
     row = tank_queries.tank_view(conn, tank_id)
     assert row is not None
-    return tank_out(row, load_thresholds(conn), clock.now())
+    return tank_out(row, clock.now())
 
 
 def create_tank(conn: Connection, caller: Caller, body: TankCreate) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from biofloc_api.queries import assignments as assignment_queries
@@ -11,12 +10,11 @@ from biofloc_api.schemas.water import ThresholdIn, WaterTestCreate
 from biofloc_api.services.common import MODULE, tank_ref
 from biofloc_api.water import PARAMETERS, Threshold, evaluate, validate
 from farm_erp import audit, clock
+from farm_erp.biofloc_figures import STALE_AFTER
 from farm_erp.db import Connection
 from farm_erp.errors import NotFound, ValidationFailed, invalid
 from farm_erp.http import Caller
 from farm_erp.lists import DateRange, PageParams, page_of
-
-STALE_AFTER = timedelta(hours=72)
 
 
 def load_thresholds(conn: Connection) -> dict[str, Threshold]:
