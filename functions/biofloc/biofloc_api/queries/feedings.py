@@ -108,14 +108,41 @@ def set_feeding_cost(conn: Connection, feeding_id: int, cost: Decimal) -> None:
     conn.execute("UPDATE feedings SET total_cost = %s WHERE id = %s", (cost, feeding_id))
 
 
-def lines_of(conn: Connection, feeding_ids: list[int]) -> list[dict[str, Any]]:
+# A line's lots: the ledger rows of its feeding's stock operation that name the line.
+_LOT_COLUMNS = {
+    "ledger_id": "s.id",
+    "lot_id": "s.lot_id",
+    "lot_number": "lo.lot_number",
+    "quantity": "-s.qty_change",
+    "unit_cost": "s.unit_cost",
+    "cost": "s.cost",
+}
+
+
+def lines_with_lots(conn: Connection, feeding_ids: list[int]) -> list[dict[str, Any]]:
+    """The feedings' lines, each with `lots` (the ledger rows that paid for it, in ledger order), in one statement:
+    a line comes back once per lot, or once with no lot."""
+    lot_columns = ", ".join(f"{expr} AS lot_{name}" for name, expr in _LOT_COLUMNS.items())
     rows = conn.execute(
-        """SELECT l.*, i.sku, i.name AS item_name, u.abbreviation AS unit
-           FROM feeding_lines l JOIN items i ON i.id = l.item_id JOIN units u ON u.id = i.unit_id
-           WHERE l.feeding_id = ANY(%s) ORDER BY l.feeding_id, l.line_no""",
+        f"""SELECT l.*, i.sku, i.name AS item_name, u.abbreviation AS unit, {lot_columns}
+              FROM feeding_lines l
+              JOIN feedings f ON f.id = l.feeding_id
+              JOIN items i ON i.id = l.item_id
+              JOIN units u ON u.id = i.unit_id
+              LEFT JOIN stock_ledger s ON s.operation_id = f.operation_id AND s.ref_line_id = l.id
+              LEFT JOIN lots lo ON lo.id = s.lot_id
+             WHERE l.feeding_id = ANY(%s)
+             ORDER BY l.feeding_id, l.line_no, s.id""",
         (feeding_ids,),
     ).fetchall()
-    return [dict(r) for r in rows]
+    lines: list[dict[str, Any]] = []
+    for row in rows:
+        lot = {name: row.pop(f"lot_{name}") for name in _LOT_COLUMNS}
+        if not lines or lines[-1]["id"] != row["id"]:
+            lines.append({**row, "lots": []})
+        if lot["ledger_id"] is not None:
+            lines[-1]["lots"].append(lot)
+    return lines
 
 
 def lots_of(conn: Connection, operation_ids: list[int]) -> list[dict[str, Any]]:

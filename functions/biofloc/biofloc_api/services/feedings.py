@@ -21,19 +21,13 @@ from farm_erp.lists import DateRange, PageParams, page_of
 
 
 def with_lines(conn: Connection, feedings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Attach lines and, per line, the ledger rows (lots) that paid for it: three queries for any number of rows."""
+    """Attach lines and, per line, the ledger rows (lots) that paid for it: one query for any number of rows."""
     if not feedings:
         return []
-    lines = feeding_queries.lines_of(conn, [f["id"] for f in feedings])
-    lots = feeding_queries.lots_of(conn, [f["operation_id"] for f in feedings if f["operation_id"] is not None])
-    by_line: dict[int, list[dict[str, Any]]] = {}
-    for lot in lots:
-        by_line.setdefault(lot["ref_line_id"], []).append(lot)
-    out = []
-    for f in feedings:
-        own = [{**ln, "lots": by_line.get(ln["id"], [])} for ln in lines if ln["feeding_id"] == f["id"]]
-        out.append({**f, "lines": own})
-    return out
+    by_feeding: dict[int, list[dict[str, Any]]] = {}
+    for line in feeding_queries.lines_with_lots(conn, [f["id"] for f in feedings]):
+        by_feeding.setdefault(line["feeding_id"], []).append(line)
+    return [{**f, "lines": by_feeding.get(f["id"], [])} for f in feedings]
 
 
 def list_feedings(
