@@ -23,7 +23,7 @@ from biofloc_api.services.common import (
 )
 from farm_erp import audit, clock
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict, invalid, reject_nulls
+from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.fields import GRAMS, KG, quantize
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
@@ -76,8 +76,15 @@ def list_batches(
 
 
 def get_batch(conn: Connection, batch_id: int) -> dict[str, Any]:
-    batch_or_404(conn, batch_id)
-    return view(conn, batch_id)
+    return batch_out(_view_or_404(conn, batch_id), clock.today())
+
+
+def _view_or_404(conn: Connection, batch_id: int) -> dict[str, Any]:
+    """The batch view, found or not in one statement (every batch has its cycle_costs row: no view, no batch)."""
+    row = batch_queries.batch_view(conn, batch_id)
+    if row is None:
+        raise NotFound("Batch not found")
+    return row
 
 
 def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[str, Any]:
@@ -246,10 +253,7 @@ def write_off(
 
 def performance(conn: Connection, batch_id: int) -> dict[str, Any]:
     """The performance report: every figure plus counts, biomass, costs and revenue; final once the batch is closed."""
-    batch_or_404(conn, batch_id)
-    row = batch_queries.batch_view(conn, batch_id)
-    assert row is not None
-    return performance_of(row, clock.today())
+    return performance_of(_view_or_404(conn, batch_id), clock.today())
 
 
 def performance_of(row: dict[str, Any], today: date) -> dict[str, Any]:

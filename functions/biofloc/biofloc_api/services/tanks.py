@@ -16,7 +16,7 @@ from biofloc_api.services.common import MODULE, tank_or_404
 from farm_erp import audit, clock
 from farm_erp.biofloc_figures import BANDS, STALE_AFTER
 from farm_erp.db import Connection
-from farm_erp.errors import Conflict, invalid, reject_nulls
+from farm_erp.errors import Conflict, NotFound, invalid, reject_nulls
 from farm_erp.http import Caller
 from farm_erp.lists import PageParams, page_of
 
@@ -62,9 +62,9 @@ def list_tanks(
 
 
 def get_tank(conn: Connection, tank_id: int) -> dict[str, Any]:
-    tank_or_404(conn, tank_id)
-    row = tank_queries.tank_view(conn, tank_id)
-    assert row is not None
+    row = tank_queries.tank_view(conn, tank_id)  # found or not in one statement
+    if row is None:
+        raise NotFound("Tank not found")
     return tank_out(row, clock.now())
 
 

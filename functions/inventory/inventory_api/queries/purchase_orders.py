@@ -95,44 +95,82 @@ def get_lines(conn: Connection, po_id: int) -> list[dict[str, Any]]:
 
 
 def get_receipts(conn: Connection, po_id: int) -> list[dict[str, Any]]:
-    receipts = conn.execute(
-        """SELECT id, receipt_date, notes, operation_id, created_by, created_at FROM po_receipts
-            WHERE po_id = %s ORDER BY id""",
-        (po_id,),
-    ).fetchall()
-    lines = conn.execute(
-        """SELECT rl.receipt_id, rl.po_line_id, pl.item_id, i.sku, rl.received_qty, rl.po_unit_cost, rl.unit_cost,
+    """The receipts with their lines, in one statement (a receipt comes back once per line)."""
+    rows = conn.execute(
+        """SELECT r.id, r.receipt_date, r.notes, r.operation_id, r.created_by, r.created_at,
+                  rl.id AS line_id, rl.po_line_id, pl.item_id, i.sku, rl.received_qty, rl.po_unit_cost, rl.unit_cost,
                   rl.lot_id
-             FROM po_receipt_lines rl JOIN po_receipts r ON r.id = rl.receipt_id
-             JOIN po_lines pl ON pl.id = rl.po_line_id JOIN items i ON i.id = pl.item_id
-            WHERE r.po_id = %s ORDER BY rl.id""",
+             FROM po_receipts r
+             LEFT JOIN po_receipt_lines rl ON rl.receipt_id = r.id
+             LEFT JOIN po_lines pl ON pl.id = rl.po_line_id
+             LEFT JOIN items i ON i.id = pl.item_id
+            WHERE r.po_id = %s ORDER BY r.id, rl.id""",
         (po_id,),
     ).fetchall()
-    by_receipt: dict[int, list[dict[str, Any]]] = {int(r["id"]): [] for r in receipts}
-    for line in lines:
-        by_receipt[int(line.pop("receipt_id"))].append(line)
-    return [{**r, "lines": by_receipt[int(r["id"])]} for r in receipts]
+    receipts: list[dict[str, Any]] = []
+    for row in rows:
+        line = {k: row.pop(k) for k in _RECEIPT_LINE_COLUMNS}
+        if not receipts or receipts[-1]["id"] != row["id"]:
+            receipts.append({**row, "lines": []})
+        if line.pop("line_id") is not None:
+            receipts[-1]["lines"].append(line)
+    return receipts
+
+
+_RECEIPT_LINE_COLUMNS = (
+    "line_id",
+    "po_line_id",
+    "item_id",
+    "sku",
+    "received_qty",
+    "po_unit_cost",
+    "unit_cost",
+    "lot_id",
+)
+
+# The PO summary (docs/rules.md: Purchase orders): values from the lines and the receipt lines, rounded per row. The
+# columns need the order's id as %(id)s and the received values `rv`.
+_SUMMARY_COLUMNS = """
+       COALESCE((SELECT sum(line_total) FROM po_lines WHERE po_id = %(id)s), 0) AS ordered_value,
+       COALESCE(rv.po, 0) AS received_value_po, COALESCE(rv.actual, 0) AS received_value_actual,
+       COALESCE(rv.actual, 0) - COALESCE(rv.po, 0) AS variance,
+       (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty >= ordered_qty) AS lines_complete,
+       (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty > 0
+           AND received_qty < ordered_qty) AS lines_partial,
+       (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty = 0) AS lines_open"""
+_RECEIVED = """(SELECT sum(round(rl.received_qty * rl.po_unit_cost, 2)) AS po,
+                       sum(round(rl.received_qty * rl.unit_cost, 2)) AS actual
+                  FROM po_receipts r JOIN po_receipt_lines rl ON rl.receipt_id = r.id
+                 WHERE r.po_id = %(id)s) rv"""
+_SUMMARY_KEYS = (
+    "ordered_value",
+    "received_value_po",
+    "received_value_actual",
+    "variance",
+    "lines_complete",
+    "lines_partial",
+    "lines_open",
+)
 
 
 def summary(conn: Connection, po_id: int) -> dict[str, Any]:
-    """PO summary: values from the lines and the receipt lines, rounded per row (docs/rules.md: Purchase orders)."""
-    row = conn.execute(
-        """SELECT COALESCE((SELECT sum(line_total) FROM po_lines WHERE po_id = %(id)s), 0) AS ordered_value,
-                  COALESCE(rv.po, 0) AS received_value_po, COALESCE(rv.actual, 0) AS received_value_actual,
-                  COALESCE(rv.actual, 0) - COALESCE(rv.po, 0) AS variance,
-                  (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty >= ordered_qty)
-                      AS lines_complete,
-                  (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty > 0
-                      AND received_qty < ordered_qty) AS lines_partial,
-                  (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty = 0) AS lines_open
-             FROM (SELECT sum(round(rl.received_qty * rl.po_unit_cost, 2)) AS po,
-                          sum(round(rl.received_qty * rl.unit_cost, 2)) AS actual
-                     FROM po_receipts r JOIN po_receipt_lines rl ON rl.receipt_id = r.id
-                    WHERE r.po_id = %(id)s) rv""",
-        {"id": po_id},
-    ).fetchone()
+    """The PO summary."""
+    row = conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM {_RECEIVED}", {"id": po_id}).fetchone()
     assert row is not None
     return row
+
+
+def header_and_summary(conn: Connection, po_id: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The header (as get_header) and the summary in one statement; None when there is no such order."""
+    row = conn.execute(
+        f"""SELECT po.*, s.name AS supplier_name, {_SUMMARY_COLUMNS}
+              FROM purchase_orders po JOIN suppliers s ON s.id = po.supplier_id CROSS JOIN {_RECEIVED}
+             WHERE po.id = %(id)s""",
+        {"id": po_id},
+    ).fetchone()
+    if row is None:
+        return None
+    return {k: v for k, v in row.items() if k not in _SUMMARY_KEYS}, {k: row[k] for k in _SUMMARY_KEYS}
 
 
 @dataclass(frozen=True)

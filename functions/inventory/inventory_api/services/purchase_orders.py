@@ -35,14 +35,17 @@ _DUP_NUMBER = ("A purchase order with this number already exists", "duplicate_po
 
 
 def detail(conn: Connection, po_id: int) -> dict[str, Any]:
-    header = found(po_queries.get_header(conn, po_id), "Purchase order")
-    return _detail(conn, header)
+    got = po_queries.header_and_summary(conn, po_id)
+    if got is None:
+        raise NotFound("Purchase order not found")
+    return _detail(conn, *got)
 
 
-def _detail(conn: Connection, header: dict[str, Any]) -> dict[str, Any]:
+def _detail(conn: Connection, header: dict[str, Any], summary: dict[str, Any] | None = None) -> dict[str, Any]:
     po_id = int(header["id"])
     lines = po_queries.get_lines(conn, po_id)
-    summary = po_queries.summary(conn, po_id)
+    if summary is None:
+        summary = po_queries.summary(conn, po_id)
     return {
         **header,
         "supplier": {"id": header["supplier_id"], "name": header["supplier_name"]},
