@@ -25,15 +25,6 @@ def totals(conn: Connection, *names: str) -> dict[str, Any]:
     return dict(row)
 
 
-def row_count(conn: Connection, table: str) -> int:
-    """The number of rows of a counted table."""
-    if table not in COUNTED_TABLES:
-        raise ValueError(f"{table} has no maintained row count")
-    row = conn.execute(figure_sql(table)).fetchone()
-    assert row is not None
-    return int(next(iter(row.values())))
-
-
 def figure_sql(name: str) -> str:
     """The statement that reads one figure (one row, one column), to run alone or as a subquery of a page."""
     if name not in FIGURES:
