@@ -190,3 +190,15 @@ def test_page_from_refuses_a_select_it_cannot_page_first(probed: Conn, select: s
 def test_paged_refuses_a_distinct_select(words: Conn) -> None:
     with pytest.raises(ValueError, match="DISTINCT"):
         shared_sql.paged(words, "SELECT DISTINCT word FROM words", shared_sql.Filters(), "word", PageParams(1, 2))
+
+
+def test_limited_gives_the_first_rows_in_order_and_chooses_them_before_the_joins(probed: Conn) -> None:
+    filters = shared_sql.Filters()
+    filters.add("w.id <> %(skip)s", skip=3)
+    plain = probed.execute(shared_sql.limited(PROBED, filters, "w.word DESC, w.id"), {"skip": 3, "limit": 3})
+    before = _probes(probed)
+    first = probed.execute(
+        shared_sql.limited(PROBED, filters, "w.word DESC, w.id", page_from="words w"), {"skip": 3, "limit": 3}
+    ).fetchall()
+    assert [r["word"] for r in first] == [r["word"] for r in plain.fetchall()] == ["plain", "backslash", "back\\slash"]
+    assert _probes(probed) - before == 3

@@ -17,16 +17,15 @@ FIGURES = (*COUNTED_TABLES, "active_items", "low_stock_items", "lots_value", "op
 
 def totals(conn: Connection, *names: str) -> dict[str, Any]:
     """The named figures (column names of figure_shards, checked against FIGURES)."""
-    unknown = set(names) - set(FIGURES)
-    if unknown or not names:
-        raise ValueError(f"unknown figures: {sorted(unknown)}")
-    row = conn.execute("SELECT " + ", ".join(f"sum({n}) AS {n}" for n in names) + " FROM figure_shards").fetchone()
+    row = conn.execute(totals_sql(*names)).fetchone()
     assert row is not None
     return dict(row)
 
 
-def figure_sql(name: str) -> str:
-    """The statement that reads one figure (one row, one column), to run alone or as a subquery of a page."""
-    if name not in FIGURES:
-        raise ValueError(f"unknown figure: {name}")
-    return f"SELECT sum({name}) FROM figure_shards"
+def totals_sql(*names: str) -> str:
+    """The statement that reads the named figures (one row, a column each), to run alone or as a subquery: a page
+    carries its list's total this way, the inventory dashboard its maintained figures."""
+    unknown = set(names) - set(FIGURES)
+    if unknown or not names:
+        raise ValueError(f"unknown figures: {sorted(unknown)}")
+    return "SELECT " + ", ".join(f"sum({n}) AS {n}" for n in names) + " FROM figure_shards"

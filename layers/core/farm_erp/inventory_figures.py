@@ -4,7 +4,7 @@ dashboard function's summary and widgets, so that each figure has exactly one de
 from datetime import date, timedelta
 from typing import Any
 
-from farm_erp import clock
+from farm_erp import clock, figures
 from farm_erp.db import Connection
 from farm_erp.fields import DeferredModel, MoneyOut, QtyOut, UnitCostOut
 
@@ -52,6 +52,12 @@ _OVERDUE = """overdue AS (
      WHERE status = 'pending' AND reserved_until <= %(now)s GROUP BY item_id
 )"""
 
+# Maintained figures (farm_erp.figures) the dashboard and the low-stock list read.
+_LOW_STOCK_ITEMS = figures.totals_sql("low_stock_items")
+_DASHBOARD_FIGURES = figures.totals_sql(
+    "items", "active_items", "lots_value", "low_stock_items", "open_pos", "pending_pos"
+)
+
 # Low-stock items whose overdue reservations lift them above their threshold: counted by the maintained figure,
 # not low at %(now)s.
 _NO_LONGER_LOW = """(SELECT count(*) FROM overdue o JOIN items i ON i.id = o.item_id
@@ -79,7 +85,7 @@ SELECT t.total, i.id AS item_id, i.sku, i.name, u.abbreviation AS unit, i.on_han
        i.pending_reserved_qty - coalesce(o.qty, 0) AS reserved_qty,
        i.on_hand_qty - (i.pending_reserved_qty - coalesce(o.qty, 0)) AS available_qty,
        i.reorder_threshold, p.deficit
-  FROM (SELECT (SELECT sum(low_stock_items) FROM figure_shards) - {_NO_LONGER_LOW} AS total) t
+  FROM (SELECT ({_LOW_STOCK_ITEMS}) - {_NO_LONGER_LOW} AS total) t
   LEFT JOIN page p ON true
   LEFT JOIN items i ON i.id = p.id
   LEFT JOIN units u ON u.id = i.unit_id
@@ -141,10 +147,7 @@ def dashboard_figures(conn: Connection, today: date) -> dict[str, Any]:
                    s.open_pos, s.pending_pos AS pos_awaiting_approval,
                    (SELECT count(*) FROM stock_ledger WHERE occurred_at >= %(since)s AND occurred_at < %(until)s)
                        AS transactions_7d
-              FROM (SELECT sum(items) AS items, sum(active_items) AS active_items, sum(lots_value) AS lots_value,
-                           sum(low_stock_items) AS low_stock_items, sum(open_pos) AS open_pos,
-                           sum(pending_pos) AS pending_pos
-                      FROM figure_shards) s""",
+              FROM ({_DASHBOARD_FIGURES}) s""",
         {
             "now": clock.now(),
             "today": today,

@@ -109,7 +109,7 @@ def paged(
     elif counted is not None and not filters.clauses:
         if counted not in figures.COUNTED_TABLES:
             raise ValueError(f"{counted} has no maintained row count")
-        total_sql = figures.figure_sql(counted)
+        total_sql = figures.totals_sql(counted)
     elif count_from is not None:
         total_sql = f"SELECT count(*) FROM {count_from} {filters.where}"
     else:
@@ -119,11 +119,7 @@ def paged(
     head = _SELECT.match(select)
     if head is None:
         raise ValueError("a paged select starts with SELECT (not SELECT DISTINCT)")
-    limit = "LIMIT %(limit)s OFFSET %(offset)s"
-    if page_from is None:
-        page = f"{select} {filters.where} ORDER BY {order} {limit}"
-    else:
-        page = f"{_page_first(select, page_from, f'{filters.where} ORDER BY {order} {limit}')} ORDER BY {order}"
+    page = _ordered(select, filters, order, "LIMIT %(limit)s OFFSET %(offset)s", page_from)
     statement = f"SELECT ({total_sql}) AS {_TOTAL}, {page[head.end() :]}"
     rows = [dict(r) for r in conn.execute(statement, {**values, "limit": paging.limit, "offset": paging.offset})]
     if not rows:
@@ -131,6 +127,17 @@ def paged(
     for row in rows[1:]:
         del row[_TOTAL]
     return rows, int(rows[0].pop(_TOTAL))
+
+
+def limited(select: str, filters: Filters, order: str, *, page_from: str | None = None) -> str:
+    """`select` filtered, ordered and cut at `%(limit)s` rows, without a total (exports); `page_from` as in paged."""
+    return _ordered(select, filters, order, "LIMIT %(limit)s", page_from)
+
+
+def _ordered(select: str, filters: Filters, order: str, limit: str, page_from: str | None) -> str:
+    if page_from is None:
+        return f"{select} {filters.where} ORDER BY {order} {limit}"
+    return f"{_page_first(select, page_from, f'{filters.where} ORDER BY {order} {limit}')} ORDER BY {order}"
 
 
 def _page_first(select: str, page_from: str, page: str) -> str:

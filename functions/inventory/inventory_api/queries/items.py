@@ -12,7 +12,7 @@ from farm_erp import clock, figures
 from farm_erp.db import Connection
 from farm_erp.inventory_figures import OPEN_PO_STATUSES
 from farm_erp.lists import PageParams
-from farm_erp.sql import Filters, count, paged, update_columns
+from farm_erp.sql import Filters, count, limited, paged, update_columns
 from inventory_api.schemas.common import ref
 
 ITEM_COLUMNS = (
@@ -55,6 +55,10 @@ SELECT i.id, i.sku, i.name, i.description, i.is_active, i.default_price, i.reord
         OR EXISTS (SELECT 1 FROM po_lines pl WHERE pl.item_id = i.id)) AS has_history
   FROM {source}
 """
+
+
+# The item list's order (and its exports').
+_ORDER = "i.name, i.id"
 
 
 def view(row: dict[str, Any]) -> dict[str, Any]:
@@ -119,11 +123,11 @@ def list_items(conn: Connection, item_filters: ItemFilters, paging: PageParams) 
         conn,
         _VIEW.format(source="items i"),
         item_filters.filters(),
-        "i.name, i.id",
+        _ORDER,
         paging,
         page_from="items i",
         count_from="items i",
-        total=figures.figure_sql(maintained) if maintained is not None else None,
+        total=figures.totals_sql(maintained) if maintained is not None else None,
         params={"now": clock.now()},
     )
     return [view(r) for r in rows], total
@@ -132,13 +136,8 @@ def list_items(conn: Connection, item_filters: ItemFilters, paging: PageParams) 
 def iter_items(conn: Connection, item_filters: ItemFilters, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` item views in list order (exports)."""
     filters = item_filters.filters()
-    source = (
-        f"(SELECT i.id, i.name FROM items i {filters.where} ORDER BY i.name, i.id LIMIT %(limit)s) p "
-        "JOIN items i ON i.id = p.id"
-    )
-    rows = conn.execute(
-        _VIEW.format(source=source) + " ORDER BY i.name, i.id", {**filters.params, "now": clock.now(), "limit": limit}
-    )
+    statement = limited(_VIEW.format(source="items i"), filters, _ORDER, page_from="items i")
+    rows = conn.execute(statement, {**filters.params, "now": clock.now(), "limit": limit})
     return [view(r) for r in rows.fetchall()]
 
 

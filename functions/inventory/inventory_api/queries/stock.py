@@ -7,7 +7,7 @@ from typing import Any
 
 from farm_erp.db import Connection
 from farm_erp.lists import DateRange, PageParams
-from farm_erp.sql import Filters, paged
+from farm_erp.sql import Filters, limited, paged
 
 _LEDGER = """SELECT sl.id, sl.occurred_at, sl.item_id, i.sku, i.name AS item_name, sl.type, sl.lot_id,
                     l.lot_number, sl.qty_change, sl.unit_cost, sl.cost, sl.balance_after, sl.module_key,
@@ -17,6 +17,7 @@ _LEDGER = """SELECT sl.id, sl.occurred_at, sl.item_id, i.sku, i.name AS item_nam
                JOIN items i ON i.id = sl.item_id
                JOIN lots l ON l.id = sl.lot_id
                LEFT JOIN users us ON us.id = sl.created_by"""
+_LEDGER_ORDER = "sl.occurred_at DESC, sl.id DESC"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def list_ledger(
         conn,
         _LEDGER,
         ledger_filters.filters(),
-        "sl.occurred_at DESC, sl.id DESC",
+        _LEDGER_ORDER,
         paging,
         page_from="stock_ledger sl",
         count_from="stock_ledger sl",
@@ -58,10 +59,8 @@ def list_ledger(
 
 def ledger_for_export(conn: Connection, ledger_filters: LedgerFilters, limit: int) -> list[dict[str, Any]]:
     filters = ledger_filters.filters()
-    return conn.execute(
-        f"{_LEDGER} {filters.where} ORDER BY sl.occurred_at DESC, sl.id DESC LIMIT %(limit)s",
-        {**filters.params, "limit": limit},
-    ).fetchall()
+    statement = limited(_LEDGER, filters, _LEDGER_ORDER, page_from="stock_ledger sl")
+    return conn.execute(statement, {**filters.params, "limit": limit}).fetchall()
 
 
 def ledger_of_operation(conn: Connection, operation_id: int) -> list[dict[str, Any]]:
