@@ -54,7 +54,7 @@ async def create_batch(body: BatchCreate, conn: Conn, caller: Biofloc) -> dict[s
 @router.get("/biofloc/batches/{batch_id}", response_model=BatchOut)
 async def get_batch(batch_id: BatchId, conn: Conn, _: Biofloc) -> dict[str, Any]:
     """One batch."""
-    return service.get_batch(conn, batch_id)
+    return service.view(conn, batch_id)
 
 
 @router.patch("/biofloc/batches/{batch_id}", response_model=BatchOut)

@@ -62,20 +62,7 @@ def batch_out(row: dict[str, Any], today: date) -> dict[str, Any]:
 
 
 def view(conn: Connection, batch_id: int) -> dict[str, Any]:
-    row = batch_queries.batch_view(conn, batch_id)
-    assert row is not None
-    return batch_out(row, clock.today())
-
-
-def list_batches(
-    conn: Connection, status: str | None, species: str | None, tank_id: int | None, paging: PageParams
-) -> dict[str, Any]:
-    rows, total = batch_queries.list_batches(conn, status=status, species=species, tank_id=tank_id, paging=paging)
-    today = clock.today()
-    return page_of([batch_out(r, today) for r in rows], total, paging)
-
-
-def get_batch(conn: Connection, batch_id: int) -> dict[str, Any]:
+    """The batch as the API shows it (GET /batches/{id}, and the answer of every batch write)."""
     return batch_out(_view_or_404(conn, batch_id), clock.today())
 
 
@@ -85,6 +72,14 @@ def _view_or_404(conn: Connection, batch_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound("Batch not found")
     return row
+
+
+def list_batches(
+    conn: Connection, status: str | None, species: str | None, tank_id: int | None, paging: PageParams
+) -> dict[str, Any]:
+    rows, total = batch_queries.list_batches(conn, status=status, species=species, tank_id=tank_id, paging=paging)
+    today = clock.today()
+    return page_of([batch_out(r, today) for r in rows], total, paging)
 
 
 def create_batch(conn: Connection, caller: Caller, body: BatchCreate) -> dict[str, Any]:
