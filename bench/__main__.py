@@ -51,9 +51,11 @@ def main() -> None:
     from bench import coldstart, gateway_load, report, revalidation, routes, seed, sqlcount, warm
 
     _, url = env.start_database()
-    print("seeding users only..." if args.cold_only else "seeding (bulk SQL)...", flush=True)
-    seeded = seed.seed(url, volume=not args.cold_only)
-    print(f"  seeded in {sum(seeded.seconds.values()):.1f} s: {seeded.seconds}", flush=True)
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
+        f"load avg at start {os.getloadavg()[0]:.1f}",
+    }
+    seeded = seed.seed(url, volume=False)
     config, functions = env.module_functions()
     from local.gateway import Gateway
     from local.invokers import InProcessInvoker, load_handler
@@ -62,13 +64,14 @@ def main() -> None:
     recorder = routes.Recorder(InProcessInvoker())
     gateway = Gateway(config, recorder, authorizer_ttl=3600)
     admin_token = seeded.users["admin_token"]
-    results: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
-        f"load avg at start {os.getloadavg()[0]:.1f}",
-        "seed": {"seconds": seeded.seconds, "counts": seeded.counts, "skipped": seeded.skipped},
-        "skipped_functions": [{"function": f.logical_id, "error": f.error} for f in functions if f.error],
-    }
     live = [f for f in functions if not f.error]
+    if not args.cold_only:
+        results["small_store"] = _small_store(url, seeded.users["admin_id"], live, gateway, recorder, admin_token)
+        print("seeding (bulk SQL)...", flush=True)
+        seed.volume(url, seeded.users["admin_id"], seeded)
+    print(f"  seeded in {sum(seeded.seconds.values()):.1f} s: {seeded.seconds}", flush=True)
+    results["seed"] = {"seconds": seeded.seconds, "counts": seeded.counts, "skipped": seeded.skipped}
+    results["skipped_functions"] = [{"function": f.logical_id, "error": f.error} for f in functions if f.error]
 
     print(f"routes of {', '.join(f.logical_id for f in live)}...", flush=True)
     cases = {f.logical_id: routes.build_cases(f, gateway, recorder, admin_token) for f in live}
@@ -221,6 +224,32 @@ def _scaled(
         "seed": {"seconds": grown.seconds, "counts": grown.counts, "skipped": grown.skipped},
         "routes": rows,
     }
+
+
+def _small_store(url: str, admin: int, live: list[Any], gateway: Any, recorder: Any, token: str) -> dict[str, Any]:
+    """The main item list on a small store (seed.SMALL_STORE), before the volume is written: what a page costs when
+    the tables are small. The store is emptied again afterwards."""
+    from bench import routes, seed, warm
+    from bench.report import SMALL_LIST_MS
+
+    sizes = ", ".join(f"{k} {v}" for k, v in seed.SMALL_STORE.items())
+    print(f"small store ({sizes})...", flush=True)
+    seed.small_store(url, admin)
+    out: dict[str, Any] = {"sizes": seed.SMALL_STORE, "target_ms": SMALL_LIST_MS}
+    inventory = next((f for f in live if f.logical_id == "InventoryFunction"), None)
+    case = None
+    if inventory is not None:
+        case = next(
+            (c for c in routes.build_cases(inventory, gateway, recorder, token) if c.main and c.kind == "list"), None
+        )
+    if inventory is None or case is None or case.event is None:
+        out["error"] = "the inventory function or its item list could not be measured"
+    else:
+        lat = warm.measure(warm.handler_call(inventory.handler, case.event), main=True)
+        out.update(label=case.label, calls=lat.calls, p50_ms=lat.p50_ms, p95_ms=lat.p95_ms, errors=lat.errors)
+        out["verdict"] = "ok" if lat.p50_ms <= SMALL_LIST_MS else "MISS"
+    seed.clear_store(url)
+    return out
 
 
 def _grows(case: Any) -> bool:

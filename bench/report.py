@@ -15,6 +15,8 @@ COLD_FLOOR_RATIO = 1.25
 GROWTH_LIMIT = 1.5
 WARM_DETAIL_MS = 2.0
 WARM_LIST_MS = 5.0
+# The main item list on a small store (200 items): a page's fixed cost, when the query itself is about 1 ms.
+SMALL_LIST_MS = 2.5
 
 # Why a cold-start target is missed and what would reach it, per package that dominates the import time.
 REMEDIES = {
@@ -68,6 +70,16 @@ def render(results: dict[str, Any]) -> str:
         out.append(f"seed ({sum(seed.get('seconds', {}).values()):.1f} s): {counts}")
         for k, v in seed.get("skipped", {}).items():
             out.append(f"  seed block {k} skipped: {v}")
+    small = results.get("small_store")
+    if small:
+        sizes = ", ".join(f"{k} {v}" for k, v in small.get("sizes", {}).items())
+        if small.get("error"):
+            out.append(f"small store ({sizes}): {small['error']}")
+        else:
+            out.append(
+                f"small store ({sizes}): {small['label']} p50 {small['p50_ms']:.2f} ms, p95 {small['p95_ms']:.2f} ms "
+                f"over {small['calls']} calls (target {small['target_ms']:.1f} ms: {small['verdict']})"
+            )
     out.append(_cold_table(results))
     for c in results.get("cold_start", []):
         if c.get("note"):

@@ -175,8 +175,9 @@ PER_SLICE = {
 }
 
 
-def slice_values(first: int, last: int) -> dict[str, int | float]:
-    """The ids of slices first..last (1-based multiples of the 1× volume) and the fixed shape constants."""
+def slice_values(first: int, last: int, sizes: dict[str, int] | None = None) -> dict[str, int | float]:
+    """The ids of slices first..last (1-based multiples of the 1× volume, or of `sizes` where it gives a table's
+    rows per slice) and the fixed shape constants."""
     values: dict[str, int | float] = {
         "lot_left": 100 - 5 * (LEDGER_PER_ITEM - 1),
         "ledger_per_item": LEDGER_PER_ITEM,
@@ -185,7 +186,7 @@ def slice_values(first: int, last: int) -> dict[str, int | float]:
         "active_days": ACTIVE_DAYS,
         "active_feed_kg": ACTIVE_DAYS * 2 * 2.5,
     }
-    for name, n in PER_SLICE.items():
+    for name, n in {**PER_SLICE, **(sizes or {})}.items():
         values[f"{name}_lo"], values[f"{name}_hi"] = (first - 1) * n + 1, last * n
     return values
 
@@ -290,6 +291,41 @@ def seed(url: str, volume: bool = True) -> SeedResult:
     return result
 
 
+# A small store (the cost of a page when the tables are small): the inventory seed's shapes at these sizes.
+SMALL_STORE = {"cat": 10, "sup": 20, "item": 200, "po": 20, "res": 20}
+INVENTORY_TABLES = (
+    "reservations",
+    "po_lines",
+    "purchase_orders",
+    "stock_ledger",
+    "stock_operations",
+    "lots",
+    "items",
+    "suppliers",
+    "categories",
+)
+
+
+def small_store(url: str, admin: int) -> SeedResult:
+    """The inventory of a small farm (SMALL_STORE) in a database seeded with users only, figures recomputed."""
+    result = SeedResult(users={"admin_id": admin})
+    statements = [stmt.format(**slice_values(1, 1, SMALL_STORE)) for stmt in INVENTORY]
+    _block(url, "small store", statements, admin, result)
+    _analyze(url, result)
+    return result
+
+
+def clear_store(url: str) -> None:
+    """Empty the inventory tables again (ids restart), so that the 1× volume is written as on a fresh database."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {', '.join(INVENTORY_TABLES)} RESTART IDENTITY CASCADE")  # fixed names above
+
+
+def volume(url: str, admin: int, result: SeedResult) -> None:
+    """The 1× volume, in a database seeded with users (`seed(url, volume=False)`)."""
+    _write(url, admin, 1, 1, result)
+
+
 def grow(url: str, admin: int, scale: int) -> SeedResult:
     """Grow a database seeded at 1× to `scale`× every volume table (slices 2..scale), same shapes as the seed."""
     result = SeedResult(users={"admin_id": admin})
@@ -306,6 +342,11 @@ def _write(url: str, admin: int, first: int, last: int, result: SeedResult) -> N
     )
     _block(url, "biofloc", _slices(BIOFLOC, first, last), admin, result, ("feedings", "water_tests"))
     _block(url, "activity", _slices([IDENTITY], first, last), admin, result, ("activity_logs",))
+    _analyze(url, result)
+
+
+def _analyze(url: str, result: SeedResult) -> None:
+    """After a bulk load: identities past the loaded ids, maintained figures, statistics, a checkpoint, the counts."""
     started = time.perf_counter()
     _restart_identities(url)
     with psycopg.connect(url, autocommit=True) as conn:

@@ -90,3 +90,31 @@ def test_growing_multiplies_every_volume_table_and_keeps_the_rows_consistent(
     # New rows continue after the seeded ids: an API insert must not collide with them.
     next_item = sql.execute("SELECT nextval(pg_get_serial_sequence('items', 'id')) AS n").fetchone()
     assert next_item is not None and next_item["n"] == 3 * 40 + 1
+
+
+def test_the_small_store_is_its_sizes_with_exact_figures_and_clears_for_the_volume(
+    db_url: str, sql: psycopg.Connection[dict[str, Any]]
+) -> None:
+    users = seed.seed(db_url, volume=False)
+    admin = users.users["admin_id"]
+
+    small = seed.small_store(db_url, admin)
+
+    assert small.skipped == {}
+    counts = _counts(sql)
+    assert (counts["items"], counts["categories"], counts["suppliers"]) == (200, 10, 20)
+    assert (counts["purchase_orders"], counts["reservations"]) == (20, 20)
+    figures = sql.execute("SELECT sum(items) AS items FROM figure_shards").fetchone()
+    assert figures is not None and figures["items"] == 200
+    pending = sql.execute(
+        """SELECT count(*) AS n FROM items i
+            WHERE i.pending_reserved_qty <> (SELECT coalesce(sum(quantity), 0) FROM reservations r
+                                              WHERE r.item_id = i.id AND r.status = 'pending')"""
+    ).fetchone()
+    assert pending is not None and pending["n"] == 0
+
+    seed.clear_store(db_url)
+
+    assert {t: n for t, n in _counts(sql).items() if n} == {}
+    next_item = sql.execute("SELECT nextval(pg_get_serial_sequence('items', 'id')) AS n").fetchone()
+    assert next_item is not None and next_item["n"] == 1

@@ -133,11 +133,14 @@ def _scalar(conn: Conn, sql: str, params: Any = None) -> Any:
 
 
 def check_row_figures(conn: Conn) -> None:
-    """Per-row figures: an item's pending reservations and lot value, a unit's and a category's item count."""
+    """Per-row figures: an item's pending reservations, lot value and last purchase price, a unit's and a
+    category's item count."""
     items = conn.execute(
-        """SELECT i.id, i.pending_reserved_qty, i.lots_value, i.low_stock_deficit, r.q, l.v,
+        """SELECT i.id, i.pending_reserved_qty, i.lots_value, i.low_stock_deficit, i.last_purchase_price, r.q, l.v,
                   CASE WHEN i.is_active AND i.reorder_threshold > 0
-                       THEN i.reorder_threshold - (i.on_hand_qty - r.q) END AS deficit
+                       THEN i.reorder_threshold - (i.on_hand_qty - r.q) END AS deficit,
+                  (SELECT lo.unit_cost FROM lots lo WHERE lo.item_id = i.id AND lo.source IN ('manual', 'purchase')
+                    ORDER BY lo.received_date DESC, lo.id DESC LIMIT 1) AS price
              FROM items i
              CROSS JOIN LATERAL (SELECT coalesce(sum(quantity), 0) AS q FROM reservations
                                   WHERE item_id = i.id AND status = 'pending') r
@@ -147,6 +150,7 @@ def check_row_figures(conn: Conn) -> None:
     for r in items:
         assert (r["pending_reserved_qty"], r["lots_value"]) == (r["q"], r["v"]), f"item figures wrong: {r}"
         assert r["low_stock_deficit"] == r["deficit"], f"item low-stock deficit wrong: {r}"
+        assert r["last_purchase_price"] == r["price"], f"item last purchase price wrong: {r}"
     for table, column in (("units", "unit_id"), ("categories", "category_id")):
         wrong = conn.execute(
             f"""SELECT m.id, m.item_count, (SELECT count(*) FROM items i WHERE i.{column} = m.id) AS n

@@ -157,3 +157,62 @@ def test_refresh_recomputes_what_a_bulk_load_bypassed(inv: Inv, sql: Any) -> Non
     bulk("2")  # back to what the ledger says
     sql.execute("SELECT refresh_figures()")
     assert sql.execute("SELECT updated_at FROM items WHERE id = %s", (a,)).fetchone()["updated_at"] == updated
+
+
+def test_last_purchase_price_is_the_latest_bought_lot_whatever_changes_the_lots(inv: Inv, sql: Any) -> None:
+    """The item keeps its latest 'manual' or 'purchase' lot's unit cost (migration 0044): latest received date,
+    then the higher id; an older delivery recorded later does not replace it, stock movements and adjustment lots
+    leave it, and a lot edited, moved to another item or deleted recomputes both items."""
+    a = inv.item("LPP-A")["id"]
+    b = inv.item("LPP-B")["id"]
+
+    def price(item_id: int) -> str | None:
+        return inv.view(item_id)["last_purchase_price"]
+
+    def day(days_ago: int) -> str:
+        return (clock.today() - timedelta(days=days_ago)).isoformat()
+
+    assert price(a) is None
+    inv.add(a, "10", "2.0000", day(10))
+    inv.add(a, "10", "9.9999", day(20))  # an older delivery, recorded later
+    assert price(a) == "2.0000"
+    inv.add(a, "10", "3.5000", day(10))  # same day: the later lot wins
+    assert price(a) == "3.5000"
+    inv.ok("POST", "/inventory/stock/use", json={"item_id": a, "quantity": "25", "purpose": "feed"})
+    inv.ok(
+        "POST",
+        "/inventory/stock/adjustments",
+        201,
+        json={"item_id": a, "type": "recount", "quantity": "40", "reason": "found"},
+    )
+    assert price(a) == "3.5000"
+    check_figures(sql)
+
+    # Lots edited in place (no route does; a correction by hand must not leave the figure behind). This lot holds
+    # no stock, so the items' balances stay as the ledger says.
+    with sql.transaction():
+        lot = sql.execute(
+            """INSERT INTO lots (item_id, lot_number, source, received_date, quantity_received, remaining_qty,
+                                 unit_cost)
+               VALUES (%s, 'LPP-X', 'manual', %s, 1, 0, 4.25) RETURNING id""",
+            (a, day(5)),
+        ).fetchone()["id"]
+    assert price(a) == "4.2500"
+    with sql.transaction():
+        sql.execute("UPDATE lots SET unit_cost = 4.5 WHERE id = %s", (lot,))
+    assert price(a) == "4.5000"
+    with sql.transaction():
+        sql.execute("UPDATE lots SET received_date = %s WHERE id = %s", (day(30), lot))
+    assert price(a) == "3.5000"
+    with sql.transaction():
+        sql.execute("UPDATE lots SET item_id = %s WHERE id = %s", (b, lot))
+    assert (price(a), price(b)) == ("3.5000", "4.5000")
+    check_figures(sql)
+    with sql.transaction():
+        sql.execute("DELETE FROM lots WHERE id = %s", (lot,))
+    assert price(b) is None
+    with sql.transaction():
+        sql.execute("SET LOCAL session_replication_role = replica")  # a bulk load: the triggers are off
+        sql.execute("UPDATE items SET last_purchase_price = 1 WHERE id = %s", (b,))
+    sql.execute("SELECT refresh_figures()")
+    assert price(b) is None

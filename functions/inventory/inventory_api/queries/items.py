@@ -36,20 +36,18 @@ RESERVED = """(CASE WHEN i.pending_reserved_qty = 0 THEN 0 ELSE
 LOW_STOCK = f"(i.is_active AND i.reorder_threshold > 0 AND i.on_hand_qty - {RESERVED} <= i.reorder_threshold)"
 
 # Every derived field of the item view (docs/rules.md: Item view), for the items of {source}. The per-item ones are
-# sub-selects that are index look-ups (reservations_pending_idx, lots_item_idx, stock_ledger_item_idx,
-# po_lines_item_idx), so a page costs a few look-ups per row whatever the size of the tables. The names of the
-# category, unit and supplier are joins: as sub-selects the planner probed those small tables by a sequential scan
-# per row (a 50-row page ran in 1.43 ms, 0.55 ms joined), and the joins cost an item by id 0.1 ms more planning.
-# The stock value is maintained on the item (lots_value, migration 0030).
+# sub-selects that are index look-ups (reservations_pending_idx, stock_ledger_item_idx, po_lines_item_idx), so a
+# page costs a few look-ups per row whatever the size of the tables. The names of the category, unit and supplier
+# are joins: as sub-selects the planner probed those small tables by a sequential scan per row (a 50-row page ran
+# in 1.43 ms, 0.55 ms joined), and the joins cost an item by id 0.1 ms more planning. The stock value and the last
+# purchase price are kept on the item (lots_value, migration 0030; last_purchase_price, migration 0044).
 _VIEW = f"""
 SELECT i.id, i.sku, i.name, i.description, i.is_active, i.default_price, i.reorder_threshold,
        i.min_stock_level, i.on_hand_qty, i.category_id, c.name AS category_name,
        i.unit_id, u.abbreviation AS unit_abbreviation, i.default_supplier_id, s.name AS supplier_name,
        {RESERVED} AS reserved_qty,
        round(i.lots_value, 2) AS stock_value,
-       (SELECT l.unit_cost FROM lots l
-         WHERE l.item_id = i.id AND l.source IN ('manual', 'purchase')
-         ORDER BY l.received_date DESC, l.id DESC LIMIT 1) AS last_purchase_price,
+       i.last_purchase_price,
        (EXISTS (SELECT 1 FROM stock_ledger sl WHERE sl.item_id = i.id)
         OR EXISTS (SELECT 1 FROM po_lines pl WHERE pl.item_id = i.id)) AS has_history
   FROM {{source}}
