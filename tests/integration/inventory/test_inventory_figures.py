@@ -166,7 +166,7 @@ def test_last_purchase_price_is_the_latest_bought_lot_whatever_changes_the_lots(
     a = inv.item("LPP-A")["id"]
     b = inv.item("LPP-B")["id"]
 
-    def price(item_id: int) -> str | None:
+    def price(item_id: int) -> Any:
         return inv.view(item_id)["last_purchase_price"]
 
     def day(days_ago: int) -> str:
