@@ -352,6 +352,9 @@ def _analyze(url: str, result: SeedResult) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         # The bulk load bypassed the triggers that keep the maintained figures: recompute them with the same
         # function the migration uses for its backfill.
+        # Statistics first: the recount is planned on them, and those of a bulk-loaded table describe what it held
+        # before (nothing, or the small store).
+        conn.execute("ANALYZE")
         if conn.execute("SELECT to_regproc('refresh_figures')").fetchone() != (None,):
             conn.execute("SELECT refresh_figures()")
         # refresh_figures() leaves the consumption window empty; in a running farm the 15-minute job keeps it at the

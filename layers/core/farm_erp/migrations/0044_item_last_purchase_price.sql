@@ -53,13 +53,15 @@ DECLARE
 BEGIN
     LOCK TABLE lots IN SHARE MODE;
     PERFORM set_config('farm_erp.refreshing', 'on', true);
+    -- One pass over lots (sorted, then joined), not a probe per item: right after a bulk load the statistics are
+    -- not there yet, and a per-item sub-select planned on empty statistics scanned all of lots for every item.
     UPDATE items i
        SET last_purchase_price = p.price
-      FROM (SELECT it.id,
-                   (SELECT l.unit_cost FROM lots l
-                     WHERE l.item_id = it.id AND l.source IN ('manual', 'purchase')
-                     ORDER BY l.received_date DESC, l.id DESC LIMIT 1) AS price
-              FROM items it) p
+      FROM (SELECT it.id, l.unit_cost AS price
+              FROM items it
+              LEFT JOIN (SELECT DISTINCT ON (item_id) item_id, unit_cost FROM lots
+                          WHERE source IN ('manual', 'purchase')
+                          ORDER BY item_id, received_date DESC, id DESC) l ON l.item_id = it.id) p
      WHERE i.id = p.id AND i.last_purchase_price IS DISTINCT FROM p.price;
     PERFORM set_config('farm_erp.refreshing', prev, true);
 END $$;
