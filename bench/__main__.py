@@ -197,20 +197,19 @@ def _scaled(
     picked = [(f, c) for f in live for c in cases[f.logical_id] if c.event is not None and _grows(c)]
     control = _control(live, cases)
     print(f"main list, detail and dashboard routes at 1x ({len(picked)})...", flush=True)
-    at_1x = [warm.measure(warm.handler_call(f.handler, c.event), main=c.main) for f, c in picked]
-    control_1x = _measure_control(control, warm)
+    at_1x = [_measure_with_control(f, c, control, warm) for f, c in picked]
     print(f"growing every volume table to {scale}x...", flush=True)
     grown = seed.grow(url, admin, scale)
     print(f"  grown in {sum(grown.seconds.values()):.1f} s: {grown.seconds}", flush=True)
     print(f"the same routes at {scale}x...", flush=True)
-    at_nx = [warm.measure(warm.handler_call(f.handler, c.event), main=c.main) for f, c in picked]
-    control_nx = _measure_control(control, warm)
-    # The control's data does not grow: its ratio is how much the machine itself changed between the two passes
-    # (after writing gigabytes, the disk and the other tenants of a shared host do not give the same machine back).
-    drift = control_nx / control_1x if control_1x and control_nx else 1.0
+    at_nx = [_measure_with_control(f, c, control, warm) for f, c in picked]
     rows = []
-    for (f, case), before, lat in zip(picked, at_1x, at_nx, strict=True):
+    for (f, case), (before, ctl_1x), (lat, ctl_nx) in zip(picked, at_1x, at_nx, strict=True):
         ratio = lat.p50_ms / before.p50_ms if before.p50_ms else 0.0
+        # The control's data does not grow: its ratio is how much the machine itself changed between this route's
+        # two measurements (after writing gigabytes, or with other tenants on a shared host, the machine is not the
+        # same twice); the route's calls alternate with the control's, so both saw the same moments.
+        drift = ctl_nx.p50_ms / ctl_1x.p50_ms if ctl_1x is not None and ctl_nx is not None and ctl_1x.p50_ms else 1.0
         rows.append(
             {
                 "function": f.logical_id,
@@ -222,6 +221,7 @@ def _scaled(
                 "calls": lat.calls,
                 "errors": lat.errors + before.errors,
                 "ratio": round(ratio, 2),
+                "control_ratio": round(drift, 2),
                 "ratio_vs_control": round(ratio / drift, 2),
                 "verdict": "ok" if ratio <= GROWTH_LIMIT else "drift" if ratio / drift <= GROWTH_LIMIT else "GROWS",
             }
@@ -229,12 +229,7 @@ def _scaled(
     return {
         "factor": scale,
         "seed": {"seconds": grown.seconds, "counts": grown.counts, "skipped": grown.skipped},
-        "control": {
-            "label": control[1].label if control else None,
-            "p50_1x_ms": control_1x,
-            "p50_ms": control_nx,
-            "drift": round(drift, 2),
-        },
+        "control": control[1].label if control else None,
         "routes": rows,
     }
 
@@ -248,12 +243,14 @@ def _control(live: list[Any], cases: dict[str, list[Any]]) -> tuple[Any, Any] | 
     return next((found[t] for t in CONTROL_ROUTES if t in found), None)
 
 
-def _measure_control(control: tuple[Any, Any] | None, warm: Any) -> float:
-    """The control route's p50 (ms), 0 without one."""
+def _measure_with_control(f: Any, case: Any, control: tuple[Any, Any] | None, warm: Any) -> tuple[Any, Any]:
+    """The route's latency, and the control's measured in alternation with it (None without a control)."""
+    call = warm.handler_call(f.handler, case.event)
     if control is None:
-        return 0.0
-    f, case = control
-    return float(warm.measure(warm.handler_call(f.handler, case.event), main=True).p50_ms)
+        return warm.measure(call, main=case.main), None
+    cf, cc = control
+    out, ctl = warm.measure_alongside(call, warm.handler_call(cf.handler, cc.event))
+    return out, ctl
 
 
 def _small_store(url: str, admin: int, live: list[Any], gateway: Any, recorder: Any, token: str) -> dict[str, Any]:

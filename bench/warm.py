@@ -55,6 +55,29 @@ def measure(call: Callable[[], bool], main: bool) -> Latency:
     return out
 
 
+def measure_alongside(
+    call: Callable[[], bool], control: Callable[[], bool], calls: int = MAIN_CALLS
+) -> tuple[Latency, Latency]:
+    """`call` and `control` measured in alternation (call, control, call, ...): both see the same machine, moment by
+    moment, so the control's figure says what the machine did during this measurement."""
+    for _ in range(5):
+        call()
+        control()
+    out, ctl = Latency(calls=calls), Latency(calls=calls)
+    for _ in range(calls):
+        for fn, acc in ((call, out), (control, ctl)):
+            t = time.perf_counter()
+            ok = fn()
+            acc.samples.append((time.perf_counter() - t) * 1000)
+            acc.errors += 0 if ok else 1
+    for acc in (out, ctl):
+        ordered = sorted(acc.samples)
+        acc.p50_ms = round(statistics.median(ordered), 3)
+        acc.p95_ms = round(_percentile(ordered, 95), 3)
+        acc.max_ms = round(ordered[-1], 3)
+    return out, ctl
+
+
 def handler_call(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> Callable[[], bool]:
     def call() -> bool:
         return int(handler(event, LambdaContext("bench")).get("statusCode", 0)) == 200
