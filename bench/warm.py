@@ -44,15 +44,8 @@ def measure(call: Callable[[], bool], main: bool) -> Latency:
     calls = MAIN_CALLS if main else max(MIN_CALLS, min(MAIN_CALLS, int(BUDGET_S / max(statistics.median(probe), 1e-6))))
     out = Latency(calls=calls)
     for _ in range(calls):
-        t = time.perf_counter()
-        ok = call()
-        out.samples.append((time.perf_counter() - t) * 1000)
-        out.errors += 0 if ok else 1
-    ordered = sorted(out.samples)
-    out.p50_ms = round(statistics.median(ordered), 3)
-    out.p95_ms = round(_percentile(ordered, 95), 3)
-    out.max_ms = round(ordered[-1], 3)
-    return out
+        _sample(call, out)
+    return _summarised(out)
 
 
 def measure_alongside(
@@ -65,17 +58,24 @@ def measure_alongside(
         control()
     out, ctl = Latency(calls=calls), Latency(calls=calls)
     for _ in range(calls):
-        for fn, acc in ((call, out), (control, ctl)):
-            t = time.perf_counter()
-            ok = fn()
-            acc.samples.append((time.perf_counter() - t) * 1000)
-            acc.errors += 0 if ok else 1
-    for acc in (out, ctl):
-        ordered = sorted(acc.samples)
-        acc.p50_ms = round(statistics.median(ordered), 3)
-        acc.p95_ms = round(_percentile(ordered, 95), 3)
-        acc.max_ms = round(ordered[-1], 3)
-    return out, ctl
+        _sample(call, out)
+        _sample(control, ctl)
+    return _summarised(out), _summarised(ctl)
+
+
+def _sample(call: Callable[[], bool], into: Latency) -> None:
+    t = time.perf_counter()
+    ok = call()
+    into.samples.append((time.perf_counter() - t) * 1000)
+    into.errors += 0 if ok else 1
+
+
+def _summarised(lat: Latency) -> Latency:
+    ordered = sorted(lat.samples)
+    lat.p50_ms = round(statistics.median(ordered), 3)
+    lat.p95_ms = round(_percentile(ordered, 95), 3)
+    lat.max_ms = round(ordered[-1], 3)
+    return lat
 
 
 def handler_call(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> Callable[[], bool]:
