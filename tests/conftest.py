@@ -36,6 +36,7 @@ os.environ.pop("DATABASE_URL", None)
 
 from farm_erp import clock, settings
 from farm_erp.db import database
+from farm_erp.http import serialize
 from local import embedded_db
 from local.gateway import Gateway
 from local.invokers import InProcessInvoker
@@ -45,6 +46,9 @@ from tests.support.client import ApiClient
 from tests.support.factories import create_user, token_for
 from tests.support.live import LiveGateway
 from tests.support.pooler import Pooler
+
+# Every JSON answer a route serialises in one pass is compared with the validated answer (farm_erp.http.serialize).
+serialize.VERIFY = True
 
 TEMPLATE_DB = "farm_template"
 TEST_DB = "farm_test"

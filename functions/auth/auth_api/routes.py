@@ -3,7 +3,7 @@
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from auth_api.schemas import (
     Accepted,
@@ -21,11 +21,11 @@ from auth_api.schemas import (
 )
 from auth_api.services import account, passwords, signin
 from farm_erp.fields import Id
-from farm_erp.http import Conn, Info, SignedIn, secret_fields
+from farm_erp.http import Conn, Info, Router, SignedIn, secret_fields
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["auth"])
+router = Router(tags=["auth"])
 
 
 async def arrival() -> float:

@@ -7,15 +7,15 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import psycopg
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from farm_erp import __version__, clock
 from farm_erp.db import Connection, database
 from farm_erp.fields import DeferredModel
+from farm_erp.http import Router
 from farm_erp.settings import get_settings
 
-router = APIRouter(tags=["health"])
+router = Router(tags=["health"])
 STALE_AFTER = timedelta(minutes=35)
 CHECK_SECONDS = 2
 JOBS = ("reservation_expiry",)

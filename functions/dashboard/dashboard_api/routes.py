@@ -2,15 +2,13 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from dashboard_api import service
 from dashboard_api.schemas import SidebarModule, Summary, Widgets
 from farm_erp import clock
-from farm_erp.http import Conn, SignedIn
+from farm_erp.http import Conn, Router, SignedIn
 from farm_erp.lists import Page, Paging, page_of
 
-router = APIRouter(tags=["dashboard"])
+router = Router(tags=["dashboard"])
 
 
 @router.get("/dashboard/summary", response_model=Summary, response_model_exclude_unset=True)

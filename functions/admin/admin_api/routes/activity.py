@@ -2,16 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.activity import ActivityOut, StatisticsOut
 from admin_api.schemas.common import MAX_ID
 from admin_api.services import activity as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging, page_of
 
-router = APIRouter(tags=["admin: activity"], dependencies=GUARD)
+router = Router(tags=["admin: activity"], dependencies=GUARD)
 
 
 @router.get("/admin/activity-logs", response_model=Page[ActivityOut])

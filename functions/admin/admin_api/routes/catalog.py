@@ -2,18 +2,16 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import ModuleKey
 from admin_api.schemas.modules import ModuleOut, ModuleUpdate, ModuleUserOut, RoleOut
 from admin_api.services import modules as service
 from farm_erp.caching import REFERENCE_DATA
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["admin: roles and modules"], dependencies=GUARD)
+router = Router(tags=["admin: roles and modules"], dependencies=GUARD)
 
 
 @router.get("/admin/roles", response_model=Page[RoleOut], dependencies=REFERENCE_DATA)

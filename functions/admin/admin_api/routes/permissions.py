@@ -2,16 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import UserId
 from admin_api.schemas.permissions import PermissionsOut, PermissionsReplace
 from admin_api.services import permissions as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["admin: permissions"], dependencies=GUARD)
+router = Router(tags=["admin: permissions"], dependencies=GUARD)
 
 
 @router.get("/admin/permissions/{user_id}", response_model=PermissionsOut)

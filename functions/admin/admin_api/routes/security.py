@@ -2,16 +2,16 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import MAX_ID, SessionId
 from admin_api.schemas.security import LoginOut, SecurityStatsOut, SessionOut
 from admin_api.services import security as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging, page_of
 
-router = APIRouter(tags=["admin: security"], dependencies=GUARD)
+router = Router(tags=["admin: security"], dependencies=GUARD)
 UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

@@ -2,18 +2,18 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from admin_api.routes.deps import GUARD, Admin
 from admin_api.schemas.common import Revoked, UserId
 from admin_api.schemas.users import TemporaryPassword, UserCreate, UserCreated, UserOut, UserUpdate
 from admin_api.services import users as service
 from farm_erp import clock
-from farm_erp.http import Conn, secret_fields
+from farm_erp.http import Conn, Router, secret_fields
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["admin: users"], dependencies=GUARD)
+router = Router(tags=["admin: users"], dependencies=GUARD)
 
 
 @router.get("/admin/users", response_model=Page[UserOut])

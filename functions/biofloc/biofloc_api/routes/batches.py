@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from biofloc_api.routes.deps import Biofloc, RefId, SearchText
 from biofloc_api.schemas.batches import (
@@ -19,11 +19,11 @@ from biofloc_api.schemas.batches import (
 from biofloc_api.services import batches as service
 from biofloc_api.services import costs
 from biofloc_api.services.reports import batch_report
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["biofloc: batches"])
+router = Router(tags=["biofloc: batches"])
 BatchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 

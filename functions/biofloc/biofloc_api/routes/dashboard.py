@@ -2,14 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from biofloc_api.routes.deps import Biofloc
 from biofloc_api.schemas.dashboard import DashboardOut
 from farm_erp import biofloc_figures, clock
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 
-router = APIRouter(tags=["biofloc: dashboard"])
+router = Router(tags=["biofloc: dashboard"])
 
 
 @router.get("/biofloc/dashboard", response_model=DashboardOut)

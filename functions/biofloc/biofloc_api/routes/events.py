@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from biofloc_api.routes.deps import Biofloc, RefId
 from biofloc_api.schemas.events import (
     HarvestCreate,
@@ -16,11 +14,11 @@ from biofloc_api.schemas.events import (
     SamplingOut,
 )
 from biofloc_api.services import events as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["biofloc: growth and harvest"])
+router = Router(tags=["biofloc: growth and harvest"])
 
 
 @router.get("/biofloc/samplings", response_model=Page[SamplingOut])

@@ -2,16 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from biofloc_api.routes.deps import Biofloc, RefId
 from biofloc_api.schemas.feedings import FeedingBulk, FeedingBulkOut, FeedingCreate, FeedingOut
 from biofloc_api.services import feedings as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["biofloc: feeding"])
+router = Router(tags=["biofloc: feeding"])
 
 
 @router.get("/biofloc/feedings", response_model=Page[FeedingOut])

@@ -2,16 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from biofloc_api.routes.deps import Biofloc
 from biofloc_api.schemas.gradings import GradingCreate, GradingCreated, GradingOut
 from biofloc_api.services import gradings as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["biofloc: gradings"])
+router = Router(tags=["biofloc: gradings"])
 
 
 @router.get("/biofloc/gradings", response_model=Page[GradingOut])

@@ -2,16 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from biofloc_api.routes.deps import Biofloc, RefId
 from biofloc_api.schemas.inputs import BioflocItemOut, TankInputCreate, TankInputOut
 from biofloc_api.services import inputs as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["biofloc: tank inputs"])
+router = Router(tags=["biofloc: tank inputs"])
 
 
 @router.get("/biofloc/tank-inputs", response_model=Page[TankInputOut])

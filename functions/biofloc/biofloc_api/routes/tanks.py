@@ -2,16 +2,16 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from biofloc_api.routes.deps import Biofloc, SearchText
 from biofloc_api.schemas.tanks import AssignmentOut, TankCreate, TankOut, TankUpdate
 from biofloc_api.services import tanks as service
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Page, Paging
 from farm_erp.openapi import codes
 
-router = APIRouter(tags=["biofloc: tanks"])
+router = Router(tags=["biofloc: tanks"])
 TankId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Status = Literal["available", "in_use", "maintenance", "decommissioned"]
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from biofloc_api.routes.deps import Biofloc, RefId
 from biofloc_api.schemas.water import (
@@ -16,10 +16,10 @@ from biofloc_api.schemas.water import (
 from biofloc_api.services import water as service
 from biofloc_api.water import PARAMETERS
 from farm_erp.caching import REFERENCE_DATA
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging
 
-router = APIRouter(tags=["biofloc: water"])
+router = Router(tags=["biofloc: water"])
 
 
 @router.get("/biofloc/water-tests", response_model=Page[WaterTestOut])

@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from farm_erp import clock, consumption_window, inventory_figures
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.inventory_figures import ExpiringLotRow, LowStockRow
 from farm_erp.lists import Dates, Page, Paging, page_of
 from inventory_api.queries import alerts as alert_queries
@@ -16,7 +16,7 @@ from inventory_api.schemas.common import ModuleKey, PathId
 from inventory_api.schemas.items import MappingIn, MappingOut, ModuleItemOut
 from inventory_api.services import items as item_service
 
-router = APIRouter(tags=["inventory: alerts and mappings"])
+router = Router(tags=["inventory: alerts and mappings"])
 
 
 @router.get("/inventory/alerts/low-stock", response_model=Page[LowStockRow])

@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from farm_erp import xlsx
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates
 from inventory_api import exports
 from inventory_api.queries import items as item_queries
@@ -16,7 +16,7 @@ from inventory_api.schemas.common import MAX_ID, ModuleKey
 from inventory_api.schemas.purchase_orders import PoStatus
 from inventory_api.schemas.stock import LedgerType
 
-router = APIRouter(tags=["inventory: exports"])
+router = Router(tags=["inventory: exports"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {xlsx.MEDIA_TYPE: {}}, "description": "The workbook"}}
 

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import NotPaged, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import items as item_queries
@@ -13,7 +13,7 @@ from inventory_api.schemas.common import MAX_ID, PathId
 from inventory_api.schemas.items import BulkOut, ItemCreate, ItemOut, ItemUpdate, LotOut
 from inventory_api.services import items as service
 
-router = APIRouter(tags=["inventory: items"])
+router = Router(tags=["inventory: items"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

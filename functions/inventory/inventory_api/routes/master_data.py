@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from farm_erp.caching import REFERENCE_DATA
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import master_data as master_data_queries
@@ -25,7 +25,7 @@ from inventory_api.schemas.master_data import (
 )
 from inventory_api.services import master_data as service
 
-router = APIRouter(tags=["inventory: master data"])
+router = Router(tags=["inventory: master data"])
 Search = Annotated[str | None, Query(max_length=100)]
 
 

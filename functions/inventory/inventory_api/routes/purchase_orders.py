@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import purchase_orders as po_queries
@@ -27,7 +27,7 @@ from inventory_api.schemas.purchase_orders import (
 )
 from inventory_api.services import purchase_orders as service
 
-router = APIRouter(tags=["inventory: purchase orders"])
+router = Router(tags=["inventory: purchase orders"])
 
 
 @router.get("/inventory/purchase-orders", response_model=Page[PoListRow])

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import reservations as reservation_queries
@@ -13,7 +13,7 @@ from inventory_api.schemas.common import MAX_ID, ModuleKey, PathId
 from inventory_api.schemas.reservations import ConfirmOut, ReservationIn, ReservationOut, ReservationStatus
 from inventory_api.services import reservations as service
 
-router = APIRouter(tags=["inventory: reservations"])
+router = Router(tags=["inventory: reservations"])
 
 
 @router.post(

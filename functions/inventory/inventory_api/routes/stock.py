@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from farm_erp.http import Conn
+from farm_erp.http import Conn, Router
 from farm_erp.lists import Dates, Page, Paging, page_of
 from farm_erp.openapi import codes
 from inventory_api.queries import stock as stock_queries
@@ -26,7 +26,7 @@ from inventory_api.schemas.stock import (
 )
 from inventory_api.services import stock as service
 
-router = APIRouter(tags=["inventory: stock"])
+router = Router(tags=["inventory: stock"])
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

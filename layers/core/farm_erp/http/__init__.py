@@ -1,6 +1,7 @@
 """The HTTP plumbing every module function shares, one job per module: `deps` (what a route depends on: the caller,
 where the request comes from, the connection), `errors` (the error contract), `cycle` (one transaction per request,
-Idempotency-Key) and `app` (the app factory and the Lambda handler). Functions import from here."""
+Idempotency-Key), `routing` and `serialize` (the router of every module, whose JSON answers are serialised once) and
+`app` (the app factory and the Lambda handler). Functions import from here."""
 
 from farm_erp.http.app import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, LambdaHandler, create_app, lambda_handler
 from farm_erp.http.deps import (
@@ -16,6 +17,7 @@ from farm_erp.http.deps import (
     secret_fields,
     signed_in,
 )
+from farm_erp.http.routing import Router
 
 __all__ = [
     "CORS_ALLOW_HEADERS",
@@ -25,6 +27,7 @@ __all__ = [
     "Info",
     "LambdaHandler",
     "RequestInfo",
+    "Router",
     "SignedIn",
     "aws_event",
     "create_app",
