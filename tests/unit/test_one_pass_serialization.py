@@ -173,3 +173,34 @@ def test_every_json_route_of_every_module_is_answered_once_and_its_model_mirrore
     assert seen > 80
     assert unwrapped == []
     assert unmirrored == {"/inventory/items/bulk", "/auth/login", "/auth/refresh", "/auth/change-password", "/health"}
+
+
+@pytest.mark.parametrize(
+    ("value", "qty", "money"),
+    [
+        ("1.5", "1.500", "1.50"),
+        ("-1.500", "-1.500", "-1.50"),
+        ("0", "0.000", "0.00"),
+        ("0E-7", "0.000", "0.00"),
+        ("1E+3", "1000.000", "1000.00"),
+        ("1.000E+3", "1000.000", "1000.00"),
+        ("1.23E-5", "0.000", "0.00"),
+        ("-0.0005", "-0.001", "0.00"),
+        ("-0.000", "0.000", "0.00"),
+        ("-0E-9", "0.000", "0.00"),
+        ("2.345", "2.345", "2.35"),
+        ("9999999999999.9995", "10000000000000.000", "10000000000000.00"),
+    ],
+)
+def test_a_fixed_scale_number_prints_rounded_half_up_at_its_places_whatever_its_form(
+    value: str, qty: str, money: str
+) -> None:
+    """The shortcut for a value already at its scale must not take an exponent form or another scale for one, and
+    a negative value that rounds to zero prints as zero."""
+    row = {"qty": Decimal(value), "money": Decimal(value)}
+
+    class Numbers(OutModel):
+        qty: QtyOut
+        money: MoneyOut
+
+    assert json.loads(OnePass(Numbers).dump(row)) == {"qty": qty, "money": money}

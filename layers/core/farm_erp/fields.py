@@ -41,18 +41,22 @@ def quantize(value: Decimal | int | float | str, places: int) -> Decimal:
 
 def _out(places: int) -> Any:
     quantum = _QUANTA[places]
+    dot = -places - 1
 
     def fixed(v: Decimal | None) -> str | None:
         if v is None:
             return None
         # Most values come from NUMERIC columns at exactly this scale: then str() is already the answer, and a
-        # list page formats hundreds of them (quantize + format cost three times as much).
+        # list page formats hundreds to thousands of them (quantize + format cost three times as much). The point
+        # `places` characters from the end means exactly that: an exponent form ("1.5E+3", "1E-7") never has its
+        # point there.
         text = str(v)
-        dot = text.find(".")
-        if dot >= 0 and len(text) - dot - 1 == places and "E" not in text:
+        if text[dot : dot + 1] == "." and (text[0] != "-" or v):
             return text
-        # format "f" never switches to exponent notation; the quantum fixes the number of places
-        return format(v.quantize(quantum, rounding=ROUND_HALF_UP), "f")
+        # format "f" never switches to exponent notation; the quantum fixes the number of places. A negative value
+        # that rounds to zero is zero, not "-0.00".
+        rounded = v.quantize(quantum, rounding=ROUND_HALF_UP)
+        return format(rounded if rounded else rounded.copy_abs(), "f")
 
     return PlainSerializer(fixed, return_type=str)
 
