@@ -97,9 +97,11 @@ def main() -> None:
             "sql": len(counter.statements),
         }
 
-    from bench import access_check
+    from bench import access_check, serialization
 
     results["caller_check"] = access_check.measure(seeded.users["reader_token"])
+    if not args.cold_only:
+        results["serialisation"] = _serialisation(live, cases, serialization)
 
     print("revalidation (ETag / 304)...", flush=True)
     results["revalidation"] = revalidation.run(gateway, admin_token)
@@ -139,6 +141,8 @@ def main() -> None:
     report.write(results, env.ROOT / "bench" / "results.json")
     print(report.render(results))
     print(access_check.render(results["caller_check"]))
+    if results.get("serialisation"):
+        print(serialization.render(results["serialisation"]))
     print(revalidation.render(results["revalidation"]))
 
 
@@ -185,6 +189,17 @@ def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any
                 n50 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 50))[0]
                 page_size.append({"label": case.label, "limit_5": n5, "limit_50": n50, "constant": n5 == n50})
     return rows, page_size
+
+
+def _serialisation(live: list[Any], cases: dict[str, list[Any]], serialization: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for f in live:
+        for case in cases[f.logical_id]:
+            if case.main and case.event is not None:
+                measured = serialization.measure(f.handler, case.event)
+                if measured is not None:
+                    rows.append({"function": f.logical_id, "label": case.label, **measured})
+    return rows
 
 
 def _scaled(
