@@ -1,13 +1,16 @@
 """Who is calling, as the database says now: the one query the authorizer and every function's signed-in
 dependency run for a (user, session) pair.
 
-It is the only definition of a confirmed caller: a live session (farm_erp.sessions.LIVE_SQL), an active user, the
-user's role, grants and the modules that are active. The authorizer builds its cached policy from it; each function
-runs it again as the first statement of every signed-in request, so a logout, a revoked session, a deactivated user,
-a changed role or grant and a disabled module refuse the very next request, whatever the authorizer cache holds.
+It is the only definition of a confirmed caller: a live session (the condition of farm_erp.sessions.LIVE_SQL), an
+active user, the user's role, grants and the modules that are active. The authorizer builds its cached policy from
+it; each function runs it again as the first statement of every signed-in request, so a logout, a revoked session,
+a deactivated user, a changed role or grant and a disabled module refuse the very next request, whatever the
+authorizer cache holds.
 
-Every lookup is by primary key (sessions.id, users.id, roles.id, user_module_grants (user_id, module_key)); the
-modules table has four rows.
+The statement lives in the database function `live_caller` (migration 0045): a statement inside a PL/pgSQL function
+keeps its plan for the server session, where a statement sent as text is planned at every request (statements are
+never prepared: that pins an RDS Proxy connection). Every lookup is by primary key (sessions.id, users.id, roles.id,
+user_module_grants (user_id, module_key)); the modules table has four rows.
 """
 
 from __future__ import annotations
@@ -16,21 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from farm_erp.db import Connection
-from farm_erp.sessions import LIVE_SQL, live_params
+from farm_erp.sessions import live_params
 
-CALLER_SQL = (
-    """
-SELECT u.id AS user_id, u.email, u.must_change_password, r.key AS role, r.is_admin,
-       COALESCE((SELECT json_object_agg(g.module_key, g.access) FROM user_module_grants g WHERE g.user_id = u.id),
-                '{}'::json) AS grants,
-       ARRAY(SELECT m.key FROM modules m WHERE m.is_active ORDER BY m.key) AS active_modules
-  FROM sessions s
-  JOIN users u ON u.id = s.user_id
-  JOIN roles r ON r.id = u.role_id
- WHERE s.id = %(sid)s AND s.user_id = %(uid)s
-   AND u.is_active AND """
-    + LIVE_SQL
-)
+CALLER_SQL = "SELECT * FROM live_caller(%(sid)s, %(uid)s, %(now)s, %(idle_since)s)"
 
 
 def live_caller(conn: Connection, user_id: int, session_id: int, now: datetime) -> dict[str, Any] | None:
