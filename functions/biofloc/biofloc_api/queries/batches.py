@@ -25,14 +25,17 @@ COST_COLUMNS = (
     "gross_profit",
 )
 
+# The parent's code is a sub-select, not a fifth joined relation: the statement is planned at every request, and the
+# join search over five relations cost the 50-row page ≈ 0.3–0.6 ms more at the client (docs/performance.md,
+# "The batch list"); the sub-select is one primary-key probe per row.
 BATCH_VIEW = """
-SELECT b.*, p.code AS parent_batch_code, t.id AS tank_id, t.code AS tank_code, t.name AS tank_name,
+SELECT b.*, (SELECT p.code FROM batches p WHERE p.id = b.parent_batch_id) AS parent_batch_code,
+       t.id AS tank_id, t.code AS tank_code, t.name AS tank_name,
        t.capacity_liters AS tank_capacity_liters, a.start_date AS assigned_since,
        c.fingerling, c.feed, c.chemical, c.labour, c.utilities, c.other, c.transfer_in, c.transfer_out,
        c.total_cost, c.net_cost, c.total_revenue, c.gross_profit
 FROM batches b
 JOIN cycle_costs c ON c.batch_id = b.id
-LEFT JOIN batches p ON p.id = b.parent_batch_id
 LEFT JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL
 LEFT JOIN tanks t ON t.id = a.tank_id
 """
