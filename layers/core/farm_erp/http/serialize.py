@@ -14,7 +14,8 @@ see, a key that is missing and a field whose type needs converting to print the 
 the test suite turns it on, and every answer of every test is compared with the validated one.
 
 A model the mirror cannot express exactly (a computed field, a serializer method, a field default without
-`response_model_exclude_unset`) is not mirrored: its route keeps FastAPI's own path.
+`response_model_exclude_unset`) is not mirrored: its route's answers are validated, then serialised, as FastAPI
+does it.
 """
 
 import json
