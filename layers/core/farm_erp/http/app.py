@@ -38,7 +38,9 @@ def create_app(title: str, routers: Sequence[APIRouter], description: str = "") 
         # The router's routes themselves, not `include_router`: FastAPI analyses an included router's routes again
         # (signatures, dependencies) when a request first searches that router, ≈ 25 ms of a cold start's first
         # request for the inventory function. Nothing needs the inclusion: the routers have no prefix, and their
-        # routes already carry their router's tags and dependencies.
+        # routes already carry their router's tags and dependencies. A prefix would be lost: refuse it at init.
+        if router.prefix:
+            raise ValueError(f"router with prefix {router.prefix!r}: declare the full paths on its routes")
         app.router.routes.extend(router.routes)
     app.add_middleware(RequestCycle)
     app.add_middleware(
