@@ -447,3 +447,41 @@ def test_idempotent_retry_of_a_use_deducts_once(inv: Inv, feed32: dict[str, Any]
     other = inv.post("/inventory/stock/use", json={"sku": "FEED-32", "quantity": "11", "purpose": "x"}, headers=headers)
     assert other.status_code == 422
     assert sql.execute("SELECT count(*) AS n FROM stock_operations WHERE kind = 'use'").fetchone()["n"] == 1
+
+
+def test_po_view_reads_header_summary_and_lines_in_one_statement(inv: Inv) -> None:
+    """The view of an order is one statement after the caller check, plus one for its receipts when it has some;
+    what it shows is the same as the three reads it replaced: lines in order, receipts with their lines, summary."""
+    from bench.sqlcount import counting
+
+    sup = inv.supplier()
+    a, b = inv.item("OV-1")["id"], inv.item("OV-2")["id"]
+    po = _po(inv, sup, b, a)
+    path = f"/inventory/purchase-orders/{po['id']}"
+    with counting() as counter:
+        view = inv.ok("GET", path)
+    assert len(_reads(counter.statements)) == 1, counter.statements
+    assert [(ln["item_id"], ln["remaining_qty"]) for ln in view["lines"]] == [(b, "10.000"), (a, "10.000")]
+    assert view["receipts"] == [] and view["summary"]["lines_open"] == 2 and view["total_amount"] == "50.00"
+    for s in ("approved", "ordered"):
+        inv.ok("POST", f"{path}/status", json={"status": s})
+    line = view["lines"][1]["id"]
+    inv.ok("POST", f"{path}/receive", 201, json={"lines": [{"po_line_id": line, "received_qty": "4"}]})
+    with counting() as counter:
+        after = inv.ok("GET", path)
+    assert len(_reads(counter.statements)) == 2, counter.statements
+    assert [ln["received_qty"] for ln in after["lines"]] == ["0.000", "4.000"]
+    assert [[(rl["po_line_id"], rl["received_qty"]) for rl in r["lines"]] for r in after["receipts"]] == [
+        [(line, "4.000")]
+    ]
+    assert (after["status"], after["summary"]["lines_partial"], after["summary"]["received_value_po"]) == (
+        "partially_received",
+        1,
+        "10.00",
+    )
+    assert inv.get("/inventory/purchase-orders/999999").status_code == 404
+
+
+def _reads(statements: list[str]) -> list[str]:
+    """The statements of the route itself: the caller check (the authorizer's and the function's) left out."""
+    return [s for s in statements if "live_caller" not in s]

@@ -35,24 +35,18 @@ _DUP_NUMBER = ("A purchase order with this number already exists", "duplicate_po
 
 
 def detail(conn: Connection, po_id: int) -> dict[str, Any]:
-    got = po_queries.header_and_summary(conn, po_id)
+    """The PO view: header, supplier, lines, receipts and summary."""
+    got = po_queries.detail_rows(conn, po_id)
     if got is None:
         raise NotFound("Purchase order not found")
-    return _detail(conn, *got)
-
-
-def _detail(conn: Connection, header: dict[str, Any], summary: dict[str, Any] | None = None) -> dict[str, Any]:
-    po_id = int(header["id"])
-    lines = po_queries.get_lines(conn, po_id)
-    if summary is None:
-        summary = po_queries.summary(conn, po_id)
+    header = got.header
     return {
         **header,
         "supplier": {"id": header["supplier_id"], "name": header["supplier_name"]},
-        "total_amount": summary["ordered_value"],
-        "lines": lines,
-        "receipts": po_queries.get_receipts(conn, po_id),
-        "summary": summary,
+        "total_amount": got.summary["ordered_value"],
+        "lines": got.lines,
+        "receipts": po_queries.get_receipts(conn, po_id) if got.has_receipts else [],
+        "summary": got.summary,
     }
 
 
@@ -145,11 +139,11 @@ def update(conn: Connection, caller: Caller, po_id: int, body: PoUpdate) -> dict
             changes.get("po_date", before["po_date"]), changes.get("expected_delivery", before["expected_delivery"])
         )
     po_queries.update_header(conn, po_id, changes)
-    after = found(po_queries.get_header(conn, po_id), "Purchase order")
+    after = detail(conn, po_id)  # the view carries every header column, the changed ones included
     changed = audit.changes(before, after, changes)
     po_queries.add_history(conn, po_id, "updated", caller.user_id, details=changed)
     audit.module_change(conn, caller.actor, MODULE, "purchase_order.update", "purchase_order", po_id, changed)
-    return _detail(conn, after)
+    return after
 
 
 def change_status(conn: Connection, caller: Caller, po_id: int, status: str, note: str | None) -> dict[str, Any]:
