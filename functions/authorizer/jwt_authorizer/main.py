@@ -38,10 +38,11 @@ def authorize(token: str | None, method_arn: str) -> dict[str, Any]:
     except InvalidToken as exc:
         logger.info("token rejected", extra={"reason": str(exc)})
         raise Unauthorized() from None
-    try:
-        row = live_caller(database.connection(), claims.user_id, claims.session_id, clock.now())
-    finally:
-        database.finish(commit=False)
+    with database.request(reading=True):
+        try:
+            row = live_caller(database.connection(), claims.user_id, claims.session_id, clock.now())
+        finally:
+            database.finish(commit=False)
     if row is None:
         logger.info("session not live", extra={"user_id": claims.user_id, "session_id": claims.session_id})
         raise Unauthorized()

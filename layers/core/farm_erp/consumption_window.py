@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from farm_erp import clock
-from farm_erp.db import Connection
+from farm_erp.db import Connection, database
 
 WINDOW_DAYS = 30
 
@@ -24,7 +24,11 @@ def window(today: date) -> tuple[datetime, datetime]:
 
 def move(conn: Connection, since: datetime, until: datetime) -> bool:
     """Bring the aggregate to [since, until) in the caller's transaction; False (nothing changed) when a writer
-    holds the window right now. Never waits for a lock."""
+    holds the window right now. Never waits for a lock.
+
+    The report moves the window while it reads (a GET): one statement, complete by itself, which a read may run in
+    its autocommit and keep whatever the request's outcome (farm_erp.db.Database.declare_write)."""
+    database.declare_write()
     row = conn.execute("SELECT consumption_window_move(%s, %s) AS moved", (since, until)).fetchone()
     return bool(row and row["moved"])
 

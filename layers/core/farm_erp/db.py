@@ -27,9 +27,18 @@ log = logging.getLogger(__name__)
 
 Connection = psycopg.Connection[dict[str, Any]]
 IDLE_CHECK_SECONDS = 30.0
+# Tests set this (tests/conftest.py): a read then runs in one transaction, and ending it fails with WroteInRead when
+# the transaction wrote without declaring it (Database.declare_write), where in production a read's statements each
+# commit on their own and nothing would say so.
+READ_CHECK = False
 # True while the transaction has written nothing: PostgreSQL assigns a transaction id at the first write (or row
 # lock), not before. Reading it costs nothing extra inside a statement the request runs anyway.
 UNWRITTEN = "pg_current_xact_id_if_assigned() IS NULL"
+
+
+class WroteInRead(RuntimeError):
+    """A read (GET, HEAD) wrote without declaring it: its statements commit one by one, so a write there is not
+    undone when the request fails. A programming error, raised only where READ_CHECK is set (the tests)."""
 
 
 class CommitAfterWrite(RuntimeError):
@@ -82,6 +91,26 @@ class Database:
         self._last_used = 0.0
         # Transaction-level advisory locks the request's work must keep (an idempotency key in flight).
         self._held: list[int] = []
+        self._reading = False
+        self._declared_write = False
+
+    @contextmanager
+    def request(self, *, reading: bool) -> Iterator[None]:
+        """The block serves one request. A read (GET and HEAD, the authorizer's check) runs its statements in
+        autocommit, each its own transaction: no BEGIN and no COMMIT, two round trips fewer. Reads write nothing,
+        so there is nothing to undo, and under READ COMMITTED a transaction gave each statement its own snapshot
+        anyway. Anything else, and any use outside such a block (jobs, scripts), runs in one transaction that
+        finish() commits or rolls back."""
+        self._reading, self._declared_write = reading, False
+        try:
+            yield
+        finally:
+            self._reading = self._declared_write = False
+
+    def declare_write(self) -> None:
+        """Say that the read under way writes in its next statement, a change complete by itself that may stay
+        whatever the request's outcome (the consumption window's move). Nothing else in a read may write."""
+        self._declared_write = True
 
     def connection(self, connect_timeout: int | None = None) -> Connection:
         """The live connection, opened or reopened as needed; marks the request as using the database.
@@ -94,17 +123,27 @@ class Database:
                 log.warning("database connection lost; reconnecting")
                 self._discard()
             conn = self._conn = connect(connect_timeout)
-        elif not self.used and self._may_be_dead(conn):
-            # A connection idle since the last invocation may have been cut by the proxy or a restart:
-            # find out now, while reconnecting is still harmless, rather than in the middle of the work.
-            try:
-                conn.execute("SELECT 1")
-            except psycopg.OperationalError:
-                log.warning("database connection dropped while idle; reconnecting")
-                self._discard()
-                conn = self._conn = connect(connect_timeout)
+        elif not self.used:
+            self._set_mode(conn)  # first: the liveness probe below must not open a read's transaction
+            if self._may_be_dead(conn):
+                # A connection idle since the last invocation may have been cut by the proxy or a restart:
+                # find out now, while reconnecting is still harmless, rather than in the middle of the work.
+                try:
+                    conn.execute("SELECT 1")
+                except psycopg.OperationalError:
+                    log.warning("database connection dropped while idle; reconnecting")
+                    self._discard()
+                    conn = self._conn = connect(connect_timeout)
+        if not self.used:
+            self._set_mode(conn)
         self.used = True
         return conn
+
+    def _set_mode(self, conn: Connection) -> None:
+        """Autocommit for a read, a transaction otherwise (see begin). Set at the request's first use, while no
+        transaction is open; psycopg sends nothing for it, it only decides whether to send BEGIN."""
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            conn.autocommit = self._reading and not READ_CHECK
 
     def _may_be_dead(self, conn: Connection) -> bool:
         """Whether to spend a round trip on `SELECT 1` before the request uses the connection.
@@ -154,8 +193,15 @@ class Database:
         conn, self.used = self._conn, False
         self._held = []
         self._last_used = time.monotonic()
+        checked = self._reading and READ_CHECK and not self._declared_write
+        self._reading = self._declared_write = False
         if conn is None or conn.closed:
             return
+        if checked:
+            wrote = conn.execute(f"SELECT NOT ({UNWRITTEN}) AS wrote").fetchone()
+            if wrote and wrote["wrote"]:
+                conn.rollback()
+                raise WroteInRead("a read wrote without Database.declare_write")
         try:
             if commit:
                 conn.commit()

@@ -19,6 +19,8 @@ from farm_erp.http.errors import RawResponse
 from farm_erp.observability import logger
 
 MAX_IDEMPOTENCY_KEY = 255
+# Methods that only read: their statements run in autocommit (farm_erp.db.Database.request).
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class RequestCycle:
             body += msg.get("body", b"")
             if not msg.get("more_body"):
                 break
-        status, headers, chunks = await self._run(scope, body)
+        with database.request(reading=scope["method"] in READS):
+            status, headers, chunks = await self._run(scope, body)
         status, headers, chunks = caching.finish(scope, status, headers, chunks)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
