@@ -121,7 +121,7 @@ def paged(
         raise ValueError("a paged select starts with SELECT (not SELECT DISTINCT)")
     page = _ordered(select, filters, order, "LIMIT %(limit)s OFFSET %(offset)s", page_from)
     statement = f"SELECT ({total_sql}) AS {_TOTAL}, {page[head.end() :]}"
-    rows = [dict(r) for r in conn.execute(statement, {**values, "limit": paging.limit, "offset": paging.offset})]
+    rows = conn.execute(statement, {**values, "limit": paging.limit, "offset": paging.offset}).fetchall()
     if not rows:
         return [], 0 if paging.offset == 0 else count(conn, total_sql, values)
     for row in rows[1:]:
