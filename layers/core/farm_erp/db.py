@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 
 Connection = psycopg.Connection[dict[str, Any]]
 IDLE_CHECK_SECONDS = 30.0
-# Tests set this (tests/conftest.py): a read then runs in one transaction, and ending it fails with WroteInRead when
-# the transaction wrote without declaring it (Database.declare_write), where in production a read's statements each
-# commit on their own and nothing would say so.
+# The integration tests set this (tests/integration/conftest.py): a read then runs in one transaction, and ending
+# it fails with WroteInRead when the transaction wrote without declaring it (Database.declare_write), where in
+# production a read's statements each commit on their own and nothing would say so.
 READ_CHECK = False
 # True while the transaction has written nothing: PostgreSQL assigns a transaction id at the first write (or row
 # lock), not before. Reading it costs nothing extra inside a statement the request runs anyway.
@@ -108,8 +108,9 @@ class Database:
             self._reading = self._declared_write = False
 
     def declare_write(self) -> None:
-        """Say that the read under way writes in its next statement, a change complete by itself that may stay
-        whatever the request's outcome (the consumption window's move). Nothing else in a read may write."""
+        """Say that the read under way writes: a change made in one statement, complete by itself, that may stay
+        whatever the request's outcome (the consumption window's move). Nothing else in a read may write; the
+        tests' check (READ_CHECK) trusts a read that declared, so declare only just before that statement."""
         self._declared_write = True
 
     def connection(self, connect_timeout: int | None = None) -> Connection:
@@ -124,7 +125,8 @@ class Database:
                 self._discard()
             conn = self._conn = connect(connect_timeout)
         elif not self.used:
-            self._set_mode(conn)  # first: the liveness probe below must not open a read's transaction
+            # The mode first: the liveness probe below must not open a read's transaction.
+            self._set_mode(conn)
             if self._may_be_dead(conn):
                 # A connection idle since the last invocation may have been cut by the proxy or a restart:
                 # find out now, while reconnecting is still harmless, rather than in the middle of the work.
@@ -135,12 +137,12 @@ class Database:
                     self._discard()
                     conn = self._conn = connect(connect_timeout)
         if not self.used:
-            self._set_mode(conn)
+            self._set_mode(conn)  # a new connection's, or the same again
         self.used = True
         return conn
 
     def _set_mode(self, conn: Connection) -> None:
-        """Autocommit for a read, a transaction otherwise (see begin). Set at the request's first use, while no
+        """Autocommit for a read, a transaction otherwise (see request). Set at the request's first use, while no
         transaction is open; psycopg sends nothing for it, it only decides whether to send BEGIN."""
         if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             conn.autocommit = self._reading and not READ_CHECK
@@ -194,7 +196,7 @@ class Database:
         self._held = []
         self._last_used = time.monotonic()
         checked = self._reading and READ_CHECK and not self._declared_write
-        self._reading = self._declared_write = False
+        self._declared_write = False
         if conn is None or conn.closed:
             return
         if checked:

@@ -128,20 +128,7 @@ _RECEIPT_LINE_COLUMNS = (
     "lot_id",
 )
 
-# The PO summary (docs/rules.md: Purchase orders): values from the lines and the receipt lines, rounded per row. The
-# columns need the order's id as %(id)s and the received values `rv`.
-_SUMMARY_COLUMNS = """
-       COALESCE((SELECT sum(line_total) FROM po_lines WHERE po_id = %(id)s), 0) AS ordered_value,
-       COALESCE(rv.po, 0) AS received_value_po, COALESCE(rv.actual, 0) AS received_value_actual,
-       COALESCE(rv.actual, 0) - COALESCE(rv.po, 0) AS variance,
-       (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty >= ordered_qty) AS lines_complete,
-       (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty > 0
-           AND received_qty < ordered_qty) AS lines_partial,
-       (SELECT count(*) FROM po_lines WHERE po_id = %(id)s AND received_qty = 0) AS lines_open"""
-_RECEIVED = """(SELECT sum(round(rl.received_qty * rl.po_unit_cost, 2)) AS po,
-                       sum(round(rl.received_qty * rl.unit_cost, 2)) AS actual
-                  FROM po_receipts r JOIN po_receipt_lines rl ON rl.receipt_id = r.id
-                 WHERE r.po_id = %(id)s) rv"""
+# The summary's columns of the order's view (the database function po_view, migration 0046, which says the rule).
 _SUMMARY_KEYS = (
     "ordered_value",
     "received_value_po",
@@ -154,8 +141,8 @@ _SUMMARY_KEYS = (
 
 
 def summary(conn: Connection, po_id: int) -> dict[str, Any]:
-    """The PO summary."""
-    row = conn.execute(f"SELECT {_SUMMARY_COLUMNS} FROM {_RECEIVED}", {"id": po_id}).fetchone()
+    """The PO summary (of an order that exists)."""
+    row = conn.execute(f"SELECT {', '.join(_SUMMARY_KEYS)} FROM po_view(%(id)s) LIMIT 1", {"id": po_id}).fetchone()
     assert row is not None
     return row
 
@@ -170,21 +157,11 @@ class PoDetailRows:
     has_receipts: bool
 
 
-# The header (as get_header), the summary and the lines in one statement: the header comes back on each line's row.
-# Three statements were planned at every request (nothing is prepared) and took three round trips; a 3-line order's
-# detail ran 0.5 ms faster folded (docs/performance.md: A purchase order by id). Receipts are a statement of their
-# own, only for an order that has some.
-_DETAIL = f"""
-SELECT h.*, pl.id AS line_id, pl.item_id, i.sku, i.name AS item_name, u.abbreviation AS unit, pl.ordered_qty,
-       pl.received_qty, pl.ordered_qty - pl.received_qty AS remaining_qty, pl.unit_cost, pl.line_total
-  FROM (SELECT po.*, s.name AS supplier_name, {_SUMMARY_COLUMNS},
-               EXISTS (SELECT 1 FROM po_receipts WHERE po_id = %(id)s) AS has_receipts
-          FROM purchase_orders po JOIN suppliers s ON s.id = po.supplier_id CROSS JOIN {_RECEIVED}
-         WHERE po.id = %(id)s) h
-  LEFT JOIN po_lines pl ON pl.po_id = h.id
-  LEFT JOIN items i ON i.id = pl.item_id
-  LEFT JOIN units u ON u.id = i.unit_id
- ORDER BY pl.id"""
+# The header (as get_header), the summary and the lines in one statement, the database function po_view (migration
+# 0046): the header comes back on each line's row. Three statements sent as text were planned at every request and
+# took three round trips; the function's plan is kept by the server session (docs/performance.md: A purchase order by
+# id). Receipts are a statement of their own, only for an order that has some.
+_DETAIL = "SELECT * FROM po_view(%(id)s)"
 _LINE_KEYS = (
     "item_id",
     "sku",
