@@ -147,7 +147,7 @@ def summary(conn: Connection, po_id: int) -> dict[str, Any]:
     return row
 
 
-@dataclass
+@dataclass(frozen=True)
 class PoDetailRows:
     """What the PO view is read from: the header, the summary, the lines and whether there are receipts."""
 
