@@ -66,8 +66,15 @@ def test_unknown_path_is_the_templates_404(api: ApiClient) -> None:
 
 
 def _kill(pids: list[int]) -> None:
+    """SIGKILL each container and wait until it has exited: the signal is asynchronous, and a request sent to an idle
+    container in that instant would reach a process that is still dying (Lambda never routes one to it)."""
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"containers {pids} still running after SIGKILL")
+        time.sleep(0.01)
 
 
 @pytest.mark.gateway

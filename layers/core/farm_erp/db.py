@@ -123,7 +123,7 @@ class Database:
             if conn is not None:
                 log.warning("database connection lost; reconnecting")
                 self._discard()
-            conn = self._conn = connect(connect_timeout)
+            conn = self._connect(connect_timeout)
         elif not self.used:
             # The mode first: the liveness probe below must not open a read's transaction.
             self._set_mode(conn)
@@ -135,15 +135,19 @@ class Database:
                 except psycopg.OperationalError:
                     log.warning("database connection dropped while idle; reconnecting")
                     self._discard()
-                    conn = self._conn = connect(connect_timeout)
-        if not self.used:
-            self._set_mode(conn)  # a new connection's, or the same again
+                    conn = self._connect(connect_timeout)
         self.used = True
         return conn
 
+    def _connect(self, connect_timeout: int | None) -> Connection:
+        conn = self._conn = connect(connect_timeout)
+        self._set_mode(conn)
+        return conn
+
     def _set_mode(self, conn: Connection) -> None:
-        """Autocommit for a read, a transaction otherwise (see request). Set at the request's first use, while no
-        transaction is open; psycopg sends nothing for it, it only decides whether to send BEGIN."""
+        """Autocommit for a read, a transaction otherwise (see request). Set on a new connection and at a request's
+        first use, while no transaction is open; psycopg sends nothing for it, it only decides whether to send
+        BEGIN."""
         if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             conn.autocommit = self._reading and not READ_CHECK
 
