@@ -147,7 +147,7 @@ def main() -> None:
 
 
 def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any) -> tuple[list[Any], list[Any]]:
-    from bench.report import WARM_DETAIL_MS, WARM_LIST_MS
+    from bench.report import TARGETS, WARM_LIST_MS
 
     rows: list[dict[str, Any]] = []
     page_size: list[dict[str, Any]] = []
@@ -177,14 +177,14 @@ def _warm(live: list[Any], cases: dict[str, list[Any]], warm: Any, sqlcount: Any
                     "statements": statements,
                 }
             )
-            target = {"detail": WARM_DETAIL_MS, "list": WARM_LIST_MS}.get(case.kind)
+            target = TARGETS.get(case.kind)
             if target is not None:
                 row["target_ms"] = target
                 row["verdict"] = "ok" if lat.p50_ms <= target else "MISS"
             if statements and (row.get("verdict") == "MISS" or lat.p50_ms > WARM_LIST_MS):
                 slowest = max(statements)  # "  12.34 ms  SELECT ..." sorts by its time
                 row["note"] = "slowest SQL " + " ".join(slowest.split())
-            if case.kind == "list":
+            if "limit" in case.query:
                 n5 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 5))[0]
                 n50 = sqlcount.count(f.handler, sqlcount.with_limit(case.event, 50))[0]
                 page_size.append({"label": case.label, "limit_5": n5, "limit_50": n50, "constant": n5 == n50})

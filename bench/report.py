@@ -15,6 +15,9 @@ COLD_FLOOR_RATIO = 1.25
 GROWTH_LIMIT = 1.5
 WARM_DETAIL_MS = 2.0
 WARM_LIST_MS = 5.0
+# Dashboards and reports: the figures of a whole module (or of every readable one) on one screen.
+WARM_REPORT_MS = 10.0
+TARGETS = {"detail": WARM_DETAIL_MS, "list": WARM_LIST_MS, "report": WARM_REPORT_MS}
 # The main item list on a small store (200 items): a page's fixed cost, when the query itself is about 1 ms.
 SMALL_LIST_MS = 2.5
 
