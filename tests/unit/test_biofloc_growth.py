@@ -65,7 +65,10 @@ def test_figures_of_a_batch_row() -> None:
         "total_mortality": 100,
     }
     costs = {"total_cost": Decimal("31000"), "gross_profit": Decimal("39800"), "net_cost": Decimal("31000")}
-    f = growth.figures(batch, costs, date(2030, 1, 1))
-    assert f.days == 120 and f.w_end_g == Decimal("400") and f.fcr == Decimal("1.300") and f.sgr == Decimal("3.0741")
-    running = growth.figures({**batch, "status": "active", "end_date": None}, costs, date(2025, 4, 1))
-    assert running.days == 90 and running.w_end_g == Decimal("300")
+    f = growth.figures(batch, costs, date(2030, 1, 1), None)
+    assert f["days"] == 120 and f["w_end_g"] == Decimal("400") and f["fcr"] == Decimal("1.300")
+    assert f["sgr"] == Decimal("3.0741") and f["is_final"] and f["density_kg_per_m3"] is None
+    running = growth.figures({**batch, "status": "active", "end_date": None}, costs, date(2025, 4, 1), Decimal(5000))
+    assert running["days"] == 90 and running["w_end_g"] == Decimal("300") and not running["is_final"]
+    # 0 kg and 0 fish still swimming in 5 m³
+    assert running["density_kg_per_m3"] == Decimal("0.00") and running["density_fish_per_m3"] == Decimal("0.00")

@@ -7,24 +7,19 @@ A division by zero (or a logarithm of nothing) gives None, which the API sends a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
 from farm_erp.fields import DENSITY, FCR, GRAMS, KG, MONEY, PCT, SGR, quantize
 
-ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 LITRES_PER_M3 = Decimal(1000)
 
 
-def _div(a: Decimal, b: Decimal) -> Decimal | None:
-    return None if b == 0 else a / b
-
-
-def _round(value: Decimal | None, places: int) -> Decimal | None:
-    return None if value is None else quantize(value, places)
+def _ratio(a: Decimal, b: Decimal | int, places: int) -> Decimal | None:
+    """a / b rounded half-up to `places`, or None when b is zero. A Decimal divided by an int takes the int exactly."""
+    return None if b == 0 else quantize(a / b, places)
 
 
 def days(stocking_date: date, as_of: date) -> int:
@@ -43,15 +38,15 @@ def gain_kg(output: Decimal, initial_biomass_kg: Decimal) -> Decimal:
 
 def fcr(total_feed_kg: Decimal, gain: Decimal) -> Decimal | None:
     """Feed conversion ratio; undefined without a gain."""
-    return None if gain <= 0 else _round(_div(total_feed_kg, gain), FCR)
+    return None if gain <= 0 else _ratio(total_feed_kg, gain, FCR)
 
 
 def survival_pct(current: int, harvested: int, graded_out: int, initial: int) -> Decimal | None:
-    return _round(_div(Decimal(current + harvested + graded_out) * HUNDRED, Decimal(initial)), PCT)
+    return _ratio(Decimal((current + harvested + graded_out) * 100), initial, PCT)
 
 
 def mortality_pct(total_mortality: int, initial: int) -> Decimal | None:
-    return _round(_div(Decimal(total_mortality) * HUNDRED, Decimal(initial)), PCT)
+    return _ratio(Decimal(total_mortality * 100), initial, PCT)
 
 
 def sgr(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
@@ -94,51 +89,35 @@ def _sgr_by_float(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | No
 
 def adg(w_start: Decimal, w_end: Decimal, n_days: int) -> Decimal | None:
     """Average daily gain in g per fish per day."""
-    return _round(_div(w_end - w_start, Decimal(n_days)), GRAMS)
+    return _ratio(w_end - w_start, n_days, GRAMS)
 
 
 def biomass_gain_per_day(gain: Decimal, n_days: int) -> Decimal | None:
-    return _round(_div(gain, Decimal(n_days)), KG)
+    return _ratio(gain, n_days, KG)
 
 
 def per_kg(amount: Decimal, output: Decimal) -> Decimal | None:
     """Money per kg of output (cost_per_kg, profit_per_kg)."""
-    return _round(_div(amount, output), MONEY)
+    return _ratio(amount, output, MONEY)
 
 
 def roi_pct(gross_profit: Decimal, net_cost: Decimal) -> Decimal | None:
-    return _round(_div(gross_profit * HUNDRED, net_cost), PCT)
+    return _ratio(gross_profit * HUNDRED, net_cost, PCT)
 
 
 def density(amount: Decimal | int, capacity_liters: Decimal) -> Decimal | None:
     """Per cubic metre of tank volume (kg/m³ or fish/m³)."""
-    return _round(_div(Decimal(amount), capacity_liters / LITRES_PER_M3), DENSITY)
+    return _ratio(amount * LITRES_PER_M3, capacity_liters, DENSITY)
 
 
-@dataclass(frozen=True)
-class Figures:
-    """What a batch row and its cycle costs need to say about the cycle."""
+def figures(
+    batch: dict[str, Any], costs: dict[str, Any], today: date, capacity_liters: Decimal | None
+) -> dict[str, Any]:
+    """All growth and cost figures of one batch row (with its cycle_costs row), running if active, final if closed,
+    and the density in its current tank's volume (None without a tank): the keys of the API's batch metrics.
 
-    days: int
-    output_kg: Decimal
-    gain_kg: Decimal
-    fcr: Decimal | None
-    survival_pct: Decimal | None
-    mortality_pct: Decimal | None
-    w_end_g: Decimal
-    sgr: Decimal | None
-    adg_g: Decimal | None
-    biomass_gain_kg_per_day: Decimal | None
-    cost_per_kg: Decimal | None
-    profit_per_kg: Decimal | None
-    roi_pct: Decimal | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def figures(batch: dict[str, Any], costs: dict[str, Any], today: date) -> Figures:
-    """All growth and cost figures of one batch row (with its cycle_costs row); running if active, final if closed."""
+    A dict built in one go: a batch page computes this for each of its rows.
+    """
     active = batch["status"] == "active"
     as_of = today if active or batch["end_date"] is None else batch["end_date"]
     n = days(batch["stocking_date"], as_of)
@@ -146,20 +125,23 @@ def figures(batch: dict[str, Any], costs: dict[str, Any], today: date) -> Figure
     gain = gain_kg(out, batch["initial_biomass_kg"])
     w0 = batch["initial_avg_weight_g"]
     w_end = batch["current_avg_weight_g"] if active else (batch["end_avg_weight_g"] or batch["current_avg_weight_g"])
-    return Figures(
-        days=n,
-        output_kg=out,
-        gain_kg=gain,
-        fcr=fcr(batch["total_feed_kg"], gain),
-        survival_pct=survival_pct(
+    return {
+        "days": n,
+        "output_kg": out,
+        "gain_kg": gain,
+        "fcr": fcr(batch["total_feed_kg"], gain),
+        "survival_pct": survival_pct(
             batch["current_count"], batch["harvested_count"], batch["graded_out_count"], batch["initial_count"]
         ),
-        mortality_pct=mortality_pct(batch["total_mortality"], batch["initial_count"]),
-        w_end_g=w_end,
-        sgr=sgr(w0, w_end, n),
-        adg_g=adg(w0, w_end, n),
-        biomass_gain_kg_per_day=biomass_gain_per_day(gain, n),
-        cost_per_kg=per_kg(costs["total_cost"], out),
-        profit_per_kg=per_kg(costs["gross_profit"], out),
-        roi_pct=roi_pct(costs["gross_profit"], costs["net_cost"]),
-    )
+        "mortality_pct": mortality_pct(batch["total_mortality"], batch["initial_count"]),
+        "w_end_g": w_end,
+        "sgr": sgr(w0, w_end, n),
+        "adg_g": adg(w0, w_end, n),
+        "biomass_gain_kg_per_day": biomass_gain_per_day(gain, n),
+        "cost_per_kg": per_kg(costs["total_cost"], out),
+        "profit_per_kg": per_kg(costs["gross_profit"], out),
+        "roi_pct": roi_pct(costs["gross_profit"], costs["net_cost"]),
+        "density_kg_per_m3": density(batch["current_biomass_kg"], capacity_liters) if capacity_liters else None,
+        "density_fish_per_m3": density(batch["current_count"], capacity_liters) if capacity_liters else None,
+        "is_final": not active,
+    }

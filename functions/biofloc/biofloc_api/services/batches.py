@@ -31,12 +31,7 @@ from farm_erp.lists import PageParams, page_of
 
 def figures(row: dict[str, Any], today: date) -> dict[str, Any]:
     """Growth and cost figures of a batch view row, with the density of its current tank."""
-    out = growth.figures(row, row, today).as_dict()
-    capacity = row["tank_capacity_liters"]
-    out["density_kg_per_m3"] = growth.density(row["current_biomass_kg"], capacity) if capacity else None
-    out["density_fish_per_m3"] = growth.density(row["current_count"], capacity) if capacity else None
-    out["is_final"] = row["status"] != "active"
-    return out
+    return growth.figures(row, row, today, row["tank_capacity_liters"])
 
 
 def costs_of(row: dict[str, Any]) -> dict[str, Any]:
