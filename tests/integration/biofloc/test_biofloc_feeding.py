@@ -50,6 +50,23 @@ def test_atomic_feeding(farm: Farm) -> None:
     assert feed32["sku"] == "FEED-32" and feed32["item_qty"] == "30.000" and feed32["cost"] == "1225.00"
     assert [lot["cost"] for lot in feed32["lots"]] == ["800.00", "425.00"]
     assert len({lot["ledger_id"] for lot in feed32["lots"]}) == 2
+    # Each lot as the ledger row that paid for it, oldest lot first (FIFO, in ledger order).
+    lot_rows = farm.sql.execute(
+        """SELECT s.id, s.lot_id, l.lot_number FROM stock_ledger s JOIN lots l ON l.id = s.lot_id
+            WHERE s.ref_line_id = %s ORDER BY s.id""",
+        (feed32["id"],),
+    ).fetchall()
+    assert [(lot["ledger_id"], lot["lot_id"], lot["lot_number"]) for lot in feed32["lots"]] == [
+        (r["id"], r["lot_id"], r["lot_number"]) for r in lot_rows
+    ]
+    assert [(lot["quantity"], lot["unit_cost"]) for lot in feed32["lots"]] == [
+        ("20.000", "40.0000"),
+        ("10.000", "42.5000"),
+    ]
+    assert [(lot["quantity"], lot["unit_cost"], lot["cost"]) for lot in feedst["lots"]] == [
+        ("1500.000", "0.0500", "75.00"),
+        ("500.000", "0.0500", "25.00"),
+    ]
     assert feedst["item_qty"] == "2000.000" and feedst["unit"] == "g" and feedst["cost"] == "100.00"
     assert f["total_cost"] == "1325.00" and f["total_feed_kg"] == "32.000"
     assert f["tank_code"] == "T2" and f["batch_code"] == "B2" and f["batch_id"] == b["id"]

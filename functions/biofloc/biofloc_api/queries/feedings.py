@@ -108,38 +108,23 @@ def set_feeding_cost(conn: Connection, feeding_id: int, cost: Decimal) -> None:
     conn.execute("UPDATE feedings SET total_cost = %s WHERE id = %s", (cost, feeding_id))
 
 
-# A line's lots: the ledger rows of its feeding's stock operation that name the line. The lot number and the
-# unit are sub-selects (a primary-key probe per row) rather than joined relations: the statement is planned at
-# every request, and two fewer relations in its join search made a 50-line page 0.26–0.32 ms faster at the client
-# (docs/performance.md, "The feeding list").
-_LOT_COLUMNS = {
-    "ledger_id": "s.id",
-    "lot_id": "s.lot_id",
-    "lot_number": "(SELECT lo.lot_number FROM lots lo WHERE lo.id = s.lot_id)",
-    "quantity": "-s.qty_change",
-    "unit_cost": "s.unit_cost",
-    "cost": "s.cost",
-}
+# A line's lots (the ledger rows of its feeding's stock operation that name the line), as the function
+# feeding_lines_with_lots (migration 0047) returns them: its columns lot_<name>.
+_LOT_NAMES = ("ledger_id", "lot_id", "lot_number", "quantity", "unit_cost", "cost")
 
 
 def lines_with_lots(conn: Connection, feeding_ids: list[int]) -> list[dict[str, Any]]:
     """The feedings' lines, each with `lots` (the ledger rows that paid for it, in ledger order), in one statement:
-    a line comes back once per lot, or once with no lot."""
-    lot_columns = ", ".join(f"{expr} AS lot_{name}" for name, expr in _LOT_COLUMNS.items())
+    a line comes back once per lot, or once with no lot. The function keeps its plan in the server session; the
+    order is given here, outside it, where SQL promises it."""
     rows = conn.execute(
-        f"""SELECT l.*, i.sku, i.name AS item_name,
-                   (SELECT u.abbreviation FROM units u WHERE u.id = i.unit_id) AS unit, {lot_columns}
-              FROM feeding_lines l
-              JOIN feedings f ON f.id = l.feeding_id
-              JOIN items i ON i.id = l.item_id
-              LEFT JOIN stock_ledger s ON s.operation_id = f.operation_id AND s.ref_line_id = l.id
-             WHERE l.feeding_id = ANY(%s)
-             ORDER BY l.feeding_id, l.line_no, s.id""",
+        """SELECT * FROM feeding_lines_with_lots(%s::bigint[])
+            ORDER BY feeding_id, line_no, lot_ledger_id""",
         (feeding_ids,),
     ).fetchall()
     lines: list[dict[str, Any]] = []
     for row in rows:
-        lot = {name: row.pop(f"lot_{name}") for name in _LOT_COLUMNS}
+        lot = {name: row.pop(f"lot_{name}") for name in _LOT_NAMES}
         if not lines or lines[-1]["id"] != row["id"]:
             lines.append({**row, "lots": []})
         if lot["ledger_id"] is not None:
