@@ -29,9 +29,10 @@ ITEM_COLUMNS = (
 )
 
 # Live reservations of item i at %(now)s. The live ones are among the pending ones, whose sum the item keeps
-# (pending_reserved_qty, migration 0030): an item with nothing pending skips the look-up.
-RESERVED = """(CASE WHEN i.pending_reserved_qty = 0 THEN 0 ELSE
-                (SELECT COALESCE(sum(r.quantity), 0) FROM reservations r
+# (pending_reserved_qty, migration 0030): an item with nothing pending skips the look-up. None is 0.000, a quantity
+# at its scale, so that the answer prints it as it is (farm_erp.fields) instead of rounding a bare 0.
+RESERVED = """(CASE WHEN i.pending_reserved_qty = 0 THEN 0.000 ELSE
+                (SELECT COALESCE(sum(r.quantity), 0.000) FROM reservations r
                   WHERE r.item_id = i.id AND r.status = 'pending' AND r.reserved_until > %(now)s) END)"""
 LOW_STOCK = f"(i.is_active AND i.reorder_threshold > 0 AND i.on_hand_qty - {RESERVED} <= i.reorder_threshold)"
 

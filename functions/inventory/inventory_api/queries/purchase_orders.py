@@ -13,10 +13,12 @@ from farm_erp.db import Connection
 from farm_erp.lists import PageParams
 from farm_erp.sql import Filters, count, paged, update_columns
 
+# A sum with nothing to sum is 0.00, at the scale of what it sums: the answer's numbers come at their scale and are
+# printed as they are (farm_erp.fields), where a bare 0 would have to be rounded first.
 _LIST = """SELECT po.id, po.po_number, po.supplier_id, s.name AS supplier_name, po.po_date, po.expected_delivery,
                   po.status, po.notes, po.created_at,
-                  COALESCE(lt.line_count, 0) AS line_count, COALESCE(lt.total_amount, 0) AS total_amount,
-                  COALESCE(rv.received_value, 0) AS received_value
+                  COALESCE(lt.line_count, 0) AS line_count, COALESCE(lt.total_amount, 0.00) AS total_amount,
+                  COALESCE(rv.received_value, 0.00) AS received_value
              FROM purchase_orders po
              JOIN suppliers s ON s.id = po.supplier_id
              LEFT JOIN LATERAL (SELECT count(*) AS line_count, sum(line_total) AS total_amount
