@@ -1,6 +1,6 @@
 -- The lines of some feedings, each with the ledger rows (its lots) that paid for it: one row per line and lot, or one
--- row with empty lot columns for a line no lot paid for, in feeding, line and ledger order. Read by
--- biofloc_api.queries.feedings for the feeding list and a feeding's view.
+-- row with empty lot columns for a line no lot paid for. Read by biofloc_api.queries.feedings for the feeding list
+-- and a feeding's view, which orders the rows (feeding, line, ledger row) in its own statement.
 --
 -- A statement sent as text is planned at every request (statements are never prepared: a prepared statement pins the
 -- client to its server connection in RDS Proxy). For a 50-line page this one planned for 0.32 ms against 0.34 ms of
