@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.report import TARGETS, WARM_DETAIL_MS, WARM_LIST_MS, WARM_REPORT_MS
+from bench.report import TARGETS
 from bench.routes import REPORTS
 
 
@@ -42,6 +42,6 @@ def test_lists_and_reads_are_not_reports(path: str) -> None:
     assert not REPORTS.search(path)
 
 
-def test_every_kind_with_a_verdict_has_its_target() -> None:
-    assert TARGETS == {"detail": WARM_DETAIL_MS, "list": WARM_LIST_MS, "report": WARM_REPORT_MS}
-    assert WARM_DETAIL_MS < WARM_LIST_MS < WARM_REPORT_MS
+def test_each_kind_is_held_to_its_documented_target() -> None:
+    # docs/performance.md: a read by id 2 ms, a list 5 ms, a dashboard or report 10 ms; a plain read has no verdict.
+    assert TARGETS == {"detail": 2.0, "list": 5.0, "report": 10.0}
