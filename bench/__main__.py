@@ -48,7 +48,7 @@ def main() -> None:
         parser.error("--scale must be 1 or more")
     started = time.perf_counter()
 
-    from bench import coldstart, gateway_load, report, revalidation, routes, seed, sqlcount, warm
+    from bench import coldstart, cpu_check, gateway_load, report, revalidation, routes, seed, sqlcount, warm
 
     _, url = env.start_database()
     results: dict[str, Any] = {
@@ -56,6 +56,7 @@ def main() -> None:
         f"load avg at start {os.getloadavg()[0]:.1f}",
     }
     seeded = seed.seed(url, volume=False)
+    results["cpu_check"] = checks = {"start": cpu_check.loop_ms()}
     config, functions = env.module_functions()
     from local.gateway import Gateway
     from local.invokers import InProcessInvoker, load_handler
@@ -83,7 +84,9 @@ def main() -> None:
     }
     if not args.cold_only:
         print("warm latency and SQL counts...", flush=True)
+        checks["before the warm routes"] = cpu_check.loop_ms()
         results["warm"], results["sql_page_size"] = _warm(live, cases, warm, sqlcount)
+        checks["after them"] = cpu_check.loop_ms()
         authorizer = load_handler(config.authorizer)
         auth = warm.measure(warm.authorizer_call(authorizer, token_event), main=True)
         with sqlcount.counting() as counter:
@@ -137,6 +140,7 @@ def main() -> None:
         results["gateway_load"] = _load(cases, admin_token, args.load_seconds, gateway_load)
     if args.scale > 1:
         results["scale"] = _scaled(url, seeded.users["admin_id"], args.scale, live, cases, warm, seed)
+    checks["end"] = cpu_check.loop_ms()
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     report.write(results, env.ROOT / "bench" / "results.json")
     print(report.render(results))

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import cpu_check
+
 COLD_AUTHORIZER_MS = 250.0
 COLD_MODULE_MS = 600.0  # only when the floor could not be measured
 # A module function's cold start over the floor function's (FastAPI + Mangum + pydantic + psycopg + Powertools, one
@@ -67,6 +69,8 @@ def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
 
 def render(results: dict[str, Any]) -> str:
     out: list[str] = [f"Farm ERP bench — {results['machine']}"]
+    if results.get("cpu_check"):
+        out.append(cpu_check.render(results["cpu_check"]))
     seed = results.get("seed", {})
     if seed:
         counts = ", ".join(f"{k} {v:,}" for k, v in seed.get("counts", {}).items())
