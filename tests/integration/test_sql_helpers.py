@@ -202,3 +202,48 @@ def test_limited_gives_the_first_rows_in_order_and_chooses_them_before_the_joins
     ).fetchall()
     assert [r["word"] for r in first] == [r["word"] for r in plain.fetchall()] == ["plain", "backslash", "back\\slash"]
     assert _probes(probed) - before == 3
+
+
+@pytest.fixture
+def word_rows(words: Conn) -> Conn:
+    """words with a set-returning function of ids, as a view function is called on a page's ids."""
+    words.execute(
+        """CREATE FUNCTION pg_temp.word_rows(p_ids int[]) RETURNS TABLE (id int, word text)
+           LANGUAGE sql STABLE AS $$ SELECT w.id, w.word FROM words w WHERE w.id = ANY(p_ids) $$"""
+    )
+    return words
+
+
+def _by_ids(conn: Any, filters: shared_sql.Filters, page: PageParams) -> tuple[list[dict[str, Any]], int]:
+    return shared_sql.paged_by_ids(
+        conn,
+        "SELECT w.id FROM words w",
+        filters,
+        "w.word DESC, w.id",
+        page,
+        rows="pg_temp.word_rows({ids})",
+        rows_order="v.word DESC, v.id",
+        count_from="words w",
+    )
+
+
+@pytest.mark.parametrize(
+    "page", [PageParams(1, 2), PageParams(2, 2), PageParams(3, 2), PageParams(4, 2), PageParams(1, 50)]
+)
+def test_paged_by_ids_gives_the_rows_and_total_of_paged(word_rows: Conn, page: PageParams) -> None:
+    filters = shared_sql.Filters()
+    filters.add("w.id <> %(skip)s", skip=3)
+    plain = shared_sql.paged(word_rows, "SELECT w.id, w.word FROM words w", filters, "w.word DESC, w.id", page)
+    assert _by_ids(word_rows, filters, page) == plain
+    assert plain[1] == 6
+
+
+def test_paged_by_ids_reads_a_page_and_its_total_in_one_statement(word_rows: Conn) -> None:
+    filters = shared_sql.Filters()
+    filters.search("cotton", "w.word")
+    counting = _Counting(word_rows)
+    rows, total = _by_ids(counting, filters, PageParams(1, 1))
+    assert ([r["word"] for r in rows], total, counting.statements) == (["100% cotton"], 2, 1)
+    past_the_end = _Counting(word_rows)
+    assert _by_ids(past_the_end, filters, PageParams(3, 1)) == ([], 2)
+    assert past_the_end.statements == 2

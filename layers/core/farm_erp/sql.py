@@ -104,23 +104,57 @@ def paged(
     `params` are the values the select's own columns use (a filter's travel with the filter).
     """
     values = {**(params or {}), **filters.params}
-    if total is not None:
-        total_sql = total
-    elif counted is not None and not filters.clauses:
-        if counted not in figures.COUNTED_TABLES:
-            raise ValueError(f"{counted} has no maintained row count")
-        total_sql = figures.totals_sql(counted)
-    elif count_from is not None:
-        total_sql = f"SELECT count(*) FROM {count_from} {filters.where}"
-    else:
-        total_sql = f"SELECT count(*) FROM ({select} {filters.where}) AS page"
+    total_sql = _total_sql(select, filters, count_from, counted, total)
     # The total rides in the page's statement as one more column (an uncorrelated subquery, computed once): one
     # round trip for both. Only a page past the end, which has no row to carry it, counts on its own.
     head = _SELECT.match(select)
     if head is None:
         raise ValueError("a paged select starts with SELECT (not SELECT DISTINCT)")
     page = _ordered(select, filters, order, "LIMIT %(limit)s OFFSET %(offset)s", page_from)
-    statement = f"SELECT ({total_sql}) AS {_TOTAL}, {page[head.end() :]}"
+    return _page_with_total(conn, f"SELECT ({total_sql}) AS {_TOTAL}, {page[head.end() :]}", values, paging, total_sql)
+
+
+def paged_by_ids(
+    conn: Connection,
+    ids: str,
+    filters: Filters,
+    order: str,
+    paging: PageParams,
+    *,
+    rows: str,
+    rows_order: str,
+    count_from: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page, as `paged`, of rows a database function builds from their ids, and the total.
+
+    `ids` selects the key alone (`SELECT b.id FROM batches b ...`, no WHERE), filtered and ordered by `order`; `rows`
+    is the function called on the page's ids (`batch_views({ids})`), `rows_order` the same order on its columns. The
+    function's statement keeps its plan in the server session, where a wide view sent as text is parsed and planned
+    at every request; the statement left to plan here is the ids' own, on one or two tables. `count_from` as in
+    `paged`.
+    """
+    total_sql = _total_sql(ids, filters, count_from, None, None)
+    page = _ordered(ids, filters, order, "LIMIT %(limit)s OFFSET %(offset)s", None)
+    source = rows.format(ids=f"ARRAY({page})")
+    statement = f"SELECT ({total_sql}) AS {_TOTAL}, v.* FROM {source} AS v ORDER BY {rows_order}"
+    return _page_with_total(conn, statement, dict(filters.params), paging, total_sql)
+
+
+def _total_sql(select: str, filters: Filters, count_from: str | None, counted: str | None, total: str | None) -> str:
+    if total is not None:
+        return total
+    if counted is not None and not filters.clauses:
+        if counted not in figures.COUNTED_TABLES:
+            raise ValueError(f"{counted} has no maintained row count")
+        return figures.totals_sql(counted)
+    if count_from is not None:
+        return f"SELECT count(*) FROM {count_from} {filters.where}"
+    return f"SELECT count(*) FROM ({select} {filters.where}) AS page"
+
+
+def _page_with_total(
+    conn: Connection, statement: str, values: dict[str, Any], paging: PageParams, total_sql: str
+) -> tuple[list[dict[str, Any]], int]:
     rows = conn.execute(statement, {**values, "limit": paging.limit, "offset": paging.offset}).fetchall()
     if not rows:
         return [], 0 if paging.offset == 0 else count(conn, total_sql, values)

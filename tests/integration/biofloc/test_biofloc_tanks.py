@@ -387,3 +387,28 @@ def test_a_batch_update_naming_a_column_outside_the_list_is_refused_not_dropped(
     with pytest.raises(ValueError, match="code"):
         batch_queries.update_batch(farm.sql, b["id"], {"notes": "x", "code": "B9"})
     assert farm.batch_row(b["id"])["notes"] is None
+
+
+def test_the_batch_list_pages_filters_and_counts_rows_that_are_each_batchs_view(farm: Farm) -> None:
+    """The list chooses its page's ids, then reads their views: order, totals, every filter, and rows identical to
+    each batch's own view (a closed batch without a tank included)."""
+    t1, t2, t3 = farm.tank("T1"), farm.tank("T2"), farm.tank("T3")
+    old = farm.batch("B1", t1["id"], "2024-12-01", 10, "1")
+    same_day = farm.batch("B2", t2["id"], "2024-12-03", 10, "1", species="Pangasius")
+    newest = farm.batch("B3", t3["id"], "2024-12-03", 10, "1")
+    farm.ok(farm.post(f"/biofloc/batches/{old['id']}/terminate", {"end_date": "2024-12-20", "reason": "r"}), 200)
+
+    def listed(**params: Any) -> tuple[list[int], int]:
+        page = farm.ok(farm.get("/biofloc/batches", params=params), 200)
+        return [row["id"] for row in page["items"]], page["total"]
+
+    assert listed() == ([newest["id"], same_day["id"], old["id"]], 3)
+    assert listed(limit=2, page=2) == ([old["id"]], 3)
+    assert listed(limit=2, page=3) == ([], 3)
+    assert listed(status="active") == ([newest["id"], same_day["id"]], 2)
+    assert listed(species="pangasius") == ([same_day["id"]], 1)
+    assert listed(tank_id=t3["id"]) == ([newest["id"]], 1)
+    assert listed(tank_id=t1["id"]) == ([], 0)
+    rows = farm.ok(farm.get("/biofloc/batches"), 200)["items"]
+    assert rows == [farm.batch_row(row["id"]) for row in rows]
+    assert rows[-1]["current_tank"] is None and rows[0]["current_tank"]["id"] == t3["id"]

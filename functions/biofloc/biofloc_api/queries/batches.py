@@ -25,20 +25,13 @@ COST_COLUMNS = (
     "gross_profit",
 )
 
-# The parent's code is a sub-select, not a fifth joined relation: the statement is planned at every request, and the
-# join search over five relations cost the 50-row page ≈ 0.3–0.6 ms more at the client (docs/performance.md,
-# "The batch list"); the sub-select is one primary-key probe per row.
-BATCH_VIEW = """
-SELECT b.*, (SELECT p.code FROM batches p WHERE p.id = b.parent_batch_id) AS parent_batch_code,
-       t.id AS tank_id, t.code AS tank_code, t.name AS tank_name,
-       t.capacity_liters AS tank_capacity_liters, a.start_date AS assigned_since,
-       c.fingerling, c.feed, c.chemical, c.labour, c.utilities, c.other, c.transfer_in, c.transfer_out,
-       c.total_cost, c.net_cost, c.total_revenue, c.gross_profit
-FROM batches b
-JOIN cycle_costs c ON c.batch_id = b.id
-LEFT JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL
-LEFT JOIN tanks t ON t.id = a.tank_id
-"""
+# The batch view (the batch, its parent's code, current tank and cycle costs) is the database function batch_views
+# (migration 0048): its statement keeps its plan in the server session, where the same 45 columns sent as text were
+# parsed and planned at every request (docs/performance.md, "The batch list").
+_VIEWS = "SELECT * FROM batch_views(%s::bigint[])"
+# The list chooses its page's ids from batches (with the open assignment when a filter needs the tank).
+_IDS = "SELECT b.id FROM batches b"
+_IDS_BY_TANK = "SELECT b.id FROM batches b JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL"
 
 
 def list_batches(
@@ -53,27 +46,30 @@ def list_batches(
     f.when(status, "b.status = %(status)s", "status")
     f.when(species, "lower(b.species) = lower(%(species)s)", "species")
     f.when(tank_id, "a.tank_id = %(tank_id)s", "tank_id")
-    # The total counts as few tables as give the same number: every listed batch has its one cycle_costs row (the
-    # page's inner join) and at most one open assignment (a unique index), so without filters it is the number of
-    # cycle_costs rows.
+    # The total counts as few tables as give the same number: every batch has its one cycle_costs row (created with
+    # it, in the same transaction) and at most one open assignment (a unique index), so without filters it is the
+    # number of cycle_costs rows.
     if tank_id is not None:
-        counted = """batches b JOIN cycle_costs c ON c.batch_id = b.id
-                     JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL"""
-    elif f.clauses:
-        counted = "batches b JOIN cycle_costs c ON c.batch_id = b.id"
+        ids = _IDS_BY_TANK
+        counted = "batches b JOIN tank_assignments a ON a.batch_id = b.id AND a.end_date IS NULL"
     else:
-        counted = "cycle_costs c"
-    return sql.paged(conn, BATCH_VIEW, f, "b.stocking_date DESC, b.id DESC", paging, count_from=counted)
+        ids = _IDS
+        counted = "batches b" if f.clauses else "cycle_costs c"
+    return sql.paged_by_ids(
+        conn,
+        ids,
+        f,
+        "b.stocking_date DESC, b.id DESC",
+        paging,
+        rows="batch_views({ids})",
+        rows_order="v.stocking_date DESC, v.id DESC",
+        count_from=counted,
+    )
 
 
 def batch_view(conn: Connection, batch_id: int) -> dict[str, Any] | None:
-    row = conn.execute(f"{BATCH_VIEW} WHERE b.id = %s", (batch_id,)).fetchone()
+    row = conn.execute(_VIEWS, ([batch_id],)).fetchone()
     return dict(row) if row else None
-
-
-def batch_views(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
-    rows = conn.execute(f"{BATCH_VIEW} WHERE b.id = ANY(%s) ORDER BY b.id", (ids,)).fetchall()
-    return [dict(r) for r in rows]
 
 
 def code_taken(conn: Connection, codes: list[str]) -> list[str]:
