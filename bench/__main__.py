@@ -110,6 +110,7 @@ def main() -> None:
     results["revalidation"] = revalidation.run(gateway, admin_token)
 
     print("cold starts...", flush=True)
+    checks["before the cold starts"] = cpu_check.loop_ms()
     # Measure what `make build` deploys: the project's modules with their bytecode compiled (the venv's packages
     # already have theirs), so a cold start pays for importing, not for compiling.
     for root in (env.ROOT, *([args.baseline] if args.baseline else [])):

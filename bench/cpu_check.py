@@ -2,9 +2,9 @@
 
 On a shared host the same code runs up to twice as slow from one minute to the next while the load average stays
 near zero: the slowdown is other tenants', and the guest sees it neither as load nor as steal time. The bench times
-this workload at the moments that matter (before the small store, before and after the warm routes, at the end), so a
-run's figures can be read against how fast the machine was when they were taken. It judges nothing: the targets stay
-in milliseconds.
+this workload at the moments that matter (before the small store, before and after the warm routes, before the cold
+starts, at the end), so a run's figures can be read against how fast the machine was when they were taken. It judges
+nothing: the targets stay in milliseconds.
 """
 
 from __future__ import annotations
